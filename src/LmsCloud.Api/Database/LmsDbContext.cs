@@ -1,0 +1,60 @@
+using System.Text;
+using LmsCloud.Api.Districts;
+using LmsCloud.Api.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace LmsCloud.Api.Database;
+
+/// <summary>A row that belongs to one district. Tenant-owned entities get the tenant query filter automatically.</summary>
+public interface ITenantOwned
+{
+    Guid TenantId { get; }
+}
+
+/// <summary>
+/// EF Core over the tables our SQL migrations create. A context serves exactly one district, fixed when it is
+/// created; <see cref="TenantConnectionInterceptor"/> puts that district into the connection's RLS setting and the
+/// query filter below repeats it for the planner.
+/// </summary>
+public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiTenantContextAccessor<District> tenant)
+    : DbContext(options)
+{
+    public const string TenantFilter = "Tenant";
+
+    /// <summary>The district this context serves; null means no rows at all (RLS sees no tenant).</summary>
+    public Guid? TenantId { get; } = tenant.MultiTenantContext.TenantInfo?.TenantId;
+
+    public DbSet<DistrictProfile> DistrictProfiles => Set<DistrictProfile>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<DistrictProfile>(e =>
+        {
+            e.ToTable("district_profiles");
+            e.HasKey(x => x.TenantId);
+        });
+
+        foreach (var entity in model.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+                property.SetColumnName(SnakeCase(property.Name));
+            if (typeof(ITenantOwned).IsAssignableFrom(entity.ClrType))
+                GetType().GetMethod(nameof(AddTenantFilter), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                    .MakeGenericMethod(entity.ClrType).Invoke(this, [model]);
+        }
+    }
+
+    void AddTenantFilter<T>(ModelBuilder model) where T : class, ITenantOwned =>
+        model.Entity<T>().HasQueryFilter(TenantFilter, e => e.TenantId == TenantId);
+
+    static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+}

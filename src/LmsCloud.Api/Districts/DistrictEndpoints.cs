@@ -1,0 +1,53 @@
+using LmsCloud.Api.Database;
+using LmsCloud.Api.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace LmsCloud.Api.Districts;
+
+public sealed record DistrictResponse(string Slug, string DisplayName, string TimeZone, string Locale, DateTimeOffset UpdatedAt);
+
+public sealed record UpdateDistrictRequest(string? DisplayName, string? TimeZone, string? Locale);
+
+/// <summary><c>/api/district</c>: the profile of the district the host name names.</summary>
+public static class DistrictEndpoints
+{
+    public static IEndpointRouteBuilder MapDistrictEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/district").WithTags("District");
+        group.MapGet("/", GetAsync);
+        group.MapPut("/", UpdateAsync);
+        return app;
+    }
+
+    static async Task<Results<Ok<DistrictResponse>, NotFound>> GetAsync(
+        LmsDbContext db, IMultiTenantContextAccessor<District> tenant, CancellationToken ct)
+    {
+        var profile = await db.DistrictProfiles.AsNoTracking().SingleOrDefaultAsync(ct);
+        return profile == null ? TypedResults.NotFound() : TypedResults.Ok(ToResponse(profile, tenant));
+    }
+
+    static async Task<Results<Ok<DistrictResponse>, ValidationProblem, NotFound>> UpdateAsync(
+        UpdateDistrictRequest request, LmsDbContext db, IMultiTenantContextAccessor<District> tenant, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
+        if (DistrictRules.CheckTimeZone(request.TimeZone) is { } zoneError) errors["timeZone"] = [zoneError];
+        var locale = DistrictRules.CanonicalLocale(request.Locale);
+        if (locale == null) errors["locale"] = [$"'{request.Locale}' is not a known locale such as en-US."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var profile = await db.DistrictProfiles.SingleOrDefaultAsync(ct);
+        if (profile == null) return TypedResults.NotFound();
+        profile.DisplayName = request.DisplayName!.Trim();
+        profile.TimeZone = request.TimeZone!;
+        profile.Locale = locale!;
+        profile.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ToResponse(profile, tenant));
+    }
+
+    static DistrictResponse ToResponse(DistrictProfile p, IMultiTenantContextAccessor<District> tenant) =>
+        new(tenant.MultiTenantContext.TenantInfo!.Slug, p.DisplayName, p.TimeZone, p.Locale, p.UpdatedAt);
+}

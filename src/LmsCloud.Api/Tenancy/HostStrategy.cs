@@ -1,0 +1,32 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace LmsCloud.Api.Tenancy;
+
+public sealed class TenancyOptions
+{
+    /// <summary>Districts answer on <c>{slug}.{BaseDomain}</c>.</summary>
+    public string BaseDomain { get; set; } = "localhost";
+}
+
+/// <summary>
+/// The tenant comes from the host name only: <c>{slug}.{BaseDomain}</c> with the slug a single DNS label. Never from
+/// a header, route or body the client chooses.
+/// </summary>
+public sealed partial class HostStrategy(IOptions<TenancyOptions> options) : IMultiTenantStrategy
+{
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    public static partial Regex SlugPattern();
+
+    public Task<string?> GetIdentifierAsync(object context, CancellationToken ct) =>
+        Task.FromResult(context is HttpContext http ? SlugFromHost(http.Request.Host.Host, options.Value.BaseDomain) : null);
+
+    public static string? SlugFromHost(string host, string baseDomain)
+    {
+        host = host.TrimEnd('.').ToLowerInvariant();
+        var suffix = "." + baseDomain.Trim('.').ToLowerInvariant();
+        if (!host.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        var label = host[..^suffix.Length];
+        return SlugPattern().IsMatch(label) ? label : null;
+    }
+}

@@ -1,0 +1,139 @@
+using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Database;
+using LmsCloud.Api.Districts;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+
+namespace LmsCloud.Cli;
+
+/// <summary>A command line the user got wrong: exit code 2 and the usage.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// <c>lms</c>, the operators' command line. Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error.
+/// </summary>
+public static class Cli
+{
+    public const string Usage = """
+        usage: lms <command>
+          db migrate                                   apply pending schema migrations
+          db info                                      connection strings (both roles) and schema version
+          db stop                                      stop the embedded local PostgreSQL
+          tenants create --slug S --name N [--time-zone Z]
+          tenants list
+          tenants suspend --slug S
+          tenants resume --slug S
+        Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var command = new CommandLine(args);
+            var context = new CliContext(configuration, stdout, stderr);
+            return (command.Word(0), command.Word(1)) switch
+            {
+                ("db", "migrate") => await DatabaseCommands.MigrateAsync(context, command),
+                ("db", "info") => await DatabaseCommands.InfoAsync(context, command),
+                ("db", "stop") => DatabaseCommands.Stop(context, command),
+                ("tenants", "create") => await TenantCommands.CreateAsync(context, command),
+                ("tenants", "list") => await TenantCommands.ListAsync(context, command),
+                ("tenants", "suspend") => await TenantCommands.SetStatusAsync(context, command, DistrictStatus.Suspended),
+                ("tenants", "resume") => await TenantCommands.SetStatusAsync(context, command, DistrictStatus.Active),
+                ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
+                _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"lms: {e.Message}");
+            await stderr.WriteLineAsync(Usage);
+            return 2;
+        }
+        catch (Exception e)
+        {
+            await stderr.WriteLineAsync($"lms: {OneLine(e)}");
+            return 1;
+        }
+    }
+
+    static int Help(TextWriter stdout)
+    {
+        stdout.WriteLine(Usage);
+        return 0;
+    }
+
+    /// <summary>The one line an operator needs: what failed and why, without a stack trace.</summary>
+    static string OneLine(Exception e) => e switch
+    {
+        DistrictProvisioningException or PostgresNotInstalledException => e.Message,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } =>
+            $"cannot reach the database: {e.InnerException!.Message}",
+        PostgresException pg => $"database error {pg.SqlState}: {pg.MessageText}",
+        NpgsqlException => $"database error: {e.Message}",
+        _ => e.Message,
+    };
+}
+
+/// <summary>What every command needs: where to write and how to reach the database.</summary>
+public sealed class CliContext(IConfiguration configuration, TextWriter stdout, TextWriter stderr)
+{
+    DatabaseConnectionStrings? _strings;
+
+    public TextWriter Out { get; } = stdout;
+    public TextWriter Error { get; } = stderr;
+    public IConfiguration Configuration { get; } = configuration;
+
+    /// <summary>Connection strings, starting the embedded cluster if none are configured (its messages go to stderr).</summary>
+    public DatabaseConnectionStrings ConnectionStrings => _strings ??= DatabaseConnectionStrings.Resolve(Configuration, Error.WriteLine);
+
+    /// <summary>The application role's data source, with pending migrations applied first when the owner is known.</summary>
+    public async Task<NpgsqlDataSource> OpenAppDatabaseAsync(CancellationToken ct = default)
+    {
+        if (ConnectionStrings.Owner is { } owner) await MigrationRunner.ApplyAsync(owner, ct);
+        return NpgsqlDataSource.Create(ConnectionStrings.App);
+    }
+}
+
+/// <summary>Words and <c>--name value</c> options; anything unexpected is a usage error.</summary>
+public sealed class CommandLine
+{
+    readonly List<string> _words = [];
+    readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
+    readonly HashSet<string> _used = [];
+
+    public CommandLine(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Length > 2)
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new UsageException($"{args[i]} needs a value");
+                _options[args[i][2..]] = args[++i];
+            }
+            else _words.Add(args[i]);
+        }
+    }
+
+    public string? Word(int index) => index < _words.Count ? _words[index] : null;
+
+    public string Required(string name) =>
+        Optional(name) ?? throw new UsageException($"--{name} is required");
+
+    public string? Optional(string name)
+    {
+        _used.Add(name);
+        return _options.GetValueOrDefault(name);
+    }
+
+    /// <summary>Call once a command has read its options: unknown options and extra words are usage errors.</summary>
+    public void NoMore(int words)
+    {
+        if (_options.Keys.FirstOrDefault(k => !_used.Contains(k)) is { } unknown)
+            throw new UsageException($"unknown option --{unknown}");
+        if (_words.Count > words)
+            throw new UsageException($"unexpected '{_words[words]}'");
+    }
+}

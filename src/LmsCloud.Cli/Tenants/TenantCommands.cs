@@ -1,0 +1,41 @@
+using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Districts;
+
+namespace LmsCloud.Cli;
+
+/// <summary><c>lms tenants ...</c>: provision and suspend districts. A running API picks changes up at once.</summary>
+public static class TenantCommands
+{
+    public static async Task<int> CreateAsync(CliContext context, CommandLine command)
+    {
+        var slug = command.Required("slug");
+        var name = command.Required("name");
+        var timeZone = command.Optional("time-zone");
+        command.NoMore(2);
+        await using var db = await context.OpenAppDatabaseAsync();
+        var district = await DistrictProvisioning.CreateAsync(db, slug, name, timeZone);
+        context.Out.WriteLine($"created district {district.Slug} ({district.Id})");
+        return 0;
+    }
+
+    public static async Task<int> ListAsync(CliContext context, CommandLine command)
+    {
+        command.NoMore(2);
+        await using var db = await context.OpenAppDatabaseAsync();
+        var districts = await DistrictProvisioning.ListAsync(db);
+        context.Out.WriteLine($"{"SLUG",-24} {"STATUS",-10} {"CREATED",-17} NAME");
+        foreach (var d in districts)
+            context.Out.WriteLine($"{d.Slug,-24} {d.Status.ToString().ToLowerInvariant(),-10} {d.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm} {d.Name}");
+        return 0;
+    }
+
+    public static async Task<int> SetStatusAsync(CliContext context, CommandLine command, DistrictStatus status)
+    {
+        var slug = command.Required("slug");
+        command.NoMore(2);
+        await using var db = await context.OpenAppDatabaseAsync();
+        await DistrictProvisioning.SetStatusAsync(db, slug, status);
+        context.Out.WriteLine($"district {slug} is {status.ToString().ToLowerInvariant()}");
+        return 0;
+    }
+}

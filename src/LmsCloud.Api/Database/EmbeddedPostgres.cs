@@ -84,14 +84,14 @@ public static class EmbeddedPostgres
         return strings.Database;
     }
 
-    /// <summary>Stops the cluster if it runs. Returns false when there is no cluster in that folder.</summary>
-    public static bool Stop(EmbeddedPostgresOptions options)
+    /// <summary>Stops the cluster if it runs (immediate: no shutdown checkpoint). False when there is no cluster there.</summary>
+    public static bool Stop(EmbeddedPostgresOptions options, bool immediate = false)
     {
         var pgData = Path.Combine(Path.GetFullPath(options.DataDirectory ?? DefaultDataDirectory()), "postgres");
         if (!File.Exists(Path.Combine(pgData, "PG_VERSION"))) return false;
         var bin = FindBinDirectory(options.BinDirectory);
         if (RunTool(bin, "pg_ctl", "status", "-D", pgData).ExitCode == 0)
-            RunTool(bin, "pg_ctl", "stop", "-D", pgData, "-m", "fast", "-w");
+            RunTool(bin, "pg_ctl", "stop", "-D", pgData, "-m", immediate ? "immediate" : "fast", "-w");
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using LmsCloud.Api.Database;
@@ -52,12 +53,31 @@ public static class TestCluster
     public static string WithDatabase(string connectionString, string database) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Database = database }.ConnectionString;
 
-    /// <summary>Deletes the folders of earlier runs' clusters that no longer run (a killed run leaves one behind).</summary>
+    /// <summary>
+    /// Deletes the folders of earlier runs whose server is gone: killed (its pid file remains) or never started and
+    /// untouched for minutes (so a concurrent run's initdb is left alone).
+    /// </summary>
     static void RemoveStoppedClusters()
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "lmscloud-tests-*"))
-            if (!File.Exists(Path.Combine(dir, "postgres", "postmaster.pid")))
-                try { Directory.Delete(dir, recursive: true); } catch (Exception) { /* another run's, or busy: next time */ }
+            if (ServerProcess(dir) == null && (File.Exists(Path.Combine(dir, "postgres", "postmaster.pid")) ||
+                                               Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-5)))
+                try { Directory.Delete(dir, recursive: true); } catch (Exception) { /* busy or not ours: next time */ }
+    }
+
+    /// <summary>The postmaster of the cluster in <paramref name="dataDirectory"/>, if it still runs.</summary>
+    static Process? ServerProcess(string dataDirectory)
+    {
+        try
+        {
+            var pid = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postgres", "postmaster.pid")).First());
+            var process = Process.GetProcessById(pid);
+            return process.ProcessName is "postgres" or "postmaster" ? process : null;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or FormatException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public static int FreePort()
@@ -77,10 +97,12 @@ public static class TestCluster
             DurabilityOff = true,
         };
         var template = EmbeddedPostgres.EnsureRunning(options);
+        // The test host is killed moments after the last test, too soon for pg_ctl stop: kill the server outright
+        // (its data is throwaway) and remove what we can; the next run sweeps the rest.
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            EmbeddedPostgres.Stop(options);
-            RemoveStoppedClusters();
+            if (ServerProcess(options.DataDirectory) is { } server) server.Kill();
+            try { Directory.Delete(options.DataDirectory, recursive: true); } catch (Exception) { /* swept by a later run */ }
         };
         await MigrationRunner.ApplyAsync(template.Owner!);
         // Pooling off: an idle superuser session in the template would block every clone.

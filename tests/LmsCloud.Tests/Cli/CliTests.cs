@@ -1,0 +1,113 @@
+using LmsCloud.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace LmsCloud.Tests.Cli;
+
+/// <summary>The operators' CLI, run in-process against this class's database.</summary>
+public sealed class CliTests(TestDatabase db) : IClassFixture<TestDatabase>
+{
+    [Fact]
+    public async Task Create_then_list_shows_the_district_and_suspend_resume_change_its_status()
+    {
+        var slug = $"cli{Guid.NewGuid():N}"[..12];
+
+        var created = await RunAsync("tenants", "create", "--slug", slug, "--name", "Lakeside ISD", "--time-zone", "America/Denver");
+        Assert.Equal(0, created.Code);
+        Assert.StartsWith($"created district {slug} (", created.Out);
+
+        Assert.Equal(0, (await RunAsync("tenants", "suspend", "--slug", slug)).Code);
+        var listed = await RunAsync("tenants", "list");
+        Assert.Equal(0, listed.Code);
+        Assert.Matches($@"(?m)^{slug}\s+suspended\s+.*Lakeside ISD$", listed.Out);
+
+        Assert.Equal(0, (await RunAsync("tenants", "resume", "--slug", slug)).Code);
+        Assert.Matches($@"(?m)^{slug}\s+active\s+", (await RunAsync("tenants", "list")).Out);
+    }
+
+    [Theory]
+    [InlineData("Bad_Slug", "Invalid slug 'Bad_Slug'")]
+    [InlineData("www", "The slug 'www' is reserved.")]
+    public async Task A_bad_slug_fails_with_one_line(string slug, string reason)
+    {
+        var result = await RunAsync("tenants", "create", "--slug", slug, "--name", "X");
+
+        Assert.Equal(1, result.Code);
+        Assert.StartsWith($"lms: {reason}", result.Error);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_duplicate_slug_fails_with_one_line_and_keeps_the_first_district()
+    {
+        var slug = $"dup{Guid.NewGuid():N}"[..12];
+        Assert.Equal(0, (await RunAsync("tenants", "create", "--slug", slug, "--name", "First")).Code);
+
+        var again = await RunAsync("tenants", "create", "--slug", slug, "--name", "Second");
+
+        Assert.Equal(1, again.Code);
+        Assert.Equal($"lms: A district with slug '{slug}' already exists.", again.Error.TrimEnd());
+        Assert.Matches($@"(?m)^{slug}\s+active\s+.*First$", (await RunAsync("tenants", "list")).Out);
+    }
+
+    [Fact]
+    public async Task Suspending_an_unknown_district_fails()
+    {
+        var result = await RunAsync("tenants", "suspend", "--slug", "nosuchdistrict");
+        Assert.Equal((1, "lms: No district has the slug 'nosuchdistrict'."), (result.Code, result.Error.TrimEnd()));
+    }
+
+    [Theory]
+    [InlineData("tenants", "frob")]
+    [InlineData("tenants", "create", "--name", "No Slug")]
+    [InlineData("tenants", "list", "--colour", "red")]
+    [InlineData("tenants", "create", "--slug")]
+    public async Task Usage_errors_exit_2_and_show_the_usage(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.Equal(2, result.Code);
+        Assert.Contains("usage: lms", result.Error);
+    }
+
+    [Fact]
+    public async Task No_database_fails_with_one_line()
+    {
+        var unreachable = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:App"] = $"Host=127.0.0.1;Port={TestCluster.FreePort()};Username=x;Password=y;Timeout=3",
+        };
+        var result = await RunWithAsync(unreachable, "tenants", "list");
+
+        Assert.Equal(1, result.Code);
+        Assert.StartsWith("lms: cannot reach the database:", result.Error);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Db_info_shows_both_roles_and_db_migrate_finds_nothing_to_do()
+    {
+        var info = await RunAsync("db", "info");
+        Assert.Equal(0, info.Code);
+        Assert.Contains("Username=lms_app", info.Out);
+        Assert.Contains("Username=lms_owner", info.Out);
+        Assert.Contains("0 pending", info.Out);
+
+        var migrate = await RunAsync("db", "migrate");
+        Assert.Equal(0, migrate.Code);
+        Assert.Contains("0 applied now", migrate.Out);
+    }
+
+    Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunWithAsync(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:App"] = db.ConnectionStrings.App,
+        ["ConnectionStrings:Owner"] = db.ConnectionStrings.Owner,
+    }, args);
+
+    static async Task<(int Code, string Out, string Error)> RunWithAsync(Dictionary<string, string?> settings, params string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await LmsCloud.Cli.Cli.RunAsync(args, configuration, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}

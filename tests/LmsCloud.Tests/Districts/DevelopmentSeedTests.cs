@@ -1,0 +1,24 @@
+using System.Net.Http.Json;
+using LmsCloud.Api.Districts;
+using LmsCloud.Tests.Infrastructure;
+
+namespace LmsCloud.Tests.Districts;
+
+public sealed class DevelopmentApiFactory : ApiFactory
+{
+    protected override string EnvironmentName => "Development";
+}
+
+public sealed class DevelopmentSeedTests(DevelopmentApiFactory api) : IClassFixture<DevelopmentApiFactory>
+{
+    [Fact]
+    public async Task An_empty_development_database_gets_northwind_and_riverside()
+    {
+        var northwind = await api.ClientFor("northwind").GetFromJsonAsync<DistrictResponse>("/api/district");
+        var riverside = await api.ClientFor("riverside").GetFromJsonAsync<DistrictResponse>("/api/district");
+
+        Assert.Equal(("northwind", "America/Chicago"), (northwind!.Slug, northwind.TimeZone));
+        Assert.Equal("riverside", riverside!.Slug);
+        Assert.Equal(["northwind", "riverside"], (await DistrictProvisioning.ListAsync(api.Database.App)).Select(d => d.Slug));
+    }
+}

@@ -1,7 +1,11 @@
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
+using LmsCloud.Api.Integrations;
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.Environment.IsDevelopment())
@@ -11,6 +15,8 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetai
 builder.Services.AddOpenApi();
 builder.Services.AddLmsDatabase();
 builder.Services.AddTenancy(builder.Configuration);
+builder.Services.AddAccounts(builder.Configuration);
+builder.Services.AddTokenAuthentication();
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor });
@@ -18,10 +24,17 @@ app.UseStatusCodePages();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseRouting();
 app.UseMultiTenant();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 
-app.MapOpenApi().ExcludeFromMultiTenantResolution();
+app.MapOpenApi().ExcludeFromMultiTenantResolution().AllowAnonymous();
 app.MapHealthEndpoints();
+app.MapTokenEndpoint();
 app.MapDistrictEndpoints();
+app.MapUserEndpoints();
+app.MapIntegrationClientEndpoints();
+app.MapAuditEndpoints();
 
 try
 {

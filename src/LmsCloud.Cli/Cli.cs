@@ -1,7 +1,10 @@
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace LmsCloud.Cli;
@@ -23,6 +26,9 @@ public static class Cli
           tenants list
           tenants suspend --slug S
           tenants resume --slug S
+          users create --tenant S --email E --role R [--name N] [--password P]
+          users list --tenant S
+          audit verify --tenant S                      recompute the district's audit chain (exit 1 if broken)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -31,7 +37,7 @@ public static class Cli
         try
         {
             var command = new CommandLine(args);
-            var context = new CliContext(configuration, stdout, stderr);
+            await using var context = new CliContext(configuration, stdout, stderr);
             return (command.Word(0), command.Word(1)) switch
             {
                 ("db", "migrate") => await DatabaseCommands.MigrateAsync(context, command),
@@ -41,6 +47,9 @@ public static class Cli
                 ("tenants", "list") => await TenantCommands.ListAsync(context, command),
                 ("tenants", "suspend") => await TenantCommands.SetStatusAsync(context, command, DistrictStatus.Suspended),
                 ("tenants", "resume") => await TenantCommands.SetStatusAsync(context, command, DistrictStatus.Active),
+                ("users", "create") => await UserCommands.CreateAsync(context, command),
+                ("users", "list") => await UserCommands.ListAsync(context, command),
+                ("audit", "verify") => await AuditCommands.VerifyAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -76,10 +85,11 @@ public static class Cli
     };
 }
 
-/// <summary>What every command needs: where to write and how to reach the database.</summary>
-public sealed class CliContext(IConfiguration configuration, TextWriter stdout, TextWriter stderr)
+/// <summary>What every command needs: where to write and how to reach the database and the product's services.</summary>
+public sealed class CliContext(IConfiguration configuration, TextWriter stdout, TextWriter stderr) : IAsyncDisposable
 {
     DatabaseConnectionStrings? _strings;
+    ServiceProvider? _services;
 
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
@@ -88,11 +98,35 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
     /// <summary>Connection strings, starting the embedded cluster if none are configured (its messages go to stderr).</summary>
     public DatabaseConnectionStrings ConnectionStrings => _strings ??= DatabaseConnectionStrings.Resolve(Configuration, Error.WriteLine);
 
-    /// <summary>The application role's data source, with pending migrations applied first when the owner is known.</summary>
-    public async Task<NpgsqlDataSource> OpenAppDatabaseAsync(CancellationToken ct = default)
+    /// <summary>
+    /// The API's own services (database, tenancy, accounts, audit) over the application role, with pending
+    /// migrations applied first when the owner is known.
+    /// </summary>
+    public async Task<IServiceProvider> ServicesAsync(CancellationToken ct = default)
     {
+        if (_services != null) return _services;
         if (ConnectionStrings.Owner is { } owner) await MigrationRunner.ApplyAsync(owner, ct);
-        return NpgsqlDataSource.Create(ConnectionStrings.App);
+        var services = new ServiceCollection()
+            .AddSingleton(Configuration)
+            .AddSingleton(ConnectionStrings)
+            .AddLogging()
+            .AddLmsDatabase()
+            .AddTenancy(Configuration)
+            .AddAccounts(Configuration);
+        return _services = services.BuildServiceProvider();
+    }
+
+    /// <summary>The district with this slug, or a one-line failure.</summary>
+    public async Task<District> DistrictAsync(string slug, CancellationToken ct = default) =>
+        await (await ServicesAsync(ct)).GetRequiredService<DistrictStore>().GetByIdentifierAsync(slug, ct)
+        ?? throw new DistrictProvisioningException($"No district has the slug '{slug}'.");
+
+    /// <summary>Operators act as themselves in the audit log.</summary>
+    public static AuditActor Actor => AuditActor.Operator($"cli:{Environment.UserName}");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services != null) await _services.DisposeAsync();
     }
 }
 

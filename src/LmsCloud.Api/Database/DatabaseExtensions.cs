@@ -1,5 +1,6 @@
 using LmsCloud.Api.Development;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace LmsCloud.Api.Database;
@@ -8,7 +9,7 @@ public static class DatabaseExtensions
 {
     public static IServiceCollection AddLmsDatabase(this IServiceCollection services)
     {
-        services.AddSingleton(sp => DatabaseConnectionStrings.Resolve(
+        services.TryAddSingleton(sp => DatabaseConnectionStrings.Resolve(
             sp.GetRequiredService<IConfiguration>(),
             message => sp.GetRequiredService<ILoggerFactory>().CreateLogger("LmsCloud.Database").LogInformation("{Message}", message)));
         services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<DatabaseConnectionStrings>().App));
@@ -31,6 +32,6 @@ public static class DatabaseExtensions
             foreach (var name in await MigrationRunner.ApplyAsync(strings.Owner))
                 logger.LogInformation("Applied migration {Migration}", name);
         if (app.Environment.IsDevelopment())
-            await DevelopmentSeed.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), logger);
+            await DevelopmentSeed.RunAsync(app.Services, logger);
     }
 }

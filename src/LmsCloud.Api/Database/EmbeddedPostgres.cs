@@ -47,7 +47,17 @@ public static class EmbeddedPostgres
             File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                        UnixFileMode.GroupExecute | UnixFileMode.OtherExecute); // others may traverse, not list
 
-        using var _ = AcquireLock(Path.Combine(root, "launcher.lock"));
+        lock (InProcess) // the file lock below is between processes; this one is between threads
+        {
+            using var _ = AcquireLock(Path.Combine(root, "launcher.lock"));
+            return EnsureRunningLocked(root, options, log);
+        }
+    }
+
+    static readonly object InProcess = new();
+
+    static DatabaseConnectionStrings EnsureRunningLocked(string root, EmbeddedPostgresOptions options, Action<string> log)
+    {
         var bin = FindBinDirectory(options.BinDirectory);
         var pgData = Path.Combine(root, "postgres");
         var credentialsFile = Path.Combine(root, "credentials.json");
@@ -138,7 +148,7 @@ public static class EmbeddedPostgres
             var init = RunTool(bin, "initdb", "-D", pgData, "-U", Superuser, "--pwfile", passwordFile,
                 "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8");
             if (init.ExitCode != 0)
-                throw new InvalidOperationException($"initdb failed: {LastLine(init.Output)}");
+                throw new InvalidOperationException($"initdb failed: {init.Output.ReplaceLineEndings(" ").Trim()}");
         }
         finally
         {

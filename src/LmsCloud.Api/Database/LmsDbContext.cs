@@ -1,5 +1,9 @@
 using System.Text;
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
 using LmsCloud.Api.Districts;
+using LmsCloud.Api.Integrations;
+using LmsCloud.Api.Users;
 using LmsCloud.Api.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,6 +29,12 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     public Guid? TenantId { get; } = tenant.MultiTenantContext.TenantInfo?.TenantId;
 
     public DbSet<DistrictProfile> DistrictProfiles => Set<DistrictProfile>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<UserRole> UserRoles => Set<UserRole>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<PasswordResetToken> PasswordResetTokens => Set<PasswordResetToken>();
+    public DbSet<IntegrationClient> IntegrationClients => Set<IntegrationClient>();
+    public DbSet<AuditEventRecord> AuditEvents => Set<AuditEventRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -32,6 +42,40 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
         {
             e.ToTable("district_profiles");
             e.HasKey(x => x.TenantId);
+        });
+        model.Entity<User>(e =>
+        {
+            e.ToTable("users");
+            e.HasKey(x => new { x.TenantId, x.Id });
+            e.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();
+            e.HasMany(x => x.Roles).WithOne().HasForeignKey(r => new { r.TenantId, r.UserId });
+        });
+        model.Entity<UserRole>(e =>
+        {
+            e.ToTable("user_roles");
+            e.HasKey(x => new { x.TenantId, x.UserId, x.Role });
+        });
+        model.Entity<RefreshToken>(e =>
+        {
+            e.ToTable("refresh_tokens");
+            e.HasKey(x => new { x.TenantId, x.Id });
+        });
+        model.Entity<PasswordResetToken>(e =>
+        {
+            e.ToTable("password_reset_tokens");
+            e.HasKey(x => new { x.TenantId, x.Id });
+        });
+        model.Entity<IntegrationClient>(e =>
+        {
+            e.ToTable("integration_clients");
+            e.HasKey(x => new { x.TenantId, x.Id });
+        });
+        model.Entity<AuditEventRecord>(e =>
+        {
+            e.ToTable("audit_events");
+            e.HasKey(x => new { x.TenantId, x.Seq });
+            e.Property(x => x.BeforeValues).HasColumnType("json");
+            e.Property(x => x.AfterValues).HasColumnType("json");
         });
 
         foreach (var entity in model.Model.GetEntityTypes())

@@ -1,3 +1,5 @@
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,8 +17,8 @@ public static class DistrictEndpoints
     public static IEndpointRouteBuilder MapDistrictEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/district").WithTags("District");
-        group.MapGet("/", GetAsync);
-        group.MapPut("/", UpdateAsync);
+        group.MapGet("/", GetAsync).AllowAnonymous(); // public: the sign-in page shows the district's name
+        group.MapPut("/", UpdateAsync).RequireAuthorization(Policies.DistrictAdmin);
         return app;
     }
 
@@ -28,8 +30,8 @@ public static class DistrictEndpoints
     }
 
     static async Task<Results<Ok<DistrictResponse>, ValidationProblem, NotFound>> UpdateAsync(
-        UpdateDistrictRequest request, LmsDbContext db, IMultiTenantContextAccessor<District> tenant, TimeProvider clock,
-        CancellationToken ct)
+        UpdateDistrictRequest request, LmsDbContext db, AuditLog audit, IMultiTenantContextAccessor<District> tenant,
+        TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
@@ -38,13 +40,22 @@ public static class DistrictEndpoints
         if (locale == null) errors["locale"] = [$"'{request.Locale}' is not a known locale such as en-US."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var profile = await db.DistrictProfiles.SingleOrDefaultAsync(ct);
         if (profile == null) return TypedResults.NotFound();
+        var before = new { profile.DisplayName, profile.TimeZone, profile.Locale };
         profile.DisplayName = request.DisplayName!.Trim();
         profile.TimeZone = request.TimeZone!;
         profile.Locale = locale!;
-        profile.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        var after = new { profile.DisplayName, profile.TimeZone, profile.Locale };
+        if (after != before)
+        {
+            profile.UpdatedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+            await audit.WriteAsync(new AuditEntry("district.settings_changed", "district", profile.TenantId.ToString(),
+                Before: before, After: after), ct);
+            await tx.CommitAsync(ct);
+        }
         return TypedResults.Ok(ToResponse(profile, tenant));
     }
 

@@ -11,7 +11,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", CheckAsync).WithTags("Health").ExcludeFromMultiTenantResolution();
+        app.MapGet("/health", CheckAsync).WithTags("Health").ExcludeFromMultiTenantResolution().AllowAnonymous();
         return app;
     }
 

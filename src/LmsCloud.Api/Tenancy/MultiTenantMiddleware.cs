@@ -12,8 +12,7 @@ public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTen
     public async Task InvokeAsync(HttpContext context, ITenantResolver<District> resolver,
         IMultiTenantContextAccessor<District> accessor, IProblemDetailsService problems)
     {
-        var endpoint = context.GetEndpoint();
-        if (endpoint == null || endpoint.Metadata.GetMetadata<ExcludeFromMultiTenantResolutionMetadata>() != null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ExcludeFromMultiTenantResolutionMetadata>() != null)
         {
             await next(context);
             return;

@@ -1,5 +1,7 @@
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Districts;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace LmsCloud.Cli;
 
@@ -12,7 +14,7 @@ public static class TenantCommands
         var name = command.Required("name");
         var timeZone = command.Optional("time-zone");
         command.NoMore(2);
-        await using var db = await context.OpenAppDatabaseAsync();
+        var db = (await context.ServicesAsync()).GetRequiredService<NpgsqlDataSource>();
         var district = await DistrictProvisioning.CreateAsync(db, slug, name, timeZone);
         context.Out.WriteLine($"created district {district.Slug} ({district.Id})");
         return 0;
@@ -21,7 +23,7 @@ public static class TenantCommands
     public static async Task<int> ListAsync(CliContext context, CommandLine command)
     {
         command.NoMore(2);
-        await using var db = await context.OpenAppDatabaseAsync();
+        var db = (await context.ServicesAsync()).GetRequiredService<NpgsqlDataSource>();
         var districts = await DistrictProvisioning.ListAsync(db);
         context.Out.WriteLine($"{"SLUG",-24} {"STATUS",-10} {"CREATED",-17} NAME");
         foreach (var d in districts)
@@ -33,7 +35,7 @@ public static class TenantCommands
     {
         var slug = command.Required("slug");
         command.NoMore(2);
-        await using var db = await context.OpenAppDatabaseAsync();
+        var db = (await context.ServicesAsync()).GetRequiredService<NpgsqlDataSource>();
         await DistrictProvisioning.SetStatusAsync(db, slug, status);
         context.Out.WriteLine($"district {slug} is {status.ToString().ToLowerInvariant()}");
         return 0;

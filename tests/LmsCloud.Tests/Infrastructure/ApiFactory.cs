@@ -1,4 +1,11 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LmsCloud.Api.Auth;
+using LmsCloud.Api.Districts;
+using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Users;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +23,12 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected virtual string EnvironmentName => "Testing";
 
+    /// <summary>The key this API signs with (tests sign their own tokens with it, or with another, to test validation).</summary>
+    public SigningKeyOptions SigningKey { get; } = SigningKeys.Generate();
+
+    /// <summary>Extra settings a test class needs (limits, lockout).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
+
     public async Task InitializeAsync() => await Database.InitializeAsync();
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -29,12 +42,53 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:App", Database.ConnectionStrings.App);
         builder.UseSetting("ConnectionStrings:Owner", Database.ConnectionStrings.Owner);
+        builder.UseSetting("Auth:SigningKeys:0:KeyId", SigningKey.KeyId);
+        builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
     }
 
     /// <summary>A client whose requests go to <c>{slug}.localhost</c>.</summary>
     public HttpClient ClientFor(string slug) =>
         CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri($"http://{slug}.localhost/") });
+
+    /// <summary>A client for the district's host that sends this bearer token.</summary>
+    public HttpClient ClientFor(string slug, string accessToken)
+    {
+        var client = ClientFor(slug);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    public const string Password = "correct horse battery staple";
+
+    /// <summary>A user of the district with one role and a password, created as the CLI would.</summary>
+    public async Task<TestUser> CreateUserAsync(DistrictSummary district, string role, string? email = null)
+    {
+        email ??= $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}"[..20] + "@example.test";
+        var outcome = await DistrictScope.RunAsync(Services, new District(district.Id, district.Slug, district.Name, DistrictStatus.Active),
+            scope => scope.GetRequiredService<UserAdministration>().CreateAsync(new NewUser(email, $"Test {role}", [role], Password)));
+        return new TestUser(outcome.Value!.Id, email, district.Slug);
+    }
+
+    /// <summary>The raw token endpoint response for a form.</summary>
+    public Task<HttpResponseMessage> PostTokenAsync(string slug, params (string Key, string Value)[] form) =>
+        ClientFor(slug).PostAsync("/connect/token", new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Key, f.Value))));
+
+    /// <summary>Signs in with the password grant and returns the token response (fails the test otherwise).</summary>
+    public async Task<JsonElement> SignInAsync(TestUser user, string password = Password)
+    {
+        var response = await PostTokenAsync(user.Slug, ("grant_type", "password"), ("username", user.Email), ("password", password));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>A client signed in as a new user with this role in the district.</summary>
+    public async Task<HttpClient> ClientAsAsync(DistrictSummary district, string role)
+    {
+        var user = await CreateUserAsync(district, role);
+        return ClientFor(district.Slug, (await SignInAsync(user)).GetProperty("access_token").GetString()!);
+    }
 
     sealed class QueueLoggerProvider(ConcurrentQueue<string> logs) : ILoggerProvider, ISupportExternalScope
     {
@@ -67,3 +121,5 @@ public static class Eventually
         }
     }
 }
+
+public sealed record TestUser(Guid Id, string Email, string Slug);

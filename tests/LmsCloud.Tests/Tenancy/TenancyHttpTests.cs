@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Users;
 using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Tenancy;
@@ -29,7 +30,8 @@ public sealed class TenancyHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
         var a = await api.Database.CreateDistrictAsync("Alder District");
         var b = await api.Database.CreateDistrictAsync("Birch District");
 
-        var put = await api.ClientFor(a.Slug).PutAsJsonAsync("/api/district",
+        var admin = await api.ClientAsAsync(a, Roles.DistrictAdmin);
+        var put = await admin.PutAsJsonAsync("/api/district",
             new UpdateDistrictRequest("Alder Unified", "Europe/Berlin", "de-de"));
         put.EnsureSuccessStatusCode();
         var updated = await put.Content.ReadFromJsonAsync<DistrictResponse>();
@@ -123,7 +125,7 @@ public sealed class TenancyHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task Invalid_settings_are_a_validation_problem_naming_each_field_and_change_nothing()
     {
         var a = await api.Database.CreateDistrictAsync("Alder District");
-        var client = api.ClientFor(a.Slug);
+        var client = await api.ClientAsAsync(a, Roles.DistrictAdmin);
 
         var response = await client.PutAsJsonAsync("/api/district", new UpdateDistrictRequest(" ", "Mars/Olympus", "xx-NOPE"));
 
@@ -139,7 +141,7 @@ public sealed class TenancyHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task Malformed_json_and_unknown_routes_are_problems_too()
     {
         var a = await api.Database.CreateDistrictAsync();
-        var client = api.ClientFor(a.Slug);
+        var client = await api.ClientAsAsync(a, Roles.DistrictAdmin);
 
         var malformed = await client.PutAsync("/api/district", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         await AssertProblemAsync(malformed, HttpStatusCode.BadRequest);

@@ -1,0 +1,96 @@
+using System.Threading.RateLimiting;
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Tenancy;
+using LmsCloud.Api.Users;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace LmsCloud.Api.Auth;
+
+/// <summary>Authorization policy names. Every endpoint needs a signed-in caller unless it says AllowAnonymous.</summary>
+public static class Policies
+{
+    public const string DistrictAdmin = "DistrictAdmin";
+    public const string AuditReader = "AuditReader";
+}
+
+public static class AuthExtensions
+{
+    /// <summary>Accounts (Identity core over our store), tokens, the audit log, authentication, policies, rate limits.</summary>
+    public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AuthOptions>(configuration.GetSection("Auth"));
+        services.AddHttpContextAccessor();
+        services.AddScoped<AuditLog>();
+        services.AddScoped<UserAdministration>();
+        services.AddIdentityCore<User>()
+            .AddUserStore<UserStore>();
+        services.AddOptions<IdentityOptions>().Configure<IOptions<AuthOptions>>((identity, auth) =>
+        {
+            identity.User.RequireUniqueEmail = false; // unique per district, enforced by the database
+            identity.User.AllowedUserNameCharacters = ""; // SIS user names come in every shape
+            // Length over composition rules (NIST SP 800-63B).
+            identity.Password = new PasswordOptions
+            {
+                RequiredLength = 10, RequireDigit = false, RequireLowercase = false, RequireUppercase = false,
+                RequireNonAlphanumeric = false, RequiredUniqueChars = 1,
+            };
+            identity.Lockout.AllowedForNewUsers = true;
+            identity.Lockout.MaxFailedAccessAttempts = auth.Value.MaxFailedAccessAttempts;
+            identity.Lockout.DefaultLockoutTimeSpan = auth.Value.LockoutDuration;
+        });
+        return services;
+    }
+
+    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<SigningKeys>();
+        services.AddScoped<TokenService>();
+        services.AddAuthentication(JwtAuthenticationHandler.SchemeName)
+            .AddScheme<JwtAuthenticationOptions, JwtAuthenticationHandler>(JwtAuthenticationHandler.SchemeName, null);
+        services.AddOptions<JwtAuthenticationOptions>(JwtAuthenticationHandler.SchemeName)
+            .Configure<SigningKeys, IOptions<AuthOptions>>((jwt, keys, auth) => jwt.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = auth.Value.Issuer,
+                ValidAudience = auth.Value.Audience,
+                IssuerSigningKeys = keys.All,
+                ValidAlgorithms = [SigningKeys.Algorithm],
+                ClockSkew = TimeSpan.FromSeconds(30),
+                RequireExpirationTime = true,
+                NameClaimType = "sub",
+                RoleClaimType = "role",
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.DistrictAdmin, p => p.RequireRole(Roles.DistrictAdmin))
+            .AddPolicy(Policies.AuditReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer));
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(TokenEndpoint.RateLimitPolicy, http =>
+            {
+                var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+                var district = http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo?.Slug;
+                return RateLimitPartition.GetFixedWindowLimiter($"{district}|{http.Connection.RemoteIpAddress}",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.TokenRequestLimit, Window = auth.TokenRequestWindow });
+            });
+            limiter.OnRejected = async (context, ct) =>
+            {
+                var http = context.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"Try again in {http.Response.Headers.RetryAfter} seconds." },
+                });
+            };
+        });
+        return services;
+    }
+}

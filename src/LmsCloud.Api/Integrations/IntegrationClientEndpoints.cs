@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
+using LmsCloud.Api.Database;
+using LmsCloud.Api.Districts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace LmsCloud.Api.Integrations;
+
+public sealed record CreateClientRequest(string? Name, IReadOnlyList<string>? Scopes);
+
+public sealed record ClientResponse(Guid Id, string ClientId, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
+    DateTimeOffset? RevokedAt);
+
+/// <summary>Returned once, at creation: the only time the secret is ever shown.</summary>
+public sealed record CreatedClientResponse(Guid Id, string ClientId, string ClientSecret, string Name, IReadOnlyList<string> Scopes);
+
+/// <summary><c>/api/integrations/clients</c>: machine clients of the district (district admins only).</summary>
+public static class IntegrationClientEndpoints
+{
+    public static IEndpointRouteBuilder MapIntegrationClientEndpoints(this IEndpointRouteBuilder app)
+    {
+        var clients = app.MapGroup("/api/integrations/clients").WithTags("Integrations").RequireAuthorization(Policies.DistrictAdmin);
+        clients.MapPost("/", CreateAsync);
+        clients.MapGet("/", ListAsync);
+        clients.MapGet("/{id:guid}", GetAsync);
+        clients.MapDelete("/{id:guid}", RevokeAsync);
+        return app;
+    }
+
+    static async Task<Results<Created<CreatedClientResponse>, ValidationProblem>> CreateAsync(
+        CreateClientRequest request, LmsDbContext db, AuditLog audit, ClaimsPrincipal principal, HttpContext http, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (DistrictRules.CheckName(request.Name) is { } nameError) errors["name"] = [nameError];
+        var scopes = request.Scopes?.Distinct().ToArray() ?? [];
+        if (scopes.Length == 0 || scopes.Except(Scopes.All).Any())
+            errors["scopes"] = [$"Give one or more of: {string.Join(", ", Scopes.All)}."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var secret = OpaqueToken.New();
+        var client = new IntegrationClient
+        {
+            TenantId = db.TenantId!.Value,
+            ClientId = $"lms_{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10)).ToLowerInvariant()}",
+            Name = request.Name!.Trim(),
+            SecretHash = IntegrationClient.HashSecret(secret),
+            Scopes = scopes,
+            CreatedAt = clock.GetUtcNow(),
+            CreatedBy = Guid.TryParse(principal.FindFirst("sub")?.Value, out var by) ? by : null,
+        };
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.IntegrationClients.Add(client);
+        await db.SaveChangesAsync(ct);
+        await audit.WriteAsync(new AuditEntry("client.created", "integration_client", client.Id.ToString(),
+            After: new { client.ClientId, client.Name, client.Scopes }), ct);
+        await tx.CommitAsync(ct);
+
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Created($"/api/integrations/clients/{client.Id}",
+            new CreatedClientResponse(client.Id, client.ClientId, secret, client.Name, client.Scopes));
+    }
+
+    static async Task<Ok<List<ClientResponse>>> ListAsync(LmsDbContext db, CancellationToken ct) =>
+        TypedResults.Ok((await db.IntegrationClients.AsNoTracking().OrderBy(c => c.CreatedAt).ToListAsync(ct)).Select(ToResponse).ToList());
+
+    static async Task<Results<Ok<ClientResponse>, NotFound>> GetAsync(Guid id, LmsDbContext db, CancellationToken ct) =>
+        await db.IntegrationClients.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) is { } client
+            ? TypedResults.Ok(ToResponse(client))
+            : TypedResults.NotFound();
+
+    /// <summary>Revokes (never deletes, so the audit trail keeps its subject): new tokens are refused at once.</summary>
+    static async Task<Results<NoContent, NotFound>> RevokeAsync(Guid id, LmsDbContext db, AuditLog audit, TimeProvider clock,
+        CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var client = await db.IntegrationClients.SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (client == null) return TypedResults.NotFound();
+        if (client.RevokedAt == null)
+        {
+            client.RevokedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+            await audit.WriteAsync(new AuditEntry("client.revoked", "integration_client", client.Id.ToString(),
+                Before: new { client.ClientId, client.Name }), ct);
+            await tx.CommitAsync(ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    static ClientResponse ToResponse(IntegrationClient c) => new(c.Id, c.ClientId, c.Name, c.Scopes, c.CreatedAt, c.RevokedAt);
+}

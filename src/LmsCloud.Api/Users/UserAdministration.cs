@@ -36,7 +36,7 @@ public sealed class UserAdministration(
             errors["email"] = ["A valid email address is required."];
         if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
         var roles = CanonicalRoles(request.Roles, errors);
-        if (roles is { Count: 0 }) errors["roles"] = ["At least one role is required."];
+        if (roles is null or { Count: 0 } && !errors.ContainsKey("roles")) errors["roles"] = ["At least one role is required."];
         if (errors.Count > 0) return new AdminOutcome<User>(null, errors);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);

@@ -6,6 +6,7 @@ using LmsCloud.Api.Auth;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 
     /// <summary>A client whose requests go to <c>{slug}.localhost</c>.</summary>
@@ -88,6 +90,22 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         var user = await CreateUserAsync(district, role);
         return ClientFor(district.Slug, (await SignInAsync(user)).GetProperty("access_token").GetString()!);
+    }
+
+    public static readonly System.Net.IPAddress ClientAddress = System.Net.IPAddress.Parse("203.0.113.7");
+
+    /// <summary>The in-memory server has no network peer; give requests the address a real client would have.</summary>
+    sealed class ClientAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress ??= ClientAddress;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     sealed class QueueLoggerProvider(ConcurrentQueue<string> logs) : ILoggerProvider, ISupportExternalScope

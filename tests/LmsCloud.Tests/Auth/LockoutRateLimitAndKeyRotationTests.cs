@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LmsCloud.Api.Auth;
+using LmsCloud.Api.Users;
+using LmsCloud.Tests.Infrastructure;
+
+namespace LmsCloud.Tests.Auth;
+
+/// <summary>An API with tight limits (3 failed passwords, 8 token requests a minute) and a retired second key.</summary>
+public sealed class StrictApiFactory : ApiFactory
+{
+    public SigningKeyOptions RetiredKey { get; } = SigningKeys.Generate();
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        new("Auth:MaxFailedAccessAttempts", "3"),
+        new("Auth:TokenRequestLimit", "8"),
+        new("Auth:SigningKeys:1:KeyId", RetiredKey.KeyId),
+        new("Auth:SigningKeys:1:Pem", RetiredKey.Pem),
+    ];
+}
+
+public sealed class LockoutRateLimitAndKeyRotationTests(StrictApiFactory api) : IClassFixture<StrictApiFactory>
+{
+    [Fact]
+    public async Task Repeated_wrong_passwords_lock_the_account_until_an_admin_unlocks_it()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        var user = await api.CreateUserAsync(district, Roles.Teacher);
+
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(user, "wrong password!")).StatusCode);
+        var locked = await SignIn(user, ApiFactory.Password); // the right password no longer helps
+        Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
+        Assert.True((await admin.GetFromJsonAsync<JsonElement>($"/api/users/{user.Id}")).GetProperty("locked").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{user.Id}", new { locked = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignIn(user, ApiFactory.Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_token_endpoint_answers_429_with_retry_after_per_district_and_address()
+    {
+        var busy = await api.Database.CreateDistrictAsync();
+        var quiet = await api.Database.CreateDistrictAsync();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 9; i++)
+        {
+            last = await api.PostTokenAsync(busy.Slug, ("grant_type", "password"), ("username", "x@example.test"), ("password", "whatever-it-is"));
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.BadRequest, 8), statuses.Take(8));
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After is missing");
+        Assert.Equal("application/problem+json", last.Content.Headers.ContentType?.MediaType);
+        var other = await api.PostTokenAsync(quiet.Slug, ("grant_type", "password"), ("username", "x@example.test"), ("password", "whatever-it-is"));
+        Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode); // another district has its own budget
+    }
+
+    [Fact]
+    public async Task Tokens_signed_with_a_retired_key_still_validate_and_new_tokens_use_the_current_key()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.CreateUserAsync(district, Roles.DistrictAdmin);
+
+        var oldToken = TestTokens.Sign(api.RetiredKey, district.Id, admin.Id, [Roles.DistrictAdmin]);
+        Assert.Equal(HttpStatusCode.OK, (await api.ClientFor(district.Slug, oldToken).GetAsync("/api/users")).StatusCode);
+
+        var fresh = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await api.SignInAsync(admin)).GetProperty("access_token").GetString());
+        Assert.Equal(api.SigningKey.KeyId, fresh.Kid);
+        var expired = TestTokens.Sign(api.SigningKey, district.Id, admin.Id, [Roles.DistrictAdmin], lifetime: TimeSpan.FromMinutes(-2));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.ClientFor(district.Slug, expired).GetAsync("/api/users")).StatusCode);
+    }
+
+    Task<HttpResponseMessage> SignIn(TestUser user, string password) =>
+        api.PostTokenAsync(user.Slug, ("grant_type", "password"), ("username", user.Email), ("password", password));
+}

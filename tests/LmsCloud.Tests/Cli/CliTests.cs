@@ -96,6 +96,43 @@ public sealed class CliTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.Contains("0 applied now", migrate.Out);
     }
 
+    [Fact]
+    public async Task Users_create_and_list_and_audit_verify_work_per_district_and_catch_a_tampered_chain()
+    {
+        var district = await db.CreateDistrictAsync();
+
+        var created = await RunAsync("users", "create", "--tenant", district.Slug, "--email", "ops.admin@example.test", "--role", "districtadmin",
+            "--name", "Ops Admin", "--password", "a long enough password");
+        Assert.Equal(0, created.Code);
+        Assert.Contains("as DistrictAdmin", created.Out);
+        Assert.Equal(1, (await RunAsync("users", "create", "--tenant", district.Slug, "--email", "ops.admin@example.test", "--role", "Teacher")).Code);
+        var badRole = await RunAsync("users", "create", "--tenant", district.Slug, "--email", "x@example.test", "--role", "Janitor");
+        Assert.Equal(1, badRole.Code);
+        Assert.Contains("Unknown role(s): Janitor", badRole.Error);
+        Assert.Equal(1, (await RunAsync("users", "list", "--tenant", "nosuchdistrict")).Code);
+
+        var listed = await RunAsync("users", "list", "--tenant", district.Slug);
+        Assert.Matches(@"(?m)^ops\.admin@example\.test\s+DistrictAdmin\s+active\s+Ops Admin$", listed.Out);
+
+        var verified = await RunAsync("audit", "verify", "--tenant", district.Slug);
+        Assert.Equal((0, $"audit chain of {district.Slug} intact: 3 events checked"), (verified.Code, verified.Out.TrimEnd()));
+
+        await using (var owner = new Npgsql.NpgsqlConnection(db.ConnectionStrings.Owner))
+        {
+            await owner.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand($"""
+                select set_config('app.tenant_id', '{district.Id}', false);
+                alter table audit_events disable trigger audit_events_append_only;
+                update audit_events set actor_id = 'someone else' where seq = 2;
+                alter table audit_events enable trigger audit_events_append_only;
+                """, owner);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var broken = await RunAsync("audit", "verify", "--tenant", district.Slug);
+        Assert.Equal(1, broken.Code);
+        Assert.Contains("broken at seq 2", broken.Error);
+    }
+
     Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunWithAsync(new Dictionary<string, string?>
     {
         ["ConnectionStrings:App"] = db.ConnectionStrings.App,

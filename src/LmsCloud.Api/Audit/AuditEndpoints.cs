@@ -1,6 +1,6 @@
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
-using LmsCloud.Api.Users;
+using LmsCloud.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

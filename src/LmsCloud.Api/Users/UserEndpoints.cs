@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
+using LmsCloud.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,8 +10,6 @@ namespace LmsCloud.Api.Users;
 public sealed record UserResponse(
     Guid Id, string UserName, string? Email, string DisplayName, IReadOnlyList<string> Roles, bool Locked,
     DateTimeOffset? LockoutEnd, bool HasPassword, DateTimeOffset CreatedAt);
-
-public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
 public sealed record PasswordResetResponse(string Token, DateTimeOffset ExpiresAt);
 

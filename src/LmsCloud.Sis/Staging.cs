@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+using Npgsql;
+
+namespace LmsCloud.Sis;
+
+/// <summary>One row-level finding: where (file, 1-based line, column) and what (code, message).</summary>
+public sealed record RowError(string Severity, string File, int? Line, string? Column, string Code, string Message)
+{
+    public const string Error = "error", Warning = "warning";
+}
+
+/// <summary>
+/// Reads one OneRoster file with CsvHelper (header names bound case-insensitively; BOM, LF, CRLF and bare CR all
+/// fine), checks every field, and streams the good rows into its temp staging table with binary COPY. Bad rows
+/// become <see cref="RowError"/>s and are not staged. Memory stays flat whatever the file size.
+/// </summary>
+internal static class Staging
+{
+    public static async Task CreateTableAsync(NpgsqlConnection conn, FileSpec spec, CancellationToken ct)
+    {
+        var columns = string.Join(", ", spec.Columns.Select(c => $"{c.Stage} {c.SqlType}"));
+        await using var cmd = new NpgsqlCommand(
+            $"drop table if exists {spec.StageTable}; create temp table {spec.StageTable} (line integer not null, sid text not null, " +
+            $"status text not null, {columns}, id uuid)", conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Stages the file; returns how many rows were staged and the sourcedIds of rejected rows (so a bulk run never
+    /// deletes a record just because its row had a typo).
+    /// </summary>
+    public static async Task<(int Staged, List<string> InvalidSids, int Invalid)> StageAsync(NpgsqlConnection conn, RosterPackage package,
+        FileSpec spec, FileMode mode, List<RowError> errors, Action<long> bytesRead, CancellationToken ct)
+    {
+        await CreateTableAsync(conn, spec, ct);
+        var file = spec.FileName;
+        await using var counting = new CountingStream(package.OpenFile(file), bytesRead);
+        await using var reader = CsvReader.Create(counting, new CsvReaderOptions { Separator = ',', TrackLineNumbers = true });
+        await reader.ReadHeaderAsync(ct);
+        var headers = reader.Headers.Select((h, i) => (Name: i == 0 ? h.TrimStart('\uFEFF').Trim() : h.Trim(), Index: i)).ToList();
+
+        int Find(string name) =>
+            headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase), (null!, -1)).Index is var i and >= 0
+                ? i
+                : headers.FirstOrDefault(h => RosterFiles.LegacyNames.TryGetValue(h.Name, out var modern) && modern == name, (null!, -1)).Index;
+
+        var sidIndex = Find("sourcedId");
+        var statusIndex = Find("status");
+        if (sidIndex < 0) throw new PackageException($"{file}: the header has no sourcedId column.");
+        var bound = spec.Columns.Select(c => (Column: c, Index: c.Kind == Kind.Json ? -1 : Find(c.Name))).ToList();
+        if (bound.FirstOrDefault(b => b.Column.Required && b.Index < 0) is { Column: { } missing })
+            throw new PackageException($"{file}: the required column '{missing.Name}' is missing from the header.");
+        var known = bound.Select(b => b.Index).Append(sidIndex).Append(statusIndex).Append(Find("dateLastModified")).ToHashSet();
+        var extra = headers.Where(h => !known.Contains(h.Index)).ToList(); // demographics keeps these as JSON
+        var jsonColumn = spec.Columns.FirstOrDefault(c => c.Kind == Kind.Json);
+        foreach (var h in extra.Where(h => jsonColumn == null && !RosterFiles.IgnoredColumns.Contains(h.Name) &&
+                                           !h.Name.StartsWith("metadata.", StringComparison.OrdinalIgnoreCase)))
+            errors.Add(new RowError(RowError.Warning, file, 1, h.Name.Length == 0 ? $"#{h.Index + 1}" : h.Name, "W_UNKNOWN_COLUMN",
+                h.Name.Length == 0 ? $"Column {h.Index + 1} has no header name; it is ignored." : $"Column '{h.Name}' is not a OneRoster {spec.Label} column; it is ignored."));
+
+        var staged = 0;
+        var invalid = 0;
+        var invalidSids = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var copyColumns = string.Join(", ", spec.Columns.Select(c => c.Stage));
+        await using (var copy = await conn.BeginBinaryImportAsync(
+                         $"copy {spec.StageTable} (line, sid, status, {copyColumns}) from stdin (format binary)", ct))
+        {
+            var values = new object?[spec.Columns.Length];
+            while (await reader.ReadAsync(ct))
+            {
+                var line = (int)reader.LineNumber;
+                if (reader.FieldCount == 1 && reader.GetString(0).Length == 0) continue; // blank line
+                var rowErrors = errors.Count;
+                if (reader.FieldCount != headers.Count)
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, null, "E_FIELD_COUNT",
+                        $"The row has {reader.FieldCount} fields; the header has {headers.Count}."));
+                    invalid++;
+                    if (reader.FieldCount > sidIndex) invalidSids.Add(reader.GetString(sidIndex).Trim());
+                    continue;
+                }
+
+                var sid = reader.GetString(sidIndex).Trim();
+                if (sid.Length == 0)
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, "sourcedId", "E_REQUIRED", "sourcedId is required."));
+                    invalid++;
+                    continue;
+                }
+                if (!seen.Add(sid))
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, "sourcedId", "E_DUPLICATE_ID",
+                        $"sourcedId '{sid}' appears more than once in {file}; the first row wins."));
+                    invalid++;
+                    continue;
+                }
+
+                var status = ParseStatus(statusIndex < 0 ? "" : reader.GetString(statusIndex), mode, file, line, errors);
+                if (status == null)
+                {
+                    if (errors.Count > rowErrors && errors[^1].Severity == RowError.Error)
+                    {
+                        invalid++;
+                        invalidSids.Add(sid);
+                    }
+                    continue; // a bulk row marked tobedeleted counts as absent
+                }
+
+                var ok = true;
+                for (var i = 0; i < spec.Columns.Length; i++)
+                {
+                    var column = spec.Columns[i];
+                    if (column.Kind == Kind.Json)
+                    {
+                        values[i] = JsonSerializer.Serialize(extra.Where(h => h.Name.Length > 0 && reader.GetString(h.Index).Trim().Length > 0)
+                            .ToDictionary(h => h.Name, h => reader.GetString(h.Index).Trim()));
+                        continue;
+                    }
+                    var index = bound[i].Index;
+                    var text = index < 0 ? "" : reader.GetString(index).Trim();
+                    // A delta row that deletes needs only its sourcedId.
+                    values[i] = Parse(column, text, status == "tobedeleted", file, line, errors, ref ok);
+                }
+                if (!ok)
+                {
+                    invalid++;
+                    invalidSids.Add(sid);
+                    continue;
+                }
+
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(line, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(sid, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(status, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                for (var i = 0; i < spec.Columns.Length; i++)
+                {
+                    if (values[i] == null) await copy.WriteNullAsync(ct);
+                    else await copy.WriteAsync(values[i], spec.Columns[i].DbType, ct);
+                }
+                staged++;
+            }
+            await copy.CompleteAsync(ct);
+        }
+        if (staged == 0 && invalid == 0 && mode == FileMode.Bulk)
+            errors.Add(new RowError(RowError.Warning, file, null, null, "W_EMPTY_BULK",
+                $"{file} is declared bulk but has no rows: every active {spec.Label} record would be deleted (the deletion threshold decides)."));
+        return (staged, invalidSids, invalid);
+    }
+
+    /// <summary>'active' or 'tobedeleted'; null when the row is skipped (a bulk row marked tobedeleted, or an invalid status).</summary>
+    static string? ParseStatus(string text, FileMode mode, string file, int line, List<RowError> errors)
+    {
+        text = text.Trim();
+        string? status = text.ToLowerInvariant() switch
+        {
+            "" => mode == FileMode.Delta ? null : "active",
+            "active" => "active",
+            "tobedeleted" => "tobedeleted",
+            "inactive" => "tobedeleted", // OneRoster 1.0
+            _ => null,
+        };
+        if (status == null)
+        {
+            errors.Add(new RowError(RowError.Error, file, line, "status", text.Length == 0 ? "E_REQUIRED" : "E_ENUM",
+                text.Length == 0 ? "A delta row needs a status (active or tobedeleted)." : $"Status '{text}' is not active or tobedeleted."));
+            return null;
+        }
+        if (text == "inactive")
+            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_LEGACY_STATUS", "Status 'inactive' (OneRoster 1.0) is read as tobedeleted."));
+        else if (text.Length > 0 && text != status)
+            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_CASE", $"Status '{text}' read as '{status}'."));
+        if (mode == FileMode.Bulk && status == "tobedeleted")
+        {
+            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_BULK_STATUS",
+                "A bulk file is the full truth: a row marked tobedeleted is treated as absent, so the record is deleted."));
+            return null;
+        }
+        return status;
+    }
+
+    static object? Parse(Column column, string text, bool deleting, string file, int line, List<RowError> errors, ref bool ok)
+    {
+        if (text.Length == 0)
+        {
+            if (column.Required && !deleting)
+            {
+                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_REQUIRED", $"{column.Name} is required."));
+                ok = false;
+            }
+            return null;
+        }
+        switch (column.Kind)
+        {
+            case Kind.Enum:
+                var match = column.Values!.FirstOrDefault(v => string.Equals(v, text, StringComparison.OrdinalIgnoreCase));
+                if (match == null)
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_ENUM",
+                        $"'{text}' is not a valid {column.Name}; expected one of: {string.Join(", ", column.Values!)}."));
+                    ok = false;
+                    return null;
+                }
+                if (match != text)
+                    errors.Add(new RowError(RowError.Warning, file, line, column.Name, "W_CASE", $"'{text}' read as '{match}'."));
+                return match;
+            case Kind.Bool:
+                if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
+                {
+                    if (text is not ("true" or "false"))
+                        errors.Add(new RowError(RowError.Warning, file, line, column.Name, "W_CASE", $"'{text}' read as '{text.ToLowerInvariant()}'."));
+                    return string.Equals(text, "true", StringComparison.OrdinalIgnoreCase);
+                }
+                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_BOOL", $"'{text}' is not true or false."));
+                ok = false;
+                return null;
+            case Kind.Date:
+                // ISO 8601 only: 03/04/2026 could be March or April, and we never guess.
+                if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_DATE", $"'{text}' is not a date in the form YYYY-MM-DD."));
+                ok = false;
+                return null;
+            case Kind.Int:
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return number;
+                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_NUMBER", $"'{text}' is not a whole number."));
+                ok = false;
+                return null;
+            case Kind.List:
+                var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (items.Length == 0 && column.Required && !deleting)
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_REQUIRED", $"{column.Name} needs at least one value."));
+                    ok = false;
+                }
+                return items;
+            default:
+                return text;
+        }
+    }
+
+    /// <summary>Reports bytes read, for progress by position in the file.</summary>
+    sealed class CountingStream(Stream inner, Action<long> read) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Report(inner.Read(buffer, offset, count));
+        public override int Read(Span<byte> buffer) => Report(inner.Read(buffer));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Report(await inner.ReadAsync(buffer, ct));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        int Report(int n)
+        {
+            read(n);
+            return n;
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+using Npgsql;
+
+namespace LmsCloud.Sis;
+
+/// <summary>
+/// The set-based SQL of one run, on the work connection: resolve staged rows to our ids, diff them against the
+/// roster, record the changes, check thresholds, apply. Parameters: $1 district, $2 source system, $3 run.
+/// Temp tables: <c>stage_x</c> (from COPY), <c>resolved_x</c> (valid rows with ids), <c>diff_x</c> (one action per record).
+/// </summary>
+internal sealed class SyncContext(
+    NpgsqlConnection conn, Guid tenantId, Guid runId, string source, List<(FileSpec Spec, FileMode Mode)> plan, List<RowError> errors,
+    ImportSettings settings)
+{
+    static readonly Dictionary<string, string> LoginRoles = new()
+    {
+        ["student"] = "Student", ["teacher"] = "Teacher", ["aide"] = "Teacher", ["proctor"] = "Teacher",
+        ["guardian"] = "Guardian", ["parent"] = "Guardian", ["relative"] = "Guardian",
+        ["administrator"] = "SchoolAdmin", ["principal"] = "SchoolAdmin", ["siteAdministrator"] = "SchoolAdmin",
+        // District-wide SIS roles still map to SchoolAdmin: DistrictAdmin is granted by people, never by a file.
+        ["districtAdministrator"] = "SchoolAdmin", ["systemAdministrator"] = "SchoolAdmin", ["counselor"] = "Teacher",
+    };
+
+    long _changeSeq;
+    bool _membershipsDiffed;
+
+    /// <summary>Rows rejected while staging, per entity.</summary>
+    public Dictionary<string, int> Invalid { get; } = new();
+
+    FileMode ModeOf(string entity) => plan.FirstOrDefault(p => p.Spec.Entity == entity).Mode;
+    FileSpec SpecOf(string entity) => plan.First(p => p.Spec.Entity == entity).Spec;
+
+    public List<EntitySync> Entities()
+    {
+        var all = new List<EntitySync> { EntitySync.Orgs, EntitySync.Sessions, EntitySync.Courses, EntitySync.Classes };
+        if (ModeOf("users") != FileMode.Absent) all.Add(EntitySync.Users(SpecOf("users")));
+        all.AddRange([EntitySync.Enrollments, EntitySync.Demographics]);
+        return all.Where(e => ModeOf(e.Entity) != FileMode.Absent).ToList();
+    }
+
+    public async Task ResolveAsync(EntitySync e, CancellationToken ct)
+    {
+        var stage = e.Spec.StageTable;
+        if (e.MappedBy == null)
+        {
+            await Exec($"""
+                update {stage} s set id = x.internal_id from external_ids x
+                where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{e.Entity}' and x.external_id = s.sid
+                """, ct);
+            await Exec($"update {stage} set id = gen_random_uuid() where id is null and status = 'active'", ct);
+        }
+        else
+        {
+            await Exec($"update {stage} s set id = {Lookup(e.MappedBy, "s.sid")} where true", ct);
+            await RejectAsync(e, $"select line, sid from {stage} where id is null and status = 'active'", "sourcedId",
+                sid => $"sourcedId '{sid}' matches no user in this package{Stored(e.MappedBy)}.", stage, ct);
+        }
+
+        if (e.Entity == "classes") await ResolveTermsAsync(ct);
+        if (e.Entity == "users") await PrepareUsersAsync(ct);
+
+        var joins = new List<string>();
+        var values = e.Values.Select(v => v.Expression).ToArray();
+        foreach (var r in e.Refs)
+        {
+            var self = r.Entity == e.Entity;
+            var packageTable = self ? stage : $"resolved_{r.Entity}";
+            var inPackage = ModeOf(r.Entity) != FileMode.Absent;
+            var stored = ModeOf(r.Entity) != FileMode.Bulk; // a bulk file is the whole truth: refer only to what it holds
+            if (inPackage) joins.Add($"left join {packageTable} p_{r.StageColumn} on p_{r.StageColumn}.sid = s.{r.StageColumn} and p_{r.StageColumn}.status = 'active'");
+            if (stored) joins.Add($"left join external_ids x_{r.StageColumn} on x_{r.StageColumn}.tenant_id = $1 and x_{r.StageColumn}.source_system = $2 " +
+                                  $"and x_{r.StageColumn}.entity_type = '{r.Entity}' and x_{r.StageColumn}.external_id = s.{r.StageColumn}");
+            var expression = (inPackage, stored) switch
+            {
+                (true, true) => $"coalesce(p_{r.StageColumn}.id, x_{r.StageColumn}.internal_id)",
+                (true, false) => $"p_{r.StageColumn}.id",
+                _ => $"x_{r.StageColumn}.internal_id",
+            };
+            values = values.Select(v => v.Replace($"ref_{r.StageColumn}.id", expression)).ToArray();
+        }
+        var select = string.Join(", ", e.Values.Select((v, i) => $"{values[i]} as {v.Column}"));
+        var refSids = string.Concat(e.Refs.Select(r => $", s.{r.StageColumn}"));
+        await Exec($"""
+            drop table if exists {e.Resolved};
+            create temp table {e.Resolved} as
+            select s.line, s.sid, s.status, s.id{refSids}, {select}
+            from {stage} s {string.Join(" ", joins)}
+            where s.id is not null;
+            """, ct);
+
+        foreach (var r in e.Refs)
+        {
+            var target = e.Values.First(v => v.Expression.Contains($"ref_{r.StageColumn}.id")).Column;
+            await RejectAsync(e, $"select line, {r.StageColumn} from {e.Resolved} where status = 'active' and {r.StageColumn} is not null and {target} is null",
+                r.Header, sid => $"{r.Header} '{sid}' matches no {r.Entity} record in this package{Stored(r.Entity)}.", e.Resolved, ct);
+        }
+        await Exec($"create index on {e.Resolved} (sid); analyze {e.Resolved}", ct);
+    }
+
+    string Stored(string entity) => ModeOf(entity) == FileMode.Bulk ? "" : " or already imported";
+
+    /// <summary>An expression for the id of <paramref name="entity"/> with sourcedId <paramref name="sid"/>: this package first, then stored mappings.</summary>
+    string Lookup(string entity, string sid)
+    {
+        var package = ModeOf(entity) != FileMode.Absent ? $"(select r.id from resolved_{entity} r where r.sid = {sid} and r.status = 'active')" : null;
+        var stored = ModeOf(entity) != FileMode.Bulk
+            ? $"(select x.internal_id from external_ids x where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{entity}' and x.external_id = {sid})"
+            : null;
+        return (package, stored) switch
+        {
+            ({ } p, { } s) => $"coalesce({p}, {s})",
+            ({ } p, null) => p,
+            (null, { } s) => s,
+            _ => "null::uuid",
+        };
+    }
+
+    /// <summary>Turns the rows a query finds into row errors, drops them from <paramref name="from"/>, and remembers their ids as invalid.</summary>
+    async Task RejectAsync(EntitySync e, string query, string column, Func<string, string> message, string from, CancellationToken ct)
+    {
+        var rejected = new List<(int Line, string Sid)>();
+        await using (var cmd = new NpgsqlCommand(query.Replace("select line, ", "select line, sid as row_sid, "), conn))
+        {
+            AddParameters(cmd.Parameters);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                errors.Add(new RowError(RowError.Error, e.Spec.FileName, reader.GetInt32(0), column, "E_REFERENCE", message(reader.GetString(2))));
+                rejected.Add((reader.GetInt32(0), reader.GetString(1)));
+            }
+        }
+        if (rejected.Count == 0) return;
+        Invalid[e.Entity] = Invalid.GetValueOrDefault(e.Entity) + rejected.Count;
+        await Exec($"""
+            delete from {from} where line = any($4);
+            insert into invalid_sids select '{e.Entity}', unnest($5::text[]);
+            """, ct, rejected.Select(r => r.Line).ToArray(), rejected.Select(r => r.Sid).ToArray());
+    }
+
+    /// <summary>A class's termSourcedIds become an array of session ids; one unknown term rejects the class.</summary>
+    async Task ResolveTermsAsync(CancellationToken ct)
+    {
+        await Exec($"""
+            alter table stage_classes add column if not exists term_ids uuid[];
+            update stage_classes s set term_ids = (
+              select array_agg({Lookup("sessions", "t.sid")} order by t.n) from unnest(s.term_sids) with ordinality t(sid, n))
+            where s.status = 'active';
+            """, ct);
+        await RejectAsync(EntitySync.Classes,
+            "select line, (select string_agg(t, ',') from unnest(term_sids) t) from stage_classes where status = 'active' and array_position(term_ids, null) is not null",
+            "termSourcedIds", sids => $"termSourcedIds '{sids}' include a session that matches nothing in this package{Stored("sessions")}.",
+            "stage_classes", ct);
+    }
+
+    /// <summary>
+    /// Users: display name, and the identity rules (docs/sis-import.md): a user name belongs to one person (a second
+    /// sourcedId with it is rejected); a shared email is kept for display but only its first holder signs in with it.
+    /// </summary>
+    async Task PrepareUsersAsync(CancellationToken ct)
+    {
+        var preferred = SpecOf("users").Columns.Any(c => c.Stage == "preferred_given_name");
+        await Exec($"""
+            alter table stage_users add column if not exists display_name text, add column if not exists normalized_email text;
+            update stage_users set
+              display_name = {(preferred ? "coalesce(preferred_given_name, given_name) || ' ' || coalesce(preferred_family_name, family_name)" : "given_name || ' ' || family_name")},
+              normalized_email = upper(email)
+            where status = 'active';
+            """, ct);
+        var users = EntitySync.Users(SpecOf("users"));
+        await RejectAsync(users, """
+            select line, username from stage_users s
+            where s.status = 'active' and (
+              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_user_name = upper(s.username) and u.id <> s.id and u.status = 'active')
+              or exists (select 1 from stage_users o where upper(o.username) = upper(s.username) and o.status = 'active' and o.line < s.line))
+            """, "username", name => $"username '{name}' already belongs to another person in this district; sourcedId is the identity, so this row is skipped.",
+            "stage_users", ct);
+
+        await using (var cmd = new NpgsqlCommand("""
+            select s.line, s.email from stage_users s
+            where s.status = 'active' and s.normalized_email is not null and (
+              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
+              or exists (select 1 from stage_users o where o.normalized_email = s.normalized_email and o.status = 'active' and o.line < s.line))
+            """, conn))
+        {
+            AddParameters(cmd.Parameters);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                errors.Add(new RowError(RowError.Warning, "users.csv", reader.GetInt32(0), "email", "W_EMAIL_SHARED",
+                    $"Email '{reader.GetString(1)}' is used by another person too; it is kept for display, but this person signs in with the username."));
+        }
+        await Exec("""
+            update stage_users s set normalized_email = null
+            where s.normalized_email is not null and (
+              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
+              or exists (select 1 from stage_users o where o.normalized_email = s.normalized_email and o.status = 'active' and o.line < s.line))
+            """, ct);
+
+        // Fields a district admin edited by hand: the district's policy decides, and every disagreement is recorded.
+        await Exec($"""
+            insert into import_changes (tenant_id, run_id, seq, entity_type, external_id, action, old_values, new_values)
+            select $1, $3, {_changeSeq} + row_number() over (order by s.line), 'users', s.sid, 'conflict',
+                   jsonb_build_object('display_name', u.display_name, 'policy', '{(settings.LocalWins ? "LocalWins" : "SisWins")}'),
+                   jsonb_build_object('display_name', s.display_name)
+            from stage_users s join users u on u.tenant_id = $1 and u.id = s.id
+            where 'display_name' = any(u.locally_edited) and u.display_name is distinct from s.display_name;
+            """, ct);
+        _changeSeq = await Scalar<long>("select coalesce(max(seq), 0) from import_changes where tenant_id = $1 and run_id = $3", ct);
+        if (settings.LocalWins)
+            await Exec("update stage_users s set display_name = u.display_name from users u where u.tenant_id = $1 and u.id = s.id and 'display_name' = any(u.locally_edited)", ct);
+    }
+
+    public async Task<EntityCounts> DiffAsync(EntitySync e, CancellationToken ct)
+    {
+        var columns = e.Values.Select(v => v.Column).ToArray();
+        var t = string.Join(", ", columns.Select(c => $"t.{c}"));
+        var r = string.Join(", ", columns.Select(c => $"r.{c}"));
+        string Json(string alias) => $"jsonb_build_object({string.Join(", ", columns.Select(c => $"'{c}', {alias}.{c}"))})";
+        var mapEntity = e.MappedBy ?? e.Entity;
+        var deletions = ModeOf(e.Entity) == FileMode.Bulk
+            ? $"""
+               select t.{e.KeyColumn}, x.external_id, 'deleted', null::jsonb, null::jsonb
+               from external_ids x join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = x.internal_id
+               where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{mapEntity}' and t.status = 'active'
+                 and not exists (select 1 from {e.Resolved} r where r.id = x.internal_id and r.status = 'active')
+                 and not exists (select 1 from invalid_sids i where i.entity = '{e.Entity}' and i.sid = x.external_id)
+               """
+            : $"""
+               select r.id, r.sid, 'deleted', null::jsonb, null::jsonb
+               from {e.Resolved} r join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = r.id
+               where r.status = 'tobedeleted' and t.status = 'active'
+               """;
+        await Exec($"""
+            drop table if exists {e.Diff};
+            create temp table {e.Diff} as
+            select r.id, r.sid,
+                   case when t.{e.KeyColumn} is null then 'created' when t.status <> 'active' then 'revived'
+                        when ({t}) is distinct from ({r}) then 'updated' else 'unchanged' end as action,
+                   case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("t")} end as old_values,
+                   case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("r")} end as new_values
+            from {e.Resolved} r left join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = r.id
+            where r.status = 'active'
+            union all
+            {deletions};
+            """, ct);
+
+        var byAction = new Dictionary<string, int>();
+        await using (var cmd = new NpgsqlCommand($"select action, count(*)::int from {e.Diff} group by action", conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) byAction[reader.GetString(0)] = reader.GetInt32(1);
+        return new EntityCounts(byAction.GetValueOrDefault("created"), byAction.GetValueOrDefault("updated"), byAction.GetValueOrDefault("deleted"),
+            byAction.GetValueOrDefault("revived"), byAction.GetValueOrDefault("unchanged"), Invalid.GetValueOrDefault(e.Entity));
+    }
+
+    /// <summary>Org memberships with roles (1.1 users.role/orgSourcedIds, 1.2 roles.csv) and guardian links, as desired sets.</summary>
+    public async Task<Dictionary<string, EntityCounts>> DiffMembershipsAsync(CancellationToken ct)
+    {
+        var result = new Dictionary<string, EntityCounts>();
+        var v12 = plan.Any(p => p.Spec == RosterFiles.Roles12);
+        var rolesMode = v12 ? ModeOf("roles") : ModeOf("users");
+        if (rolesMode != FileMode.Absent)
+        {
+            var (file, query, header) = v12
+                ? ("roles.csv", $"""
+                    select s.line, s.org_sid, {Lookup("users", "s.user_sid")} as user_id, s.user_sid, {Lookup("orgs", "s.org_sid")} as org_id,
+                           s.role, s.role_type, s.begin_date, s.end_date
+                    from stage_roles s where s.status = 'active'
+                    """, "orgSourcedId")
+                : ("users.csv", $"""
+                    select s.line, o.sid as org_sid, r.id as user_id, s.sid as user_sid, {Lookup("orgs", "o.sid")} as org_id,
+                           s.role, 'primary'::text as role_type, null::date as begin_date, null::date as end_date
+                    from stage_users s join resolved_users r on r.sid = s.sid and r.status = 'active'
+                    cross join unnest(s.org_sids) o(sid)
+                    """, "orgSourcedIds");
+            await Exec($"drop table if exists new_memberships; create temp table new_memberships as {query}", ct);
+            await ReportUnresolvedAsync(file, header, "select line, coalesce(org_sid, user_sid) from new_memberships where user_id is null or org_id is null", ct);
+            await Exec("delete from new_memberships where user_id is null or org_id is null", ct);
+            // Scope: a bulk file owns every membership of this source's people; a delta only those of the people it names.
+            var scope = rolesMode == FileMode.Bulk
+                ? "select internal_id from external_ids where tenant_id = $1 and source_system = $2 and entity_type = 'users'"
+                : v12 ? $"select {Lookup("users", "user_sid")} from stage_roles" : "select id from resolved_users";
+            await Exec($"""
+                drop table if exists diff_roles;
+                create temp table diff_roles as
+                select n.user_id, n.user_sid, n.org_id, n.role, n.role_type, n.begin_date, n.end_date, 'created' as action
+                from (select distinct on (user_id, org_id, role) * from new_memberships) n
+                where not exists (select 1 from user_orgs m where m.tenant_id = $1 and m.user_id = n.user_id and m.org_id = n.org_id and m.role = n.role)
+                union all
+                select m.user_id, null, m.org_id, m.role, m.role_type, m.begin_date, m.end_date, 'deleted'
+                from user_orgs m
+                where m.tenant_id = $1 and m.user_id in ({scope})
+                  and not exists (select 1 from new_memberships n where n.user_id = m.user_id and n.org_id = m.org_id and n.role = m.role);
+                """, ct);
+            result["roles"] = await SetCountsAsync("diff_roles", "(select count(*) from new_memberships)", ct);
+        }
+
+        if (ModeOf("users") != FileMode.Absent)
+        {
+            await Exec($"""
+                drop table if exists new_guardians;
+                create temp table new_guardians as
+                select s.line, a.sid as guardian_sid, r.id as student_id, {Lookup("users", "a.sid")} as guardian_id
+                from stage_users s join resolved_users r on r.sid = s.sid and r.status = 'active'
+                cross join unnest(s.agent_sids) a(sid);
+                """, ct);
+            await ReportUnresolvedAsync("users.csv", "agentSourcedIds", "select line, guardian_sid from new_guardians where guardian_id is null", ct);
+            var scope = ModeOf("users") == FileMode.Bulk
+                ? "select internal_id from external_ids where tenant_id = $1 and source_system = $2 and entity_type = 'users'"
+                : "select id from resolved_users";
+            await Exec($"""
+                delete from new_guardians where guardian_id is null;
+                drop table if exists diff_guardians;
+                create temp table diff_guardians as
+                select distinct n.student_id, n.guardian_id, 'created' as action from new_guardians n
+                where not exists (select 1 from guardian_links g where g.tenant_id = $1 and g.student_id = n.student_id and g.guardian_id = n.guardian_id)
+                union all
+                select g.student_id, g.guardian_id, 'deleted' from guardian_links g
+                where g.tenant_id = $1 and g.student_id in ({scope})
+                  and not exists (select 1 from new_guardians n where n.student_id = g.student_id and n.guardian_id = g.guardian_id);
+                """, ct);
+            result["guardians"] = await SetCountsAsync("diff_guardians", "(select count(distinct (student_id, guardian_id)) from new_guardians)", ct);
+        }
+        _membershipsDiffed = true;
+        return result;
+    }
+
+    async Task ReportUnresolvedAsync(string file, string column, string query, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(query, conn);
+        AddParameters(cmd.Parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            errors.Add(new RowError(RowError.Error, file, reader.GetInt32(0), column, "E_REFERENCE",
+                $"{column} '{reader.GetString(1)}' matches no record in this package or already imported; the link is skipped."));
+    }
+
+    async Task<EntityCounts> SetCountsAsync(string diff, string desiredCount, CancellationToken ct)
+    {
+        var created = await Scalar<long>($"select count(*) from {diff} where action = 'created'", ct);
+        var deleted = await Scalar<long>($"select count(*) from {diff} where action = 'deleted'", ct);
+        var desired = await Scalar<long>($"select {desiredCount}", ct);
+        return new EntityCounts((int)created, 0, (int)deleted, 0, (int)(desired - created), 0);
+    }
+
+    /// <summary>The change list a district admin reads: every created, updated, deleted and revived record (unchanged ones are not listed).</summary>
+    public async Task RecordChangesAsync(List<EntitySync> entities, CancellationToken ct)
+    {
+        foreach (var e in entities)
+        {
+            await Exec($"""
+                insert into import_changes (tenant_id, run_id, seq, entity_type, external_id, action, old_values, new_values)
+                select $1, $3, {_changeSeq} + row_number() over (order by d.action, d.sid), '{e.Entity}', d.sid, d.action,
+                       (select jsonb_object_agg(k, v) from jsonb_each(d.old_values) o(k, v) where v is distinct from d.new_values -> k),
+                       (select jsonb_object_agg(k, v) from jsonb_each(d.new_values) n(k, v) where v is distinct from d.old_values -> k)
+                from {e.Diff} d where d.action <> 'unchanged';
+                """, ct);
+            _changeSeq = await Scalar<long>("select coalesce(max(seq), 0) from import_changes where tenant_id = $1 and run_id = $3", ct);
+        }
+        if (!_membershipsDiffed) return;
+        foreach (var (diff, entity, sid, values) in new[]
+                 {
+                     ("diff_roles", "roles", "coalesce(d.user_sid, (select external_id from external_ids x where x.tenant_id = $1 and x.entity_type = 'users' and x.internal_id = d.user_id limit 1))",
+                      "jsonb_build_object('org', (select external_id from external_ids x where x.tenant_id = $1 and x.entity_type = 'orgs' and x.internal_id = d.org_id limit 1), 'role', d.role)"),
+                     ("diff_guardians", "guardians", "(select external_id from external_ids x where x.tenant_id = $1 and x.entity_type = 'users' and x.internal_id = d.student_id limit 1)",
+                      "jsonb_build_object('guardian', (select external_id from external_ids x where x.tenant_id = $1 and x.entity_type = 'users' and x.internal_id = d.guardian_id limit 1))"),
+                 })
+        {
+            if (await Scalar<bool>($"select to_regclass('pg_temp.{diff}') is null", ct)) continue;
+            await Exec($"""
+                insert into import_changes (tenant_id, run_id, seq, entity_type, external_id, action, old_values, new_values)
+                select $1, $3, {_changeSeq} + row_number() over (), '{entity}', coalesce({sid}, '?'), d.action,
+                       case when d.action = 'deleted' then {values} end, case when d.action = 'created' then {values} end
+                from {diff} d;
+                """, ct);
+            _changeSeq = await Scalar<long>("select coalesce(max(seq), 0) from import_changes where tenant_id = $1 and run_id = $3", ct);
+        }
+    }
+
+    /// <summary>Entity types whose deletions exceed the district's threshold share of their active records.</summary>
+    public async Task<List<string>> OverThresholdAsync(List<EntitySync> entities, Dictionary<string, EntityCounts> counts, CancellationToken ct)
+    {
+        var held = new List<string>();
+        foreach (var e in entities.Where(e => counts[e.Entity].Deleted > 0))
+        {
+            var active = await Scalar<long>($"""
+                select count(*) from external_ids x join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = x.internal_id
+                where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{e.MappedBy ?? e.Entity}' and t.status = 'active'
+                """, ct);
+            var deleted = counts[e.Entity].Deleted;
+            if (deleted > settings.DeletionThreshold * active)
+                held.Add($"{e.Entity}: {deleted} of {active} active ({100.0 * deleted / Math.Max(1, active):0.#}%, threshold {settings.DeletionThreshold:P0})");
+        }
+        return held;
+    }
+
+    public async Task ApplyAsync(EntitySync e, CancellationToken ct)
+    {
+        var columns = e.Values.Select(v => v.Column).ToArray();
+        var isUsers = e.Table == "users";
+        if (e.MappedBy == null)
+            await Exec($"""
+                insert into external_ids (tenant_id, source_system, entity_type, external_id, internal_id, first_run_id, last_run_id)
+                select $1, $2, '{e.Entity}', d.sid, d.id, $3, $3 from {e.Diff} d where d.action = 'created'
+                """, ct);
+        // Only changed rows reach MERGE, so a no-op re-import writes nothing.
+        await Exec($"""
+            merge into {e.Table} t
+            using (select r.* from {e.Resolved} r join {e.Diff} d on d.id = r.id and d.action in ('created', 'updated', 'revived')) s
+            on t.tenant_id = $1 and t.{e.KeyColumn} = s.id
+            when matched then update set {string.Join(", ", columns.Select(c => $"{c} = s.{c}"))}, status = 'active', updated_at = now()
+              {(isUsers && !settings.LocalWins ? ", locally_edited = array_remove(t.locally_edited, 'display_name')" : "")}
+            when not matched then insert (tenant_id, {e.KeyColumn}, {string.Join(", ", columns)}, status{(isUsers ? ", source" : "")})
+              values ($1, s.id, {string.Join(", ", columns.Select(c => $"s.{c}"))}, 'active'{(isUsers ? ", 'sis'" : "")});
+            update {e.Table} t set status = 'tobedeleted', updated_at = now()
+            from {e.Diff} d where d.action = 'deleted' and t.tenant_id = $1 and t.{e.KeyColumn} = d.id;
+            """, ct);
+        if (e.MappedBy == null)
+            await Exec($"""
+                update external_ids x set state = case d.action when 'deleted' then 'tobedeleted' else 'active' end, last_run_id = $3
+                from {e.Diff} d
+                where d.action in ('updated', 'revived', 'deleted') and x.tenant_id = $1 and x.source_system = $2
+                  and x.entity_type = '{e.Entity}' and x.internal_id = d.id
+                """, ct);
+    }
+
+    /// <summary>Applies membership and guardian changes, then keeps SIS-granted sign-in roles in step with the memberships.</summary>
+    public async Task ApplyMembershipsAsync(CancellationToken ct)
+    {
+        if (await Scalar<bool>("select to_regclass('pg_temp.diff_roles') is not null", ct))
+        {
+            var mapping = string.Join(" ", LoginRoles.Select(kv => $"when '{kv.Key}' then '{kv.Value}'"));
+            await Exec($"""
+                delete from user_orgs m using diff_roles d
+                where d.action = 'deleted' and m.tenant_id = $1 and m.user_id = d.user_id and m.org_id = d.org_id and m.role = d.role;
+                insert into user_orgs (tenant_id, user_id, org_id, role, role_type, begin_date, end_date)
+                select $1, user_id, org_id, role, role_type, begin_date, end_date from diff_roles where action = 'created';
+
+                create temp table desired_login_roles as
+                select distinct m.user_id, case m.role {mapping} end as role
+                from user_orgs m where m.tenant_id = $1 and m.user_id in (select user_id from diff_roles);
+                delete from user_roles r
+                where r.tenant_id = $1 and r.source = 'sis' and r.user_id in (select user_id from diff_roles)
+                  and not exists (select 1 from desired_login_roles d where d.user_id = r.user_id and d.role = r.role);
+                insert into user_roles (tenant_id, user_id, role, source)
+                select $1, user_id, role, 'sis' from desired_login_roles where role is not null
+                on conflict do nothing;
+                drop table desired_login_roles;
+                """, ct);
+        }
+        if (await Scalar<bool>("select to_regclass('pg_temp.diff_guardians') is not null", ct))
+            await Exec("""
+                delete from guardian_links g using diff_guardians d
+                where d.action = 'deleted' and g.tenant_id = $1 and g.student_id = d.student_id and g.guardian_id = d.guardian_id;
+                insert into guardian_links (tenant_id, student_id, guardian_id)
+                select $1, student_id, guardian_id from diff_guardians where action = 'created' on conflict do nothing;
+                """, ct);
+    }
+
+    /// <summary>SHA-256 over this run's enrollment and role changes, or null when access did not change.</summary>
+    public async Task<string?> AccessDigestAsync(CancellationToken ct) =>
+        await Scalar<string?>("""
+            select encode(sha256(convert_to(string_agg(entity_type || '|' || external_id || '|' || action || '|' || coalesce(new_values::text, old_values::text, ''), E'\n'
+                                                       order by seq), 'UTF8')), 'hex')
+            from import_changes where tenant_id = $1 and run_id = $3 and entity_type in ('enrollments', 'roles') and action <> 'conflict'
+            """, ct);
+
+    /// <summary>Runs one or more statements (separated by semicolons; none of ours has one inside a literal) in one round trip.</summary>
+    async Task Exec(string sql, CancellationToken ct, params object[] extra)
+    {
+        await using var batch = new NpgsqlBatch(conn);
+        foreach (var statement in System.Text.RegularExpressions.Regex.Split(sql, @";(?=\s|$)").Where(x => x.Trim().Length > 0))
+        {
+            var command = new NpgsqlBatchCommand(statement);
+            AddParameters(command.Parameters, extra);
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    async Task<T> Scalar<T>(string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        AddParameters(cmd.Parameters);
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is DBNull or null ? default! : (T)value;
+    }
+
+    /// <summary>Every statement gets $1 district, $2 source system, $3 run (unused ones are harmless: their types are sent), then any extras.</summary>
+    void AddParameters(NpgsqlParameterCollection parameters, params object[] extra)
+    {
+        parameters.Add(new NpgsqlParameter { Value = tenantId });
+        parameters.Add(new NpgsqlParameter { Value = source });
+        parameters.Add(new NpgsqlParameter { Value = runId });
+        foreach (var value in extra) parameters.Add(new NpgsqlParameter { Value = value });
+    }
+}

@@ -67,7 +67,7 @@ public sealed record AuditVerification(bool Ok, long Checked, long? FirstBrokenS
 /// Appends events to the district's hash chain inside the caller's transaction, so an event exists exactly when the
 /// change it records does. Writers of one district are serialised by a transaction-scoped advisory lock.
 /// </summary>
-public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor http, TimeProvider clock)
+public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor httpAccessor, TimeProvider clock)
 {
     static readonly byte[] Genesis = new byte[32];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -77,9 +77,15 @@ public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor http, TimePro
         var transaction = db.Database.CurrentTransaction
             ?? throw new InvalidOperationException("Audit events are written in the transaction of the change they record.");
         var tenantId = db.TenantId ?? throw new InvalidOperationException("Audit events belong to a district.");
-        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        var tx = (NpgsqlTransaction)transaction.GetDbTransaction();
+        var http = httpAccessor.HttpContext;
+        await AppendAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), tenantId,
+            entry, entry.Actor ?? ActorOf(http?.User), http?.TraceIdentifier, http?.Connection.RemoteIpAddress?.ToString(), clock.GetUtcNow(), ct);
+    }
 
+    /// <summary>Appends one event to the district's chain on the caller's connection and transaction.</summary>
+    public static async Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid tenantId, AuditEntry entry, AuditActor actor,
+        string? requestId, string? clientAddress, DateTimeOffset now, CancellationToken ct)
+    {
         long lastSeq = 0;
         var prevHash = Genesis;
         await using (var batch = new NpgsqlBatch(conn, tx)
@@ -100,8 +106,6 @@ public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor http, TimePro
             }
         }
 
-        var now = clock.GetUtcNow();
-        var actor = entry.Actor ?? ActorOf(http.HttpContext?.User);
         var record = new AuditEventRecord
         {
             TenantId = tenantId,
@@ -117,8 +121,8 @@ public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor http, TimePro
             BeforeValues = entry.Before == null ? null : JsonSerializer.Serialize(entry.Before, Json),
             AfterValues = entry.After == null ? null : JsonSerializer.Serialize(entry.After, Json),
             Reason = entry.Reason,
-            RequestId = http.HttpContext?.TraceIdentifier,
-            ClientAddress = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+            RequestId = requestId,
+            ClientAddress = clientAddress,
             PrevHash = prevHash,
         };
         record.Hash = record.ComputeHash();
@@ -137,6 +141,18 @@ public sealed class AuditLog(LmsDbContext db, IHttpContextAccessor http, TimePro
             insert.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         await insert.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// The roster importer's audit hook: enrollment and role changes are access changes, recorded as one chained
+    /// event per run with a digest of the detail rows (import_changes), in the run's apply transaction.
+    /// </summary>
+    public static Func<NpgsqlConnection, NpgsqlTransaction, LmsCloud.Sis.RosterAccessChange, CancellationToken, Task> ForImport(
+        Guid tenantId, AuditActor requestedBy, TimeProvider clock) =>
+        (conn, tx, change, ct) => AppendAsync(conn, tx, tenantId,
+            new AuditEntry("roster.access_changed", "import_run", change.RunId.ToString(),
+                After: new { runId = change.RunId, counts = change.Counts, digest = change.Digest },
+                Reason: "SIS roster import: enrollment and role changes; the detail is the run's change list"),
+            new AuditActor("import", change.RunId.ToString(), requestedBy.Id), null, null, clock.GetUtcNow(), ct);
 
     /// <summary>The actor of an authenticated request: the user or integration client its token names.</summary>
     public static AuditActor ActorOf(ClaimsPrincipal? principal)

@@ -15,6 +15,9 @@ public static class Policies
 {
     public const string DistrictAdmin = "DistrictAdmin";
     public const string AuditReader = "AuditReader";
+
+    /// <summary>Roster uploads and import runs: district admins, or an integration client holding the sis.import scope.</summary>
+    public const string SisImport = "SisImport";
 }
 
 public static class AuthExtensions
@@ -67,7 +70,10 @@ public static class AuthExtensions
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.DistrictAdmin, p => p.RequireRole(Roles.DistrictAdmin))
-            .AddPolicy(Policies.AuditReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer));
+            .AddPolicy(Policies.AuditReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
+            .AddPolicy(Policies.SisImport, p => p.RequireAssertion(c =>
+                c.User.IsInRole(Roles.DistrictAdmin) ||
+                c.User.FindFirst("scope")?.Value.Split(' ').Contains(Integrations.Scopes.SisImport) == true));
 
         services.AddRateLimiter(limiter =>
         {

@@ -33,11 +33,12 @@ public sealed class TokenService(
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var user = await users.FindByEmailAsync(userName) ?? await users.FindByNameAsync(userName);
-        if (user?.PasswordHash == null)
+        if (user is not { CanSignIn: true })
         {
             users.PasswordHasher.VerifyHashedPassword(new User(), DummyHash, password);
             await audit.WriteAsync(new AuditEntry("sign_in.failed", "user", user?.Id.ToString(), user?.Id,
-                After: new { userName }, Reason: user == null ? "unknown user" : "no password set", Actor: AuditActor.Anonymous), ct);
+                After: new { userName }, Reason: user == null ? "unknown user" : user.PasswordHash == null ? "no password set" : "account disabled or removed by the SIS",
+                Actor: AuditActor.Anonymous), ct);
             await tx.CommitAsync(ct);
             return BadCredentials;
         }
@@ -93,7 +94,7 @@ public sealed class TokenService(
         }
 
         var user = await users.FindByIdAsync(token.UserId.ToString());
-        if (token.ExpiresAt <= now || user == null || user.SecurityStamp != token.SecurityStamp || await users.IsLockedOutAsync(user))
+        if (token.ExpiresAt <= now || user is not { CanSignIn: true } || user.SecurityStamp != token.SecurityStamp || await users.IsLockedOutAsync(user))
             return BadRefreshToken;
 
         token.UsedAt = now;

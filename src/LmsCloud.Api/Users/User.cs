@@ -22,6 +22,19 @@ public sealed class User : ITenantOwned
     public DateTimeOffset CreatedAt { get; set; }
     public List<UserRole> Roles { get; set; } = [];
 
+    /// <summary>'local' (created here) or 'sis' (imported; the import keeps it in step with the district's SIS).</summary>
+    public string Source { get; set; } = "local";
+
+    /// <summary>'active', or 'tobedeleted' when the SIS dropped the person (they can no longer sign in).</summary>
+    public string Status { get; set; } = "active";
+    public bool EnabledUser { get; set; } = true;
+
+    /// <summary>Fields a district admin changed by hand; the district's import policy decides whether the SIS may overwrite them.</summary>
+    public List<string> LocallyEdited { get; set; } = [];
+
+    /// <summary>Whether the person may sign in at all (imported people can be disabled or dropped by the SIS).</summary>
+    public bool CanSignIn => Status == "active" && EnabledUser && PasswordHash != null;
+
     public bool IsLocked(DateTimeOffset now) => LockoutEnd is { } end && end > now;
 }
 
@@ -32,6 +45,7 @@ public sealed class UserRole : ITenantOwned
     public Guid UserId { get; set; }
     public string Role { get; set; } = "";
     public DateTimeOffset GrantedAt { get; set; }
+    public string Source { get; set; } = "local";
 }
 
 /// <summary>The roles of a district. Platform operators are not a district role: they use the CLI.</summary>

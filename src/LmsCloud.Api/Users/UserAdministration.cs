@@ -79,6 +79,8 @@ public sealed class UserAdministration(
         {
             var before = user.DisplayName;
             user.DisplayName = changes.DisplayName.Trim();
+            if (user.Source == "sis" && !user.LocallyEdited.Contains("display_name"))
+                user.LocallyEdited = [.. user.LocallyEdited, "display_name"]; // the import policy decides whether the SIS may change it back
             await db.SaveChangesAsync(ct);
             await audit.WriteAsync(new AuditEntry("user.updated", "user", subject, user.Id,
                 Before: new { displayName = before }, After: new { displayName = user.DisplayName }), ct);

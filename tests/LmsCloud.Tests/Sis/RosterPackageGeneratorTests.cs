@@ -26,38 +26,15 @@ public sealed class RosterPackageGeneratorTests : IDisposable
     static Dictionary<string, string> Hashes(string dir) =>
         Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
-    /// <summary>RFC 4180 split of one line (generated fields never contain line breaks).</summary>
-    static List<string> Fields(string line)
-    {
-        var fields = new List<string>();
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c != '"') current.Append(c);
-                else if (i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
-                else quoted = false;
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(c);
-        }
-        fields.Add(current.ToString());
-        return fields;
-    }
-
     /// <summary>Rows of a file as header-name → value maps.</summary>
     static List<Dictionary<string, string>> Read(string dir, string file)
     {
         var lines = File.ReadAllText(Path.Combine(dir, file)).Split('\n');
         Assert.Equal("", lines[^1]); // every row, the last included, ends with "\n"
-        var header = Fields(lines[0]);
+        var header = Csv.Fields(lines[0]);
         return lines.Skip(1).SkipLast(1).Select(l =>
         {
-            var f = Fields(l);
+            var f = Csv.Fields(l);
             Assert.Equal(header.Count, f.Count);
             return header.Zip(f).ToDictionary(p => p.First, p => p.Second);
         }).ToList();
@@ -102,14 +79,14 @@ public sealed class RosterPackageGeneratorTests : IDisposable
         var before = File.ReadAllLines(Path.Combine(baseDir, "users.csv"));
         var after = File.ReadAllLines(Path.Combine(changedDir, "users.csv"));
         Assert.Equal(before.Length, after.Length);
-        var header = Fields(before[0]);
+        var header = Csv.Fields(before[0]);
         var givenName = header.IndexOf("givenName");
         var differing = Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToList();
         Assert.Equal(20, differing.Count); // 1% of 2,000 students
 
         foreach (var i in differing)
         {
-            var (b, a) = (Fields(before[i]), Fields(after[i]));
+            var (b, a) = (Csv.Fields(before[i]), Csv.Fields(after[i]));
             Assert.StartsWith("stu-", b[0]);
             Assert.NotEqual(b[givenName], a[givenName]);
             for (var c = 0; c < b.Count; c++)
@@ -185,7 +162,7 @@ public sealed class RosterPackageGeneratorTests : IDisposable
         Assert.Equal("1.2", manifest["oneroster.version"]);
         Assert.Equal("bulk", manifest["file.roles"]);
 
-        var header = Fields(File.ReadLines(Path.Combine(dir, "users.csv")).First());
+        var header = Csv.Fields(File.ReadLines(Path.Combine(dir, "users.csv")).First());
         Assert.DoesNotContain("role", header);
         Assert.DoesNotContain("orgSourcedIds", header);
         Assert.Contains("primaryOrgSourcedId", header);

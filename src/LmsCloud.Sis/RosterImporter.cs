@@ -162,6 +162,12 @@ public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
             if (e is NpgsqlException { IsTransient: true }) throw; // the scheduler retries these
             return outcome;
         }
+        finally
+        {
+            // Npgsql resets a pooled connection only when it is next used, so release the district's lock now.
+            if (work.State == System.Data.ConnectionState.Open)
+                try { await Exec(work, "select pg_advisory_unlock_all()", CancellationToken.None); } catch (NpgsqlException) { }
+        }
     }
 
     static List<(FileSpec Spec, FileMode Mode)> Plan(RosterPackage package)

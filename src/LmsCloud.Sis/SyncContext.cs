@@ -294,19 +294,26 @@ internal sealed class SyncContext(
 
         if (ModeOf("users") != FileMode.Absent)
         {
+            // agentSourcedIds may be listed on either side; the row's role says which side it is.
+            var role = plan.Any(p => p.Spec == RosterFiles.Roles12) && ModeOf("roles") != FileMode.Absent
+                ? "(select r.role from stage_roles r where r.user_sid = s.sid order by r.role_type limit 1)"
+                : plan.Any(p => p.Spec == RosterFiles.Users11) ? "s.role" : "null";
             await Exec($"""
                 drop table if exists new_guardians;
                 create temp table new_guardians as
-                select s.line, a.sid as guardian_sid, r.id as student_id, {Lookup("users", "a.sid")} as guardian_id
+                select s.line, a.sid as agent_sid,
+                       case when g.guardian_side then {Lookup("users", "a.sid")} else r.id end as student_id,
+                       case when g.guardian_side then r.id else {Lookup("users", "a.sid")} end as guardian_id
                 from stage_users s join resolved_users r on r.sid = s.sid and r.status = 'active'
+                cross join lateral (select coalesce({role}, 'student') in ('guardian', 'parent', 'relative') as guardian_side) g
                 cross join unnest(s.agent_sids) a(sid);
                 """, ct);
-            await ReportUnresolvedAsync("users.csv", "agentSourcedIds", "select line, guardian_sid from new_guardians where guardian_id is null", ct);
+            await ReportUnresolvedAsync("users.csv", "agentSourcedIds", "select line, agent_sid from new_guardians where guardian_id is null or student_id is null", ct);
             var scope = ModeOf("users") == FileMode.Bulk
                 ? "select internal_id from external_ids where tenant_id = $1 and source_system = $2 and entity_type = 'users'"
                 : "select id from resolved_users";
             await Exec($"""
-                delete from new_guardians where guardian_id is null;
+                delete from new_guardians where guardian_id is null or student_id is null;
                 drop table if exists diff_guardians;
                 create temp table diff_guardians as
                 select distinct n.student_id, n.guardian_id, 'created' as action from new_guardians n

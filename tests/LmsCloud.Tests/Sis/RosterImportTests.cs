@@ -13,6 +13,31 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         return await (importer ?? new RosterImporter(db.App, TimeProvider.System)).RunAsync(tenant, run);
     }
 
+    async Task SetSettingsAsync(Guid tenant, string sisJson)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenant);
+        await using var cmd = new NpgsqlCommand("update district_profiles set settings = jsonb_set(settings, '{sis}', $1::jsonb)", conn);
+        cmd.Parameters.AddWithValue(sisJson);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    async Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> ErrorsAsync(Guid tenant, Guid run)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenant);
+        await using var cmd = new NpgsqlCommand("select severity, file, line, column_name, code from import_row_errors where run_id = $1 order by seq", conn);
+        cmd.Parameters.AddWithValue(run);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var result = new List<(string, string, int?, string?, string)>();
+        while (await reader.ReadAsync())
+            result.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+        return result;
+    }
+
+    static void AssertApplied(ImportOutcome outcome) =>
+        Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings,
+            $"{outcome.Status}: {outcome.FailureReason} {string.Join("; ", outcome.Counts)}");
+
     async Task<long> CountAsync(Guid tenant, string sql)
     {
         await using var conn = await db.OpenAsTenantAsync(tenant);
@@ -36,5 +61,252 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         Assert.Equal(RunStatus.Succeeded, second.Status);
         foreach (var (entity, c) in second.Counts)
             Assert.True(c.Created + c.Updated + c.Deleted + c.Revived == 0, $"{entity}: {c}");
+    }
+
+    [Fact]
+    public async Task A_bulk_file_deletes_what_is_missing_and_revives_what_comes_back()
+    {
+        var district = await db.CreateDistrictAsync();
+        await SetSettingsAsync(district.Id, """{"deletionThreshold": 0.5}""");
+        using var ten = RosterPackageBuilder.Standard(10);
+        using var nine = RosterPackageBuilder.Standard(9);
+        AssertApplied(await ImportAsync(district.Id, ten.Folder));
+
+        var dropped = await ImportAsync(district.Id, nine.Folder);
+        AssertApplied(dropped);
+        Assert.Equal((1, 1), (dropped.Counts["users"].Deleted, dropped.Counts["enrollments"].Deleted));
+        Assert.Equal("tobedeleted", await StatusOfAsync(district.Id, "stu10"));
+
+        var back = await ImportAsync(district.Id, ten.Folder);
+        Assert.Equal((1, 1), (back.Counts["users"].Revived, back.Counts["enrollments"].Revived));
+        Assert.Equal("active", await StatusOfAsync(district.Id, "stu10"));
+    }
+
+    [Fact]
+    public async Task A_delta_deletes_only_what_it_marks_tobedeleted_and_absent_files_touch_nothing()
+    {
+        var district = await db.CreateDistrictAsync();
+        AssertApplied(await ImportAsync(district.Id, Samples.Path("northwind-1.1-bulk")));
+        var classesBefore = await CountAsync(district.Id, "select count(*) from classes where status = 'active'");
+
+        var delta = await ImportAsync(district.Id, Samples.Path("northwind-1.1-delta"));
+
+        AssertApplied(delta);
+        Assert.Equal(new EntityCounts(1, 1, 1, 0, 0, 0), delta.Counts["users"]);
+        Assert.Equal(new EntityCounts(2, 0, 1, 0, 0, 0), delta.Counts["enrollments"]);
+        Assert.False(delta.Counts.ContainsKey("classes")); // absent: not even compared
+        Assert.Equal(classesBefore, await CountAsync(district.Id, "select count(*) from classes where status = 'active'"));
+        Assert.Equal(19, await CountAsync(district.Id, "select count(*) from users where source = 'sis' and status = 'active'"));
+        Assert.Equal(36, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
+        Assert.Equal("tobedeleted", await StatusOfAsync(district.Id, "nw-s-007"));
+        Assert.Equal("Martinez-Reyes", await ScalarAsync<string>(district.Id, "select family_name from users where user_name = 'sophia.martinez'"));
+
+        var again = await ImportAsync(district.Id, Samples.Path("northwind-1.1-delta"));
+        foreach (var (entity, c) in again.Counts) Assert.True(c.Created + c.Updated + c.Deleted + c.Revived == 0, $"{entity}: {c}");
+    }
+
+    [Fact]
+    public async Task A_package_with_only_a_manifest_changes_nothing()
+    {
+        var district = await db.CreateDistrictAsync();
+        AssertApplied(await ImportAsync(district.Id, Samples.Path("northwind-1.1-bulk")));
+        using var empty = new RosterPackageBuilder().With("manifest.csv", """
+            propertyName,value
+            manifest.version,1.0
+            oneroster.version,1.1
+            file.users,absent
+            """);
+
+        var outcome = await ImportAsync(district.Id, empty.Folder);
+
+        Assert.Equal(RunStatus.Succeeded, outcome.Status);
+        Assert.Empty(outcome.Counts);
+        Assert.Equal(19, await CountAsync(district.Id, "select count(*) from users where source = 'sis' and status = 'active'"));
+    }
+
+    [Fact]
+    public async Task A_header_only_bulk_file_is_held_and_nothing_is_applied_until_an_admin_applies_it()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(10);
+        AssertApplied(await ImportAsync(district.Id, package.Folder));
+        package.With("enrollments.csv", "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n");
+
+        var run = await RosterImporter.CreateRunAsync(db.App, district.Id, package.Folder, "test", "sha", "upload", false, "test");
+        var held = await new RosterImporter(db.App, TimeProvider.System).RunAsync(district.Id, run);
+
+        Assert.Equal(RunStatus.Held, held.Status);
+        Assert.Contains("enrollments: 12 of 12 active", held.FailureReason);
+        Assert.Equal(12, held.Counts["enrollments"].Deleted);
+        Assert.Equal(12, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
+        Assert.Contains((RowError.Warning, "enrollments.csv", null, null, "W_EMPTY_BULK"),
+            (await ErrorsAsync(district.Id, run)).Select(e => (e.Severity, e.File, e.Line, e.Column, e.Code)));
+        Assert.Equal(12, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{run}' and action = 'deleted'"));
+
+        var applied = await new RosterImporter(db.App, TimeProvider.System).RunAsync(district.Id, run, applyReviewed: true);
+        AssertApplied(applied);
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
+    }
+
+    [Fact]
+    public async Task A_dry_run_computes_and_stores_the_diff_without_applying_it()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(4);
+
+        var dry = await ImportAsync(district.Id, package.Folder, dryRun: true);
+
+        Assert.Equal(RunStatus.DryRun, dry.Status);
+        Assert.Equal(7, dry.Counts["users"].Created);
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from users where source = 'sis'"));
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from external_ids"));
+        Assert.Equal(7, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{dry.RunId}' and entity_type = 'users'"));
+    }
+
+    [Fact]
+    public async Task A_fault_in_the_middle_of_apply_leaves_the_previous_roster_intact_and_the_run_failed()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(6);
+        AssertApplied(await ImportAsync(district.Id, package.Folder));
+        using var changed = RosterPackageBuilder.Standard(6);
+        changed.With("users.csv", RosterPackageBuilder.Users(6).Replace("Number3", "Renamed")).With("classes.csv",
+            RosterPackageBuilder.Classes.Replace("Biology - P2", "Biology - Period 2"));
+        var importer = new RosterImporter(db.App, TimeProvider.System)
+        {
+            AfterApplying = entity => entity == "users" ? throw new IOException("disk on fire") : Task.CompletedTask,
+        };
+
+        var outcome = await ImportAsync(district.Id, changed.Folder, importer: importer);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains("disk on fire", outcome.FailureReason);
+        Assert.Equal("Biology - P2", await ScalarAsync<string>(district.Id, "select title from classes where class_code = 'BIO-2'")); // applied before the fault, rolled back
+        Assert.Equal(1L, await CountAsync(district.Id, "select count(*) from users where family_name = 'Number3'"));
+        Assert.Equal("failed", await ScalarAsync<string>(district.Id, $"select status from import_runs where id = '{outcome.RunId}'"));
+    }
+
+    [Fact]
+    public async Task Two_imports_of_one_district_run_one_after_the_other_and_two_districts_stay_apart()
+    {
+        var a = await db.CreateDistrictAsync();
+        var b = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(8);
+
+        var outcomes = await Task.WhenAll(ImportAsync(a.Id, package.Folder), ImportAsync(a.Id, package.Folder),
+            ImportAsync(b.Id, Samples.Path("northwind-1.1-bulk")));
+
+        Assert.All(outcomes, AssertApplied);
+        Assert.Equal(11, outcomes.Take(2).Sum(o => o.Counts["users"].Created)); // one created them, the other found them
+        var history = await ScalarAsync<string>(a.Id, $"""
+            select string_agg(status || '@' || to_char(coalesce(started_at, created_at), 'HH24MISSUS') || '-' || to_char(finished_at, 'HH24MISSUS'), ' ' order by started_at)
+            from import_runs where id in ('{outcomes[0].RunId}', '{outcomes[1].RunId}')
+            """);
+        var (first, second) = await RunWindowsAsync(a.Id, outcomes[0].RunId, outcomes[1].RunId);
+        Assert.True(first.Finished <= second.Started || second.Finished <= first.Started, history);
+        Assert.Equal(11, await CountAsync(a.Id, "select count(*) from users where source = 'sis'"));
+        Assert.Equal(19, await CountAsync(b.Id, "select count(*) from users where source = 'sis'"));
+        Assert.Equal(0, await CountAsync(b.Id, "select count(*) from users where user_name like 'stu%'"));
+    }
+
+    [Fact]
+    public async Task Row_errors_carry_file_line_and_column_and_odd_line_endings_and_case_are_read()
+    {
+        var district = await db.CreateDistrictAsync();
+
+        var outcome = await ImportAsync(district.Id, Samples.Path("northwind-1.1-errors"));
+
+        Assert.Equal(RunStatus.SucceededWithWarnings, outcome.Status);
+        var errors = (await ErrorsAsync(district.Id, outcome.RunId)).Select(e => (e.Severity, e.File, e.Line, e.Column, e.Code)).ToList();
+        Assert.Contains((RowError.Error, "users.csv", 17, "givenName", "E_REQUIRED"), errors);
+        Assert.Contains((RowError.Error, "users.csv", 18, null, "E_FIELD_COUNT"), errors);
+        Assert.Contains((RowError.Error, "enrollments.csv", 37, "role", "E_ENUM"), errors);
+        Assert.Contains((RowError.Error, "classes.csv", 8, "courseSourcedId", "E_REFERENCE"), errors);
+        Assert.Contains((RowError.Error, "academicSessions.csv", 5, "startDate", "E_DATE"), errors);
+        Assert.Contains((RowError.Warning, "users.csv", 6, "role", "W_CASE"), errors);
+        Assert.Contains((RowError.Warning, "users.csv", 7, "enabledUser", "W_CASE"), errors);
+        Assert.Contains((RowError.Warning, "classes.csv", 7, "classType", "W_CASE"), errors);
+        // Everything valid landed: the BOM + CRLF users file and the bare-CR enrollments file read like the clean package.
+        Assert.Equal(19, await CountAsync(district.Id, "select count(*) from users where source = 'sis' and status = 'active'"));
+        Assert.Equal(35, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
+        Assert.Equal(6, await CountAsync(district.Id, "select count(*) from classes"));
+    }
+
+    [Fact]
+    public async Task Strict_mode_fails_the_run_on_any_row_error_and_applies_nothing()
+    {
+        var district = await db.CreateDistrictAsync();
+        await SetSettingsAsync(district.Id, """{"mode": "strict"}""");
+
+        var outcome = await ImportAsync(district.Id, Samples.Path("northwind-1.1-errors"));
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains("Strict mode", outcome.FailureReason);
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from users where source = 'sis'"));
+    }
+
+    [Fact]
+    public async Task A_1_2_package_imports_roles_and_guardians()
+    {
+        var district = await db.CreateDistrictAsync();
+
+        var outcome = await ImportAsync(district.Id, Samples.Path("riverside-1.2-bulk"));
+
+        AssertApplied(outcome);
+        Assert.Equal(20, outcome.Counts["roles"].Created);
+        Assert.Equal("Alex Nguyen".Split(' ')[0], (await ScalarAsync<string>(district.Id,
+            "select display_name from users u join external_ids x on x.internal_id = u.id where x.external_id = 'rs-s-001'")).Split(' ')[0]);
+        Assert.Equal(2, await CountAsync(district.Id, """
+            select count(*) from guardian_links l join external_ids x on x.internal_id = l.student_id where x.external_id = 'rs-s-005'
+            """));
+        Assert.Equal(3, await CountAsync(district.Id, "select count(*) from user_roles where role = 'Teacher' and source = 'sis'"));
+    }
+
+    [Fact]
+    public async Task Locally_edited_names_follow_the_districts_policy_and_every_conflict_is_recorded()
+    {
+        var district = await db.CreateDistrictAsync();
+        await SetSettingsAsync(district.Id, """{"localEdits": "LocalWins"}""");
+        using var package = RosterPackageBuilder.Standard(2);
+        AssertApplied(await ImportAsync(district.Id, package.Folder));
+        await ExecAsync(district.Id, "update users set display_name = 'Stu One (edited)', locally_edited = '{display_name}' where user_name = 'stu1@test.example'");
+        package.With("users.csv", RosterPackageBuilder.Users(2).Replace("Student,Number1", "Student,Renamed1"));
+
+        var kept = await ImportAsync(district.Id, package.Folder);
+
+        Assert.Equal("Stu One (edited)", await ScalarAsync<string>(district.Id, "select display_name from users where user_name = 'stu1@test.example'"));
+        Assert.Equal("Renamed1", await ScalarAsync<string>(district.Id, "select family_name from users where user_name = 'stu1@test.example'"));
+        Assert.Equal(1, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{kept.RunId}' and action = 'conflict'"));
+
+        await SetSettingsAsync(district.Id, """{"localEdits": "SisWins"}""");
+        package.With("users.csv", RosterPackageBuilder.Users(2).Replace("Student,Number1", "Student,Again1"));
+        var overwritten = await ImportAsync(district.Id, package.Folder);
+        Assert.Equal("Student Again1", await ScalarAsync<string>(district.Id, "select display_name from users where user_name = 'stu1@test.example'"));
+        Assert.Equal(1, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{overwritten.RunId}' and action = 'conflict'"));
+    }
+
+    async Task<string> StatusOfAsync(Guid tenant, string sid) =>
+        await ScalarAsync<string>(tenant, $"select u.status from users u join external_ids x on x.internal_id = u.id and x.entity_type = 'users' where x.external_id = '{sid}'");
+
+    async Task<T> ScalarAsync<T>(Guid tenant, string sql)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenant);
+        return await TestDatabase.ScalarAsync<T>(conn, sql);
+    }
+
+    async Task ExecAsync(Guid tenant, string sql)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenant);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    async Task<((DateTime Started, DateTime Finished) First, (DateTime Started, DateTime Finished) Second)> RunWindowsAsync(Guid tenant, Guid a, Guid b)
+    {
+        // "validating" is entered only once the district's import lock is held.
+        async Task<(DateTime, DateTime)> Window(Guid run) => (
+            await ScalarAsync<DateTime>(tenant, $"select (h->>'at')::timestamptz from import_runs, jsonb_array_elements(history) h where id = '{run}' and h->>'status' = 'validating' limit 1"),
+            await ScalarAsync<DateTime>(tenant, $"select finished_at from import_runs where id = '{run}'"));
+        return (await Window(a), await Window(b));
     }
 }

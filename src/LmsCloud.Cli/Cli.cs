@@ -29,6 +29,8 @@ public static class Cli
           users create --tenant S --email E --role R [--name N] [--password P]
           users list --tenant S
           audit verify --tenant S                      recompute the district's audit chain (exit 1 if broken)
+          sis import --tenant S PATH [--dry-run]       import a OneRoster package (zip or folder); exit 1 if failed or held
+          sis generate --out DIR [--students N] [--teachers N] [--classes N] [--version 1.1|1.2] [--seed N] [--changed-fraction F]
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -36,7 +38,7 @@ public static class Cli
     {
         try
         {
-            var command = new CommandLine(args);
+            var command = new CommandLine(args, flags: ["dry-run"]);
             await using var context = new CliContext(configuration, stdout, stderr);
             return (command.Word(0), command.Word(1)) switch
             {
@@ -50,6 +52,8 @@ public static class Cli
                 ("users", "create") => await UserCommands.CreateAsync(context, command),
                 ("users", "list") => await UserCommands.ListAsync(context, command),
                 ("audit", "verify") => await AuditCommands.VerifyAsync(context, command),
+                ("sis", "import") => await SisCommands.ImportAsync(context, command),
+                ("sis", "generate") => SisCommands.Generate(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -130,28 +134,37 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
     }
 }
 
-/// <summary>Words and <c>--name value</c> options; anything unexpected is a usage error.</summary>
+/// <summary>Words, <c>--name value</c> options and known <c>--flag</c>s; anything unexpected is a usage error.</summary>
 public sealed class CommandLine
 {
     readonly List<string> _words = [];
     readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
+    readonly HashSet<string> _flags = [];
     readonly HashSet<string> _used = [];
 
-    public CommandLine(string[] args)
+    public CommandLine(string[] args, IReadOnlyCollection<string>? flags = null)
     {
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Length > 2)
             {
+                var name = args[i][2..];
+                if (flags?.Contains(name) == true)
+                {
+                    _flags.Add(name);
+                    continue;
+                }
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     throw new UsageException($"{args[i]} needs a value");
-                _options[args[i][2..]] = args[++i];
+                _options[name] = args[++i];
             }
             else _words.Add(args[i]);
         }
     }
 
     public string? Word(int index) => index < _words.Count ? _words[index] : null;
+
+    public string RequiredWord(int index, string what) => Word(index) ?? throw new UsageException($"{what} is required");
 
     public string Required(string name) =>
         Optional(name) ?? throw new UsageException($"--{name} is required");
@@ -162,10 +175,21 @@ public sealed class CommandLine
         return _options.GetValueOrDefault(name);
     }
 
+    public T Optional<T>(string name, T fallback) where T : IParsable<T> =>
+        Optional(name) is not { } text ? fallback
+        : T.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+        : throw new UsageException($"--{name}: '{text}' is not a valid {typeof(T).Name.ToLowerInvariant()}");
+
+    public bool Flag(string name)
+    {
+        _used.Add(name);
+        return _flags.Contains(name);
+    }
+
     /// <summary>Call once a command has read its options: unknown options and extra words are usage errors.</summary>
     public void NoMore(int words)
     {
-        if (_options.Keys.FirstOrDefault(k => !_used.Contains(k)) is { } unknown)
+        if (_options.Keys.Concat(_flags).FirstOrDefault(k => !_used.Contains(k)) is { } unknown)
             throw new UsageException($"unknown option --{unknown}");
         if (_words.Count > words)
             throw new UsageException($"unexpected '{_words[words]}'");

@@ -133,6 +133,50 @@ public sealed class CliTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.Contains("broken at seq 2", broken.Error);
     }
 
+    [Fact]
+    public async Task Sis_import_shows_progress_and_counts_exits_1_when_held_and_records_access_changes_in_the_audit_chain()
+    {
+        var district = await db.CreateDistrictAsync();
+
+        var imported = await RunAsync("sis", "import", "--tenant", district.Slug, Samples.Path("northwind-1.1-bulk"));
+        Assert.Equal(0, imported.Code);
+        Assert.Contains("100% done", imported.Out);
+        Assert.Matches(@"(?m)^enrollments\s+35\s+0\s+0\s+0\s+0\s+0$", imported.Out);
+        Assert.Contains("status: succeeded;", imported.Out);
+
+        using var emptied = new Sis.RosterPackageBuilder()
+            .With("manifest.csv", "propertyName,value\noneroster.version,1.1\nfile.enrollments,bulk\nsource.systemCode,nw-sis\n")
+            .With("enrollments.csv", "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n");
+        var held = await RunAsync("sis", "import", "--tenant", district.Slug, emptied.Folder);
+        Assert.Equal(1, held.Code);
+        Assert.StartsWith("lms: import held: Held: deletions over the threshold (enrollments: 35 of 35 active", held.Error);
+
+        Assert.Equal(2, (await RunAsync("sis", "import", "--tenant", district.Slug)).Code);
+        var verified = await RunAsync("audit", "verify", "--tenant", district.Slug);
+        Assert.Equal(0, verified.Code);
+        await using var conn = await db.OpenAsTenantAsync(district.Id);
+        Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn, "select count(*) from audit_events where action = 'roster.access_changed' and actor_type = 'import'"));
+    }
+
+    [Fact]
+    public async Task Sis_generate_writes_a_package_the_importer_reads()
+    {
+        var district = await db.CreateDistrictAsync();
+        var folder = Path.Combine(Path.GetTempPath(), $"gen-{Guid.NewGuid():N}");
+        try
+        {
+            var generated = await RunAsync("sis", "generate", "--out", folder, "--students", "300", "--teachers", "20", "--classes", "60");
+            Assert.Equal(0, generated.Code);
+            var imported = await RunAsync("sis", "import", "--tenant", district.Slug, folder);
+            Assert.Equal(0, imported.Code);
+            Assert.Matches(@"(?m)^classes\s+60\s", imported.Out);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunWithAsync(new Dictionary<string, string?>
     {
         ["ConnectionStrings:App"] = db.ConnectionStrings.App,

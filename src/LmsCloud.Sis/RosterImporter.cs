@@ -201,7 +201,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
 
     internal static async Task Exec(NpgsqlConnection conn, string sql, CancellationToken ct, params object?[] parameters)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 3600 }; // waiting for the district's lock, or analyze of a big stage
         foreach (var p in parameters) cmd.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(ct);
     }

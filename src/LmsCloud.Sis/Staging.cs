@@ -68,6 +68,7 @@ internal static class Staging
         await using (var copy = await conn.BeginBinaryImportAsync(
                          $"copy {spec.StageTable} (line, sid, status, {copyColumns}) from stdin (format binary)", ct))
         {
+            copy.Timeout = TimeSpan.FromHours(1);
             var values = new object?[spec.Columns.Length];
             while (await reader.ReadAsync(ct))
             {

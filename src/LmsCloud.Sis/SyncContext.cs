@@ -20,6 +20,9 @@ internal sealed class SyncContext(
         ["districtAdministrator"] = "SchoolAdmin", ["systemAdministrator"] = "SchoolAdmin", ["counselor"] = "Teacher",
     };
 
+    // A large district's statements run for tens of seconds; the default 30 s would abort a healthy import.
+    const int CommandTimeoutSeconds = 3600;
+
     long _changeSeq;
     bool _membershipsDiffed;
 
@@ -93,7 +96,7 @@ internal sealed class SyncContext(
             await RejectAsync(e, $"select line, {r.StageColumn} from {e.Resolved} where status = 'active' and {r.StageColumn} is not null and {target} is null",
                 r.Header, sid => $"{r.Header} '{sid}' matches no {r.Entity} record in this package{Stored(r.Entity)}.", e.Resolved, ct);
         }
-        await Exec($"create index on {e.Resolved} (sid); analyze {e.Resolved}", ct);
+        await Exec($"create index on {e.Resolved} (sid); create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
     }
 
     string Stored(string entity) => ModeOf(entity) == FileMode.Bulk ? "" : " or already imported";
@@ -118,7 +121,7 @@ internal sealed class SyncContext(
     async Task RejectAsync(EntitySync e, string query, string column, Func<string, string> message, string from, CancellationToken ct)
     {
         var rejected = new List<(int Line, string Sid)>();
-        await using (var cmd = new NpgsqlCommand(query.Replace("select line, ", "select line, sid as row_sid, "), conn))
+        await using (var cmd = new NpgsqlCommand(query.Replace("select line, ", "select line, sid as row_sid, "), conn) { CommandTimeout = CommandTimeoutSeconds })
         {
             AddParameters(cmd.Parameters);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -167,19 +170,23 @@ internal sealed class SyncContext(
             """, ct);
         var users = EntitySync.Users(SpecOf("users"));
         await RejectAsync(users, """
-            select line, username from stage_users s
-            where s.status = 'active' and (
-              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_user_name = upper(s.username) and u.id <> s.id and u.status = 'active')
-              or exists (select 1 from stage_users o where upper(o.username) = upper(s.username) and o.status = 'active' and o.line < s.line))
+            select line, username from (
+              select s.line, s.sid, s.username, s.id, row_number() over (partition by upper(s.username) order by s.line) as nth
+              from stage_users s where s.status = 'active') s
+            where s.nth > 1
+               or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_user_name = upper(s.username) and u.id <> s.id and u.status = 'active')
             """, "username", name => $"username '{name}' already belongs to another person in this district; sourcedId is the identity, so this row is skipped.",
             "stage_users", ct);
 
-        await using (var cmd = new NpgsqlCommand("""
-            select s.line, s.email from stage_users s
-            where s.status = 'active' and s.normalized_email is not null and (
-              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
-              or exists (select 1 from stage_users o where o.normalized_email = s.normalized_email and o.status = 'active' and o.line < s.line))
-            """, conn))
+        // Shared emails: every holder after the first (in this package, or already a user) keeps the email without sign-in by it.
+        await Exec("""
+            create temp table shared_emails as
+            select line from (
+              select s.line, s.normalized_email, s.id, row_number() over (partition by s.normalized_email order by s.line) as nth
+              from stage_users s where s.status = 'active' and s.normalized_email is not null) s
+            where s.nth > 1 or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
+            """, ct);
+        await using (var cmd = new NpgsqlCommand("select s.line, s.email from stage_users s join shared_emails e using (line)", conn))
         {
             AddParameters(cmd.Parameters);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -187,12 +194,7 @@ internal sealed class SyncContext(
                 errors.Add(new RowError(RowError.Warning, "users.csv", reader.GetInt32(0), "email", "W_EMAIL_SHARED",
                     $"Email '{reader.GetString(1)}' is used by another person too; it is kept for display, but this person signs in with the username."));
         }
-        await Exec("""
-            update stage_users s set normalized_email = null
-            where s.normalized_email is not null and (
-              exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
-              or exists (select 1 from stage_users o where o.normalized_email = s.normalized_email and o.status = 'active' and o.line < s.line))
-            """, ct);
+        await Exec("update stage_users s set normalized_email = null from shared_emails e where e.line = s.line; drop table shared_emails", ct);
 
         // Fields a district admin edited by hand: the district's policy decides, and every disagreement is recorded.
         await Exec($"""
@@ -240,6 +242,8 @@ internal sealed class SyncContext(
             where r.status = 'active'
             union all
             {deletions};
+            create index on {e.Diff} (id);
+            analyze {e.Diff};
             """, ct);
 
         var byAction = new Dictionary<string, int>();
@@ -272,7 +276,7 @@ internal sealed class SyncContext(
                     """, "orgSourcedIds");
             await Exec($"drop table if exists new_memberships; create temp table new_memberships as {query}", ct);
             await ReportUnresolvedAsync(file, header, "select line, coalesce(org_sid, user_sid) from new_memberships where user_id is null or org_id is null", ct);
-            await Exec("delete from new_memberships where user_id is null or org_id is null", ct);
+            await Exec("delete from new_memberships where user_id is null or org_id is null; create index on new_memberships (user_id, org_id, role); analyze new_memberships", ct);
             // Scope: a bulk file owns every membership of this source's people; a delta only those of the people it names.
             var scope = rolesMode == FileMode.Bulk
                 ? "select internal_id from external_ids where tenant_id = $1 and source_system = $2 and entity_type = 'users'"
@@ -314,6 +318,8 @@ internal sealed class SyncContext(
                 : "select id from resolved_users";
             await Exec($"""
                 delete from new_guardians where guardian_id is null or student_id is null;
+                create index on new_guardians (student_id, guardian_id);
+                analyze new_guardians;
                 drop table if exists diff_guardians;
                 create temp table diff_guardians as
                 select distinct n.student_id, n.guardian_id, 'created' as action from new_guardians n
@@ -419,6 +425,8 @@ internal sealed class SyncContext(
             update {e.Table} t set status = 'tobedeleted', updated_at = now()
             from {e.Diff} d where d.action = 'deleted' and t.tenant_id = $1 and t.{e.KeyColumn} = d.id;
             """, ct);
+        // Fresh statistics, so the next entity's joins against this table (and a big first import) get hash joins.
+        await Exec($"analyze {e.Table}{(e.MappedBy == null ? "; analyze external_ids" : "")}", ct);
         if (e.MappedBy == null)
             await Exec($"""
                 update external_ids x set state = case d.action when 'deleted' then 'tobedeleted' else 'active' end, last_run_id = $3
@@ -472,7 +480,7 @@ internal sealed class SyncContext(
     /// <summary>Runs one or more statements (separated by semicolons; none of ours has one inside a literal) in one round trip.</summary>
     async Task Exec(string sql, CancellationToken ct, params object[] extra)
     {
-        await using var batch = new NpgsqlBatch(conn);
+        await using var batch = new NpgsqlBatch(conn) { Timeout = CommandTimeoutSeconds };
         foreach (var statement in System.Text.RegularExpressions.Regex.Split(sql, @";(?=\s|$)").Where(x => x.Trim().Length > 0))
         {
             var command = new NpgsqlBatchCommand(statement);
@@ -484,7 +492,7 @@ internal sealed class SyncContext(
 
     async Task<T> Scalar<T>(string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = CommandTimeoutSeconds };
         AddParameters(cmd.Parameters);
         var value = await cmd.ExecuteScalarAsync(ct);
         return value is DBNull or null ? default! : (T)value;

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using LmsCloud.Api.Database;
+using LmsCloud.Api.Districts;
+using LmsCloud.Sis;
+using LmsCloud.Sis.Generation;
+using Npgsql;
+
+// Roster import benchmark on a generated large district, every figure measured in this run:
+//   baseline  COPY of the same CSV files into unindexed text staging tables (the physical floor here)
+//   first     the full import into an empty district
+//   no-op     the same package again
+//   1%        the package with 1% of students renamed
+// Each import runs in a child process (this program with "import ...") so its peak memory is its own.
+// Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000]
+
+if (args is ["import", var appConnection, var tenant, var package])
+    return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
+
+var students = args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000);
+var logSlow = args.Contains("--log-slow"); // prints statements over 1 s from the server log, to find what dominates
+var work = Directory.CreateTempSubdirectory("lms-bench-").FullName;
+File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres OS user must reach the cluster folder inside
+var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = FreePort() };
+try
+{
+    Console.WriteLine($"Generating a district with {students:N0} students in {work} ...");
+    var generator = new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 };
+    var basePackage = Path.Combine(work, "base");
+    var changedPackage = Path.Combine(work, "changed");
+    var fileRows = RosterPackageGenerator.Generate(basePackage, generator);
+    RosterPackageGenerator.Generate(changedPackage, generator with { ChangedFraction = 0.01 });
+    var totalRows = fileRows.Where(f => f.Key != "manifest.csv").Sum(f => f.Value);
+
+    var strings = EmbeddedPostgres.EnsureRunning(options);
+    await MigrationRunner.ApplyAsync(strings.Owner!);
+    await using var app = NpgsqlDataSource.Create(strings.App);
+    var district = await DistrictProvisioning.CreateAsync(app, "bench", "Benchmark District", "America/Chicago");
+    if (logSlow)
+    {
+        await using var su = new NpgsqlConnection(EmbeddedPostgres.SuperuserConnectionString(options));
+        await su.OpenAsync();
+        await using var set = new NpgsqlCommand("alter system set log_min_duration_statement = 1000", su);
+        await set.ExecuteNonQueryAsync();
+        await using var reload = new NpgsqlCommand("select pg_reload_conf()", su);
+        await reload.ExecuteNonQueryAsync();
+    }
+
+    var results = new List<Result>
+    {
+        await MeasureAsync("baseline: COPY into staging", totalRows, () => BaselineCopyAsync(strings.Owner!, basePackage)),
+        await MeasureAsync("first import", totalRows, () => ImportAsync(strings.App, district.Id, basePackage)),
+        await MeasureAsync("no-op re-import", totalRows, () => ImportAsync(strings.App, district.Id, basePackage)),
+        await MeasureAsync("1% change", totalRows, () => ImportAsync(strings.App, district.Id, changedPackage)),
+    };
+
+    Console.WriteLine();
+    Console.WriteLine($"District: {students:N0} students; {totalRows:N0} rows in {fileRows.Count - 1} files; {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| run | seconds | rows/s | × baseline | rows written | WAL | peak memory |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+        Console.WriteLine($"| {r.Name} | {r.Seconds:0.00} | {r.Rows / r.Seconds:N0} | {r.Seconds / results[0].Seconds:0.0} | {r.Written?.ToString("N0") ?? "-"} | " +
+                          $"{r.WalBytes / 1024.0 / 1024.0:0.00} MB | {(r.PeakBytes is { } p ? $"{p / 1024 / 1024} MB" : "-")} |");
+    var (first, noop, change) = (results[1], results[2], results[3]);
+    Console.WriteLine();
+    Console.WriteLine($"first import / baseline = {first.Seconds / results[0].Seconds:0.0} (target <= 15)");
+    Console.WriteLine($"no-op / first import    = {noop.Seconds / first.Seconds:P0} (target <= 15%), rows written {noop.Written}, WAL {noop.WalBytes / 1024.0:0} kB (target <= 1 MB)");
+    Console.WriteLine($"1% change / no-op       = {change.Seconds / noop.Seconds:0.00} (target <= 1.2), rows written {change.Written} (expected {students / 100} changed students)");
+    Console.WriteLine($"peak memory of an import: {results.Skip(1).Max(r => r.PeakBytes ?? 0) / 1024 / 1024} MB (target < 500 MB)");
+    if (logSlow)
+    {
+        var log = File.ReadAllText(Path.Combine(options.DataDirectory!, "postgres", "server.log"));
+        foreach (var entry in System.Text.RegularExpressions.Regex.Split(log, @"(?m)^(?=\d{4}-\d\d-\d\d )").Where(e => e.Contains("duration:")))
+            Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(entry, @"\s+", " ") is var flat && flat.Length > 500 ? flat[..500] : flat);
+    }
+    return 0;
+}
+finally
+{
+    EmbeddedPostgres.Stop(options, immediate: true);
+    Directory.Delete(work, recursive: true);
+}
+
+async Task<Result> MeasureAsync(string name, int rows, Func<Task<(long? Written, long? Peak)>> run)
+{
+    await using var conn = new NpgsqlConnection(EmbeddedPostgres.SuperuserConnectionString(options));
+    await conn.OpenAsync();
+    await using (var checkpoint = new NpgsqlCommand("checkpoint", conn)) await checkpoint.ExecuteNonQueryAsync();
+    var before = await Lsn(conn);
+    var started = Stopwatch.GetTimestamp();
+    var (written, peak) = await run();
+    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    await using var wal = new NpgsqlCommand($"select pg_wal_lsn_diff(pg_current_wal_lsn(), '{before}')::bigint", conn);
+    var result = new Result(name, rows, seconds, written, (long)(await wal.ExecuteScalarAsync())!, peak);
+    Console.WriteLine($"  {name}: {seconds:0.00} s");
+    return result;
+}
+
+static async Task<string> Lsn(NpgsqlConnection conn)
+{
+    await using var cmd = new NpgsqlCommand("select pg_current_wal_lsn()::text", conn);
+    return (string)(await cmd.ExecuteScalarAsync())!;
+}
+
+/// <summary>The floor: PostgreSQL's own CSV COPY of every file into unlogged, unindexed text tables.</summary>
+static async Task<(long?, long?)> BaselineCopyAsync(string connectionString, string package)
+{
+    await using var conn = new NpgsqlConnection(connectionString);
+    await conn.OpenAsync();
+    foreach (var file in Directory.GetFiles(package, "*.csv").Where(f => !f.EndsWith("manifest.csv")))
+    {
+        var header = File.ReadLines(file).First().Split(',');
+        var table = $"baseline_{Path.GetFileNameWithoutExtension(file).ToLowerInvariant()}";
+        await using (var create = new NpgsqlCommand(
+                         $"drop table if exists {table}; create unlogged table {table} ({string.Join(", ", header.Select((_, i) => $"c{i} text"))})", conn))
+            await create.ExecuteNonQueryAsync();
+        await using var writer = await conn.BeginTextImportAsync($"copy {table} from stdin (format csv, header true)");
+        using var reader = File.OpenText(file);
+        await writer.WriteAsync(await reader.ReadToEndAsync());
+    }
+    return (null, null);
+}
+
+async Task<(long?, long?)> ImportAsync(string appConnection, Guid tenant, string package)
+{
+    var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+    foreach (var a in new[] { "import", appConnection, tenant.ToString(), package }) psi.ArgumentList.Add(a);
+    using var child = Process.Start(psi)!;
+    var output = await child.StandardOutput.ReadToEndAsync();
+    await child.WaitForExitAsync();
+    var fields = output.Trim().Split(' ');
+    if (child.ExitCode != 0 || fields.Length != 3) throw new InvalidOperationException($"import failed: {output}");
+    return (long.Parse(fields[1]), long.Parse(fields[2]));
+}
+
+static async Task<int> ImportInChildAsync(string appConnection, Guid tenant, string package)
+{
+    await using var db = NpgsqlDataSource.Create(appConnection);
+    var run = await RosterImporter.CreateRunAsync(db, tenant, package, "bench", PackageHash.Compute(package), "cli", false, "benchmark");
+    var outcome = await new RosterImporter(db, TimeProvider.System).RunAsync(tenant, run);
+    var written = outcome.Counts.Values.Sum(c => (long)c.Created + c.Updated + c.Deleted + c.Revived);
+    using var self = Process.GetCurrentProcess();
+    Console.WriteLine($"{outcome.Status} {written} {self.PeakWorkingSet64}");
+    return outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings ? 0 : 1;
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+record Result(string Name, int Rows, double Seconds, long? Written, long WalBytes, long? PeakBytes);

@@ -63,7 +63,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
     {
         await using var status = await OpenAsync(db, tenantId, ct);
         await using var work = await OpenAsync(db, tenantId, ct);
-        var run = new RunState(status, tenantId, runId, clock, progress);
+        var run = new RunState(status, tenantId, runId, progress);
         var errors = new List<RowError>();
         var counts = new Dictionary<string, EntityCounts>();
         try
@@ -135,7 +135,9 @@ public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
             await run.SetStatusAsync(RunStatus.Applying, "applying", 70, ct);
             for (var i = 0; i < entities.Count; i++)
             {
-                await context.ApplyAsync(entities[i], ct);
+                var c = counts[entities[i].Entity];
+                if (c.Created + c.Updated + c.Deleted + c.Revived > 0) // an unchanged entity costs no write at all
+                    await context.ApplyAsync(entities[i], ct);
                 if (AfterApplying != null) await AfterApplying(entities[i].Entity);
                 run.Report("applying", 70 + 25 * (i + 1) / entities.Count);
             }
@@ -207,7 +209,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>The run's row in import_runs, written on its own connection so status survives a failed apply.</summary>
-    sealed class RunState(NpgsqlConnection conn, Guid tenantId, Guid runId, TimeProvider clock, IProgress<ImportProgress>? progress)
+    sealed class RunState(NpgsqlConnection conn, Guid tenantId, Guid runId, IProgress<ImportProgress>? progress)
     {
         string _phase = "";
         int _percent = -1;

@@ -43,7 +43,10 @@ internal sealed class SyncContext(
     public async Task ResolveAsync(EntitySync e, CancellationToken ct)
     {
         var stage = e.Spec.StageTable;
-        if (e.MappedBy == null)
+        // Ids: our id for each sourcedId (existing mapping, else a new one). Large files get them while the resolved
+        // table is built; the few whose later steps read the staged ids (self references, people) get them first.
+        var idsInStage = e.MappedBy != null || e.Entity == "users" || e.Refs.Any(r => r.Entity == e.Entity);
+        if (e.MappedBy == null && idsInStage)
         {
             await Exec($"""
                 update {stage} s set id = x.internal_id from external_ids x
@@ -51,7 +54,7 @@ internal sealed class SyncContext(
                 """, ct);
             await Exec($"update {stage} set id = gen_random_uuid() where id is null and status = 'active'", ct);
         }
-        else
+        else if (e.MappedBy != null)
         {
             await Exec($"update {stage} s set id = {Lookup(e.MappedBy, "s.sid")} where true", ct);
             await RejectAsync(e, $"select line, sid from {stage} where id is null and status = 'active'", "sourcedId",
@@ -82,12 +85,17 @@ internal sealed class SyncContext(
         }
         var select = string.Join(", ", e.Values.Select((v, i) => $"{values[i]} as {v.Column}"));
         var refSids = string.Concat(e.Refs.Select(r => $", s.{r.StageColumn}"));
+        var (id, idJoin, idFilter) = idsInStage
+            ? ("s.id", "", "s.id is not null")
+            : ("case when s.status = 'active' then coalesce(xid.internal_id, gen_random_uuid()) else xid.internal_id end",
+               $"left join external_ids xid on xid.tenant_id = $1 and xid.source_system = $2 and xid.entity_type = '{e.Entity}' and xid.external_id = s.sid",
+               "(s.status = 'active' or xid.internal_id is not null)");
         await Exec($"""
             drop table if exists {e.Resolved};
             create temp table {e.Resolved} as
-            select s.line, s.sid, s.status, s.id{refSids}, {select}
-            from {stage} s {string.Join(" ", joins)}
-            where s.id is not null;
+            select s.line, s.sid, s.status, {id} as id{refSids}, {select}
+            from {stage} s {idJoin} {string.Join(" ", joins)}
+            where {idFilter};
             """, ct);
 
         foreach (var r in e.Refs)
@@ -439,7 +447,7 @@ internal sealed class SyncContext(
     /// <summary>Applies membership and guardian changes, then keeps SIS-granted sign-in roles in step with the memberships.</summary>
     public async Task ApplyMembershipsAsync(CancellationToken ct)
     {
-        if (await Scalar<bool>("select to_regclass('pg_temp.diff_roles') is not null", ct))
+        if (await HasRowsAsync("diff_roles", ct))
         {
             var mapping = string.Join(" ", LoginRoles.Select(kv => $"when '{kv.Key}' then '{kv.Value}'"));
             await Exec($"""
@@ -460,7 +468,7 @@ internal sealed class SyncContext(
                 drop table desired_login_roles;
                 """, ct);
         }
-        if (await Scalar<bool>("select to_regclass('pg_temp.diff_guardians') is not null", ct))
+        if (await HasRowsAsync("diff_guardians", ct))
             await Exec("""
                 delete from guardian_links g using diff_guardians d
                 where d.action = 'deleted' and g.tenant_id = $1 and g.student_id = d.student_id and g.guardian_id = d.guardian_id;
@@ -468,6 +476,10 @@ internal sealed class SyncContext(
                 select $1, student_id, guardian_id from diff_guardians where action = 'created' on conflict do nothing;
                 """, ct);
     }
+
+    async Task<bool> HasRowsAsync(string tempTable, CancellationToken ct) =>
+        await Scalar<bool>($"select to_regclass('pg_temp.{tempTable}') is not null", ct) &&
+        await Scalar<bool>($"select exists (select 1 from {tempTable})", ct);
 
     /// <summary>SHA-256 over this run's enrollment and role changes, or null when access did not change.</summary>
     public async Task<string?> AccessDigestAsync(CancellationToken ct) =>

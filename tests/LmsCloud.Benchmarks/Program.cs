@@ -19,7 +19,7 @@ if (args is ["import", var appConnection, var tenant, var package])
 var students = args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000);
 var logSlow = args.Contains("--log-slow"); // prints statements over 1 s from the server log, to find what dominates
 var work = Directory.CreateTempSubdirectory("lms-bench-").FullName;
-File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres OS user must reach the cluster folder inside
+if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres OS user must reach the cluster inside
 var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = FreePort() };
 try
 {

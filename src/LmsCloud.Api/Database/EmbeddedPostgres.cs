@@ -160,6 +160,8 @@ public static class EmbeddedPostgres
             "", "# LmsCloud embedded cluster: loopback TCP only, no Unix socket (its default folder may not be writable).",
             "listen_addresses = '127.0.0.1'", $"port = {credentials.Port}", "unix_socket_directories = ''",
             "max_connections = 200",
+            // Roster imports write hundreds of MB in one transaction: fewer forced checkpoints, smaller full-page images.
+            "max_wal_size = '4GB'", "wal_compression = on", "shared_buffers = '256MB'",
         };
         if (options.DurabilityOff)
             settings.AddRange(["fsync = off", "synchronous_commit = off", "full_page_writes = off"]);

@@ -2,6 +2,8 @@ using LmsCloud.Api.Audit;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
+using LmsCloud.Api.Database;
+using LmsCloud.Sis;
 using Npgsql;
 
 namespace LmsCloud.Api.Development;
@@ -14,10 +16,10 @@ public static class DevelopmentSeed
 {
     public const string Password = "LmsCloud-dev-only";
 
-    static readonly (string Slug, string Name, string TimeZone)[] Districts =
+    static readonly (string Slug, string Name, string TimeZone, string Roster)[] Districts =
     [
-        ("northwind", "Northwind Unified School District", "America/Chicago"),
-        ("riverside", "Riverside County Schools", "America/Los_Angeles"),
+        ("northwind", "Northwind Unified School District", "America/Chicago", "northwind-1.1-bulk"),
+        ("riverside", "Riverside County Schools", "America/Los_Angeles", "riverside-1.2-bulk"),
     ];
 
     public static readonly IReadOnlyDictionary<string, string> UserNames = new Dictionary<string, string>
@@ -31,15 +33,16 @@ public static class DevelopmentSeed
         var db = services.GetRequiredService<NpgsqlDataSource>();
         if ((await DistrictProvisioning.ListAsync(db, ct)).Count == 0)
         {
-            foreach (var (slug, name, timeZone) in Districts)
+            foreach (var (slug, name, timeZone, _) in Districts)
                 await DistrictProvisioning.CreateAsync(db, slug, name, timeZone, ct);
             logger.LogInformation("Seeded demo districts northwind and riverside");
         }
 
         var store = services.GetRequiredService<DistrictStore>();
-        foreach (var (slug, _, _) in Districts)
+        foreach (var (slug, _, _, roster) in Districts)
         {
             if (await store.GetByIdentifierAsync(slug, ct) is not { } district) continue;
+            await ImportSampleRosterAsync(services, district, roster, logger, ct);
             var created = await DistrictScope.RunAsync(services, district, async scope =>
             {
                 var admin = scope.GetRequiredService<UserAdministration>();
@@ -51,5 +54,27 @@ public static class DevelopmentSeed
             });
             if (created > 0) logger.LogInformation("Seeded {Count} demo users in {District}", created, slug);
         }
+    }
+
+    /// <summary>A district without any import gets its sample roster from samples/rosters (when the checkout has it).</summary>
+    static async Task ImportSampleRosterAsync(IServiceProvider services, District district, string roster, ILogger logger, CancellationToken ct)
+    {
+        var root = Path.GetDirectoryName(EmbeddedPostgres.DefaultDataDirectory())!;
+        var package = Path.Combine(root, "samples", "rosters", roster);
+        if (!Directory.Exists(package)) return;
+        var db = services.GetRequiredService<NpgsqlDataSource>();
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await using var setTenant = new NpgsqlCommand("select set_config('app.tenant_id', $1, false)", conn);
+            setTenant.Parameters.AddWithValue(district.Id);
+            await setTenant.ExecuteNonQueryAsync(ct);
+            await using var count = new NpgsqlCommand("select count(*) from import_runs", conn);
+            if ((long)(await count.ExecuteScalarAsync(ct))! > 0) return;
+        }
+        var clock = services.GetRequiredService<TimeProvider>();
+        var run = await RosterImporter.CreateRunAsync(db, district.TenantId, package, roster, PackageHash.Compute(package), "cli", false, "development-seed", ct: ct);
+        var outcome = await new RosterImporter(db, clock).RunAsync(district.TenantId, run,
+            writeAudit: AuditLog.ForImport(district.TenantId, new AuditActor("system", "development-seed"), clock), ct: ct);
+        logger.LogInformation("Imported sample roster {Roster} into {District}: {Status}", roster, district.Slug, outcome.Status);
     }
 }

@@ -27,6 +27,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The key this API signs with (tests sign their own tokens with it, or with another, to test validation).</summary>
     public SigningKeyOptions SigningKey { get; } = SigningKeys.Generate();
 
+    /// <summary>This API's package storage (Storage:Root), a throwaway folder removed with the factory.</summary>
+    public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"lmscloud-storage-{Guid.NewGuid():N}");
+
     /// <summary>Extra settings a test class needs (limits, lockout).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
@@ -36,6 +39,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         await Database.DisposeAsync();
+        if (Directory.Exists(StorageRoot)) Directory.Delete(StorageRoot, recursive: true);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -45,6 +49,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Owner", Database.ConnectionStrings.Owner);
         builder.UseSetting("Auth:SigningKeys:0:KeyId", SigningKey.KeyId);
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
+        builder.UseSetting("Storage:Root", StorageRoot);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());

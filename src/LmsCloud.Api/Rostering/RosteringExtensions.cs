@@ -29,6 +29,8 @@ public static class RosteringExtensions
             {
                 o.InstanceName = "LmsCloud"; // the cluster: every node must use the same name
                 o.GenerateInstanceId = true;  // and a name of its own
+                // How long an idle node waits before looking for due triggers of other nodes' making again.
+                o.IdleWaitTime = configuration.GetValue("Sis:SchedulerIdleWaitTime", TimeSpan.FromSeconds(30));
             });
             q.UsePersistentStore(store =>
             {

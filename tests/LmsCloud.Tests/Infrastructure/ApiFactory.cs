@@ -17,6 +17,22 @@ namespace LmsCloud.Tests.Infrastructure;
 /// <summary>The API in memory over this class's own database, as the application role; requests pick their district by host.</summary>
 public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    public ApiFactory()
+    {
+    }
+
+    /// <summary>A second API node: the same database, storage and signing key as <paramref name="first"/>, which owns them.</summary>
+    ApiFactory(ApiFactory first)
+    {
+        (Database, SigningKey, StorageRoot, _settings, _ownsResources) = (first.Database, first.SigningKey, first.StorageRoot, first.Settings, false);
+    }
+
+    /// <summary>Another node of this API (its own host, its own Quartz scheduler) over the same database; dispose it yourself.</summary>
+    public ApiFactory AnotherNode() => new(this);
+
+    readonly bool _ownsResources = true;
+    readonly IEnumerable<KeyValuePair<string, string>>? _settings;
+
     public TestDatabase Database { get; } = new();
 
     /// <summary>Everything the API logged, for tests of what operators see.</summary>
@@ -33,11 +49,15 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Extra settings a test class needs (limits, lockout).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
-    public async Task InitializeAsync() => await Database.InitializeAsync();
+    public async Task InitializeAsync()
+    {
+        if (_ownsResources) await Database.InitializeAsync();
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsResources) return;
         await Database.DisposeAsync();
         if (Directory.Exists(StorageRoot)) Directory.Delete(StorageRoot, recursive: true);
     }
@@ -50,7 +70,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Auth:SigningKeys:0:KeyId", SigningKey.KeyId);
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
         builder.UseSetting("Storage:Root", StorageRoot);
-        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }

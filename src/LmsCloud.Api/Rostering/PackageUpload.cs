@@ -63,9 +63,9 @@ public static class PackageUpload
             {
                 await storage.SaveAsync(key, checkedStream, ct);
             }
-            catch (UploadTooLargeException)
+            catch (Exception e) when (e is UploadTooLargeException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
-                return (null, TooLarge(maxBytes));
+                return (null, TooLarge(maxBytes)); // ours, or Kestrel's limit on the whole body (a chunked upload)
             }
             catch (NotAZipException)
             {

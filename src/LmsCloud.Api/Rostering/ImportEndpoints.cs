@@ -35,7 +35,8 @@ public static class ImportEndpoints
     public static IEndpointRouteBuilder MapImportEndpoints(this IEndpointRouteBuilder app)
     {
         var imports = app.MapGroup("/api/sis/imports").WithTags("SIS import").RequireAuthorization(Policies.SisImport);
-        imports.MapPost("/", UploadAsync).DisableAntiforgery();
+        // Read by hand (streamed, PackageUpload); Accepts only documents the body in OpenAPI.
+        imports.MapPost("/", UploadAsync).Accepts<IFormFile>("multipart/form-data").DisableAntiforgery();
         imports.MapGet("/", ListAsync);
         imports.MapGet("/{id:guid}", GetAsync);
         imports.MapGet("/{id:guid}/errors", ErrorsCsvAsync);

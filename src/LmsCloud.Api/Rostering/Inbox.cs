@@ -74,7 +74,7 @@ public static class InboxEndpoints
     public static IEndpointRouteBuilder MapInboxEndpoints(this IEndpointRouteBuilder app)
     {
         var inbox = app.MapGroup("/api/sis/inbox").WithTags("SIS import").RequireAuthorization(Policies.SisImport);
-        inbox.MapPost("/", UploadAsync).DisableAntiforgery();
+        inbox.MapPost("/", UploadAsync).Accepts<IFormFile>("multipart/form-data").DisableAntiforgery();
         inbox.MapGet("/", ListAsync);
         return app;
     }

@@ -121,7 +121,10 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         var truncated = File.ReadAllBytes(RosterSamples.Zip("northwind-1.1-bulk"))[..200]; // a zip's start without its end
         await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form(truncated)), HttpStatusCode.BadRequest, "Not a zip");
         await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", new StringContent("{}", Encoding.UTF8, "application/json")),
-            HttpStatusCode.UnsupportedMediaType, "Unsupported media type");
+            HttpStatusCode.UnsupportedMediaType);
+        var noBoundary = new StringContent("--x\r\n", Encoding.UTF8);
+        noBoundary.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
+        await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", noBoundary), HttpStatusCode.UnsupportedMediaType, "Unsupported media type");
         await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form([1, 2, 3], field: "package")),
             HttpStatusCode.BadRequest, "No package");
         await AssertProblemAsync(await admin.GetAsync($"/api/sis/imports/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "Import run not found");

@@ -118,6 +118,22 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
     }
 
     [Fact]
+    public async Task The_once_per_date_key_is_the_unique_index_the_nightly_import_expects()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var date = new DateOnly(2027, 3, 1);
+        Task<Guid> CreateAsync() => LmsCloud.Sis.RosterImporter.CreateRunAsync(api.Database.App, district.Id, "/nowhere.zip", "x.zip", "sha",
+            "schedule", false, "test", date);
+        await CreateAsync();
+
+        var e = await Assert.ThrowsAsync<PostgresException>(CreateAsync);
+
+        Assert.Equal((PostgresErrorCodes.UniqueViolation, "import_runs_scheduled_once"), (e.SqlState, e.ConstraintName));
+        Assert.Equal(NightlyImportResult.AlreadyRan,
+            (await Nightly.RunAsync(district.Id, new DateTimeOffset(2027, 3, 1, 8, 0, 0, TimeSpan.Zero), default)).Outcome);
+    }
+
+    [Fact]
     public async Task The_schedule_keeps_a_quartz_trigger_in_the_districts_time_zone()
     {
         var district = await api.Database.CreateDistrictAsync(); // America/Chicago
@@ -183,8 +199,10 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
         var scheduledTimes = firings.Select(f => f.Split(' ')[7]).ToList();
         Assert.Equal(scheduledTimes.Count, scheduledTimes.Distinct().Count()); // no fire time ran on two nodes
         var runs = (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("items").EnumerateArray().ToList();
-        var run = Assert.Single(runs);
-        Assert.Equal("schedule", run.GetProperty("trigger").GetString());
+        var chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
+        var localDates = scheduledTimes.Select(t => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.Parse(t), chicago).DateTime)).Distinct();
+        Assert.Equal(localDates.Count(), runs.Count); // one run per local date: one, unless the test straddled midnight in Chicago
+        Assert.All(runs, r => Assert.Equal("schedule", r.GetProperty("trigger").GetString()));
         await using var conn = await api.Database.OpenAsTenantAsync(null);
         Assert.Equal(2L, await TestDatabase.ScalarAsync<long>(conn, "select count(*) from qrtz_scheduler_state where sched_name = 'LmsCloud'"));
     }

@@ -117,19 +117,19 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
 
         var text = await admin.PostAsync("/api/sis/imports", RosterSamples.Form(Encoding.UTF8.GetBytes("sourcedId,name\nx,y\n"), "users.csv"));
-        await AssertProblemAsync(text, HttpStatusCode.BadRequest, "Not a zip");
+        await HttpAssert.ProblemAsync(text, HttpStatusCode.BadRequest, "Not a zip");
         var truncated = File.ReadAllBytes(RosterSamples.Zip("northwind-1.1-bulk"))[..200]; // a zip's start without its end
-        await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form(truncated)), HttpStatusCode.BadRequest, "Not a zip");
-        await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", new StringContent("{}", Encoding.UTF8, "application/json")),
+        await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form(truncated)), HttpStatusCode.BadRequest, "Not a zip");
+        await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", new StringContent("{}", Encoding.UTF8, "application/json")),
             HttpStatusCode.UnsupportedMediaType);
         var noBoundary = new StringContent("--x\r\n", Encoding.UTF8);
         noBoundary.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data");
-        await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", noBoundary), HttpStatusCode.UnsupportedMediaType, "Unsupported media type");
-        await AssertProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form([1, 2, 3], field: "package")),
+        await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", noBoundary), HttpStatusCode.UnsupportedMediaType, "Unsupported media type");
+        await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form([1, 2, 3], field: "package")),
             HttpStatusCode.BadRequest, "No package");
-        await AssertProblemAsync(await admin.GetAsync($"/api/sis/imports/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "Import run not found");
-        await AssertProblemAsync(await admin.GetAsync($"/api/sis/imports/{Guid.NewGuid()}/errors"), HttpStatusCode.NotFound, "Import run not found");
-        await AssertProblemAsync(await admin.PostAsync($"/api/sis/imports/{Guid.NewGuid()}/apply", null), HttpStatusCode.NotFound, "Import run not found");
+        await HttpAssert.ProblemAsync(await admin.GetAsync($"/api/sis/imports/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "Import run not found");
+        await HttpAssert.ProblemAsync(await admin.GetAsync($"/api/sis/imports/{Guid.NewGuid()}/errors"), HttpStatusCode.NotFound, "Import run not found");
+        await HttpAssert.ProblemAsync(await admin.PostAsync($"/api/sis/imports/{Guid.NewGuid()}/apply", null), HttpStatusCode.NotFound, "Import run not found");
 
         Assert.Empty(Directory.Exists(api.StorageRoot) ? Directory.GetFiles(Path.Combine(api.StorageRoot, district.Id.ToString()), "*", SearchOption.AllDirectories) : []);
         Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("total").GetInt32());
@@ -152,11 +152,11 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         var run = await RosterSamples.WaitForRunAsync(withScope, upload.Headers.Location!.ToString());
         Assert.StartsWith("client:", run.GetProperty("requestedBy").GetString());
 
-        await AssertProblemAsync(await RosterSamples.UploadAsync(withoutScope, "northwind-1.1-bulk"), HttpStatusCode.Forbidden);
-        await AssertProblemAsync(await RosterSamples.UploadAsync(student, "northwind-1.1-bulk"), HttpStatusCode.Forbidden);
-        await AssertProblemAsync(await student.GetAsync("/api/sis/imports"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await RosterSamples.UploadAsync(withoutScope, "northwind-1.1-bulk"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await RosterSamples.UploadAsync(student, "northwind-1.1-bulk"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await student.GetAsync("/api/sis/imports"), HttpStatusCode.Forbidden);
         // Applying over a threshold is for a person: even a client that may upload may not apply.
-        await AssertProblemAsync(await withScope.PostAsync($"/api/sis/imports/{run.GetProperty("id")}/apply", null), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await withScope.PostAsync($"/api/sis/imports/{run.GetProperty("id")}/apply", null), HttpStatusCode.Forbidden);
     }
 
     async Task<HttpClient> ClientTokenAsync(string slug, string clientId, string secret)
@@ -180,17 +180,8 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         return (clientId, secret);
     }
 
-    public static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? title = null)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        if (title != null) Assert.Equal(title, problem.GetProperty("title").GetString());
-    }
-
     /// <summary>RFC 4180: quoted fields with doubled quotes and line breaks inside, CRLF between records.</summary>
-    public static List<string[]> ParseCsv(string text)
+    static List<string[]> ParseCsv(string text)
     {
         var rows = new List<string[]>();
         var fields = new List<string>();
@@ -236,8 +227,8 @@ public sealed class UploadLimitTests(UploadLimitTests.TinyLimitApi api) : IClass
         Assert.True(new FileInfo(RosterSamples.Zip("northwind-1.1-bulk")).Length > 2048);
 
         var response = await RosterSamples.UploadAsync(admin, "northwind-1.1-bulk");
-        await ImportEndpointTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "Package too large");
-        await ImportEndpointTests.AssertProblemAsync(await RosterSamples.UploadAsync(admin, "northwind-1.1-bulk", path: "/api/sis/inbox"),
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "Package too large");
+        await HttpAssert.ProblemAsync(await RosterSamples.UploadAsync(admin, "northwind-1.1-bulk", path: "/api/sis/inbox"),
             HttpStatusCode.RequestEntityTooLarge, "Package too large");
 
         var stored = Path.Combine(api.StorageRoot, district.Id.ToString());

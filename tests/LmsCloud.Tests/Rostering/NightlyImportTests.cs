@@ -61,9 +61,9 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
         Assert.Equal("delta.zip", inbox[1].GetProperty("name").GetString());
         Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("total").GetInt32());
 
-        await ImportEndpointTests.AssertProblemAsync(
+        await HttpAssert.ProblemAsync(
             await admin.PostAsync("/api/sis/inbox", RosterSamples.Form("not a zip"u8.ToArray())), HttpStatusCode.BadRequest, "Not a zip");
-        await ImportEndpointTests.AssertProblemAsync(
+        await HttpAssert.ProblemAsync(
             await (await api.ClientAsAsync(district, Roles.Teacher)).GetAsync("/api/sis/inbox"), HttpStatusCode.Forbidden);
     }
 
@@ -174,7 +174,7 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/sis/schedule", new { enabled = false })).StatusCode);
         Assert.Null(await scheduler.GetTrigger(triggerKey));
         Assert.Contains("sis_schedule.changed", await admin.GetStringAsync("/api/audit/events?action=sis_schedule.changed"));
-        await ImportEndpointTests.AssertProblemAsync(await (await api.ClientAsAsync(district, Roles.Teacher)).GetAsync("/api/sis/schedule"),
+        await HttpAssert.ProblemAsync(await (await api.ClientAsAsync(district, Roles.Teacher)).GetAsync("/api/sis/schedule"),
             HttpStatusCode.Forbidden);
     }
 

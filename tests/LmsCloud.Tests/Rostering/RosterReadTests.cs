@@ -41,7 +41,7 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(["MATH-070-01"], await ClassCodesAsync(student));
         Assert.Equal(6, (await ClassCodesAsync(admin)).Count);
         Assert.Equal(6, (await ClassCodesAsync(schoolAdmin)).Count);
-        await ImportEndpointTests.AssertProblemAsync(await guardian.GetAsync("/api/classes"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await guardian.GetAsync("/api/classes"), HttpStatusCode.Forbidden);
 
         var hs = await RosterSamples.InternalIdAsync(api.Database, district.Id, "orgs", "nw-hs");
         Assert.Equal(4, (await admin.GetFromJsonAsync<JsonElement>($"/api/classes?schoolId={hs}")).GetProperty("total").GetInt32());
@@ -70,11 +70,11 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.True(members[0].GetProperty("isPrimary").GetBoolean());
         Assert.True(members.Count(m => m.GetProperty("role").GetString() == "student") > 0);
 
-        await ImportEndpointTests.AssertProblemAsync(await teacher.GetAsync($"/api/classes/{bio}/roster"), HttpStatusCode.Forbidden);
-        await ImportEndpointTests.AssertProblemAsync(await student.GetAsync($"/api/classes/{alg1}/roster"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await teacher.GetAsync($"/api/classes/{bio}/roster"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await student.GetAsync($"/api/classes/{alg1}/roster"), HttpStatusCode.Forbidden);
         var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/classes/{bio}/roster")).StatusCode);
-        await ImportEndpointTests.AssertProblemAsync(await admin.GetAsync($"/api/classes/{Guid.NewGuid()}/roster"), HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(await admin.GetAsync($"/api/classes/{Guid.NewGuid()}/roster"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -90,9 +90,9 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(HttpStatusCode.OK, (await (await signedInAs("nw-t-001", Roles.Teacher)).GetAsync(path)).StatusCode); // teaches Ethan
         Assert.Equal(HttpStatusCode.OK, (await (await api.ClientAsAsync(district, Roles.SchoolAdmin)).GetAsync(path)).StatusCode);
 
-        await ImportEndpointTests.AssertProblemAsync(await (await signedInAs("nw-g-003", Roles.Guardian)).GetAsync(path), HttpStatusCode.Forbidden);
-        await ImportEndpointTests.AssertProblemAsync(await (await signedInAs("nw-t-003", Roles.Teacher)).GetAsync(path), HttpStatusCode.Forbidden);
-        await ImportEndpointTests.AssertProblemAsync(await (await signedInAs("nw-s-001", Roles.Student)).GetAsync(path), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-g-003", Roles.Guardian)).GetAsync(path), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-t-003", Roles.Teacher)).GetAsync(path), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-s-001", Roles.Student)).GetAsync(path), HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -103,8 +103,8 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         var path = $"/api/students/{ethan}/demographics";
 
         foreach (var role in new[] { Roles.Teacher, Roles.SchoolAdmin, Roles.Guardian, Roles.Student })
-            await ImportEndpointTests.AssertProblemAsync(await (await api.ClientAsAsync(district, role)).GetAsync(path), HttpStatusCode.Forbidden);
-        await ImportEndpointTests.AssertProblemAsync(await (await signedInAs("nw-t-001", Roles.Teacher)).GetAsync(path), HttpStatusCode.Forbidden);
+            await HttpAssert.ProblemAsync(await (await api.ClientAsAsync(district, role)).GetAsync(path), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-t-001", Roles.Teacher)).GetAsync(path), HttpStatusCode.Forbidden);
 
         var compliance = await api.ClientAsAsync(district, Roles.ComplianceOfficer);
         var demographics = await compliance.GetFromJsonAsync<JsonElement>(path);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net.Http.Headers;
@@ -78,5 +79,18 @@ public static class RosterSamples
         cmd.Parameters.AddWithValue(entity);
         cmd.Parameters.AddWithValue(sourcedId);
         return (Guid)(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No {entity} {sourcedId}"));
+    }
+}
+
+public static class HttpAssert
+{
+    /// <summary>The response is an RFC 9457 problem with this status (and title, when given).</summary>
+    public static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? title = null)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        if (title != null) Assert.Equal(title, problem.GetProperty("title").GetString());
     }
 }

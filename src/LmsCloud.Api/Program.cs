@@ -4,6 +4,7 @@ using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
 using LmsCloud.Api.Integrations;
+using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 
@@ -17,6 +18,7 @@ builder.Services.AddLmsDatabase();
 builder.Services.AddTenancy(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
 builder.Services.AddTokenAuthentication();
+builder.Services.AddRostering(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor });
@@ -35,6 +37,7 @@ app.MapDistrictEndpoints();
 app.MapUserEndpoints();
 app.MapIntegrationClientEndpoints();
 app.MapAuditEndpoints();
+app.MapRosteringEndpoints();
 
 try
 {

@@ -18,6 +18,9 @@ public static class Policies
 
     /// <summary>Roster uploads and import runs: district admins, or an integration client holding the sis.import scope.</summary>
     public const string SisImport = "SisImport";
+
+    /// <summary>Sensitive student data (demographics): district admins and compliance officers.</summary>
+    public const string DemographicsReader = "DemographicsReader";
 }
 
 public static class AuthExtensions
@@ -71,6 +74,7 @@ public static class AuthExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.DistrictAdmin, p => p.RequireRole(Roles.DistrictAdmin))
             .AddPolicy(Policies.AuditReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
+            .AddPolicy(Policies.DemographicsReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
             .AddPolicy(Policies.SisImport, p => p.RequireAssertion(c =>
                 c.User.IsInRole(Roles.DistrictAdmin) ||
                 c.User.FindFirst("scope")?.Value.Split(' ').Contains(Integrations.Scopes.SisImport) == true));

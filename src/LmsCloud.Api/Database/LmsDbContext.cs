@@ -3,6 +3,7 @@ using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Integrations;
+using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Users;
 using LmsCloud.Api.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +36,17 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     public DbSet<PasswordResetToken> PasswordResetTokens => Set<PasswordResetToken>();
     public DbSet<IntegrationClient> IntegrationClients => Set<IntegrationClient>();
     public DbSet<AuditEventRecord> AuditEvents => Set<AuditEventRecord>();
+    public DbSet<Org> Orgs => Set<Org>();
+    public DbSet<AcademicSession> AcademicSessions => Set<AcademicSession>();
+    public DbSet<Course> Courses => Set<Course>();
+    public DbSet<SchoolClass> Classes => Set<SchoolClass>();
+    public DbSet<Enrollment> Enrollments => Set<Enrollment>();
+    public DbSet<GuardianLink> GuardianLinks => Set<GuardianLink>();
+    public DbSet<Demographics> Demographics => Set<Demographics>();
+    public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
+    public DbSet<ImportRowError> ImportRowErrors => Set<ImportRowError>();
+    public DbSet<ImportChange> ImportChanges => Set<ImportChange>();
+    public DbSet<SisSchedule> SisSchedules => Set<SisSchedule>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -77,11 +89,13 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
             e.Property(x => x.BeforeValues).HasColumnType("json");
             e.Property(x => x.AfterValues).HasColumnType("json");
         });
+        RosterModel.Configure(model);
 
         foreach (var entity in model.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
-                property.SetColumnName(SnakeCase(property.Name));
+                if (property.FindAnnotation(Microsoft.EntityFrameworkCore.Metadata.RelationalAnnotationNames.ColumnName) == null)
+                    property.SetColumnName(SnakeCase(property.Name)); // unless named explicitly (oneroster_version)
             if (typeof(ITenantOwned).IsAssignableFrom(entity.ClrType))
                 GetType().GetMethod(nameof(AddTenantFilter), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
                     .MakeGenericMethod(entity.ClrType).Invoke(this, [model]);

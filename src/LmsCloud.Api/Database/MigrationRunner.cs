@@ -4,8 +4,11 @@ using Npgsql;
 
 namespace LmsCloud.Api.Database;
 
-/// <summary>One numbered SQL file from <c>Database/Migrations</c>, embedded in the assembly.</summary>
-public sealed record Migration(string Version, string Name, string Sql, string Checksum);
+/// <summary>
+/// One numbered SQL file from <c>Database/Migrations</c>, embedded in the assembly, with its include directives
+/// expanded; <see cref="Includes"/> names what was spliced in (for the error message when a package changed it).
+/// </summary>
+public sealed record Migration(string Version, string Name, string Sql, string Checksum, IReadOnlyList<string> Includes);
 
 /// <summary>
 /// Applies the embedded numbered SQL migrations in order, as the owner role, one transaction per file, and records
@@ -42,9 +45,12 @@ public static class MigrationRunner
                 if (applied.TryGetValue(migration.Version, out var checksum))
                 {
                     if (checksum != migration.Checksum)
-                        throw new InvalidOperationException(
-                            $"Migration {migration.Name} was edited after it was applied (checksum {checksum[..12]} in the " +
-                            $"database, {migration.Checksum[..12]} in the file). Add a new migration instead.");
+                        throw new InvalidOperationException(migration.Includes.Count == 0
+                            ? $"Migration {migration.Name} was edited after it was applied (checksum {checksum[..12]} in the " +
+                              $"database, {migration.Checksum[..12]} in the file). Add a new migration instead."
+                            : $"Migration {migration.Name} was edited after it was applied, or a package it includes " +
+                              $"({string.Join(", ", migration.Includes)}) now ships a different script (checksum {checksum[..12]} in " +
+                              $"the database, {migration.Checksum[..12]} now). Add a new migration that brings the tables up to date.");
                     continue;
                 }
                 await using var tx = await conn.BeginTransactionAsync(ct);
@@ -99,12 +105,47 @@ public static class MigrationRunner
             .Select(resource =>
             {
                 using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-                var sql = reader.ReadToEnd().Replace("\r\n", "\n"); // a Windows checkout must not change the checksum
                 var name = resource["Migrations/".Length..];
+                var (sql, includes) = ExpandIncludes(name, Normalize(reader.ReadToEnd()));
                 var checksum = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql))).ToLowerInvariant();
-                return new Migration(name.Split('_')[0], name, sql, checksum);
+                return new Migration(name.Split('_')[0], name, sql, checksum, includes);
             })
             .OrderBy(m => m.Version, StringComparer.Ordinal)
             .ToList();
+    }
+
+    // A Windows checkout must not change the checksum.
+    static string Normalize(string sql) => sql.Replace("\r\n", "\n");
+
+    const string IncludeDirective = "--@include-resource ";
+
+    /// <summary>
+    /// Replaces each line <c>--@include-resource Assembly Resource {0}=a {1}=b</c> with that embedded resource of that
+    /// assembly, placeholders substituted. For DDL a package ships for its own version (Quartz's job store), which we
+    /// run as a migration rather than copy by hand: the checksum is taken over the expanded text, so it stays meaningful.
+    /// </summary>
+    static (string Sql, IReadOnlyList<string> Includes) ExpandIncludes(string migration, string sql)
+    {
+        if (!sql.Contains(IncludeDirective, StringComparison.Ordinal)) return (sql, []);
+        var includes = new List<string>();
+        var lines = sql.Split('\n').Select(line =>
+        {
+            if (!line.StartsWith(IncludeDirective, StringComparison.Ordinal)) return line;
+            var parts = line[IncludeDirective.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 2) throw new InvalidOperationException($"{migration}: '{line}' needs an assembly and a resource name.");
+            var assembly = System.Reflection.Assembly.Load(new System.Reflection.AssemblyName(parts[0]));
+            using var stream = assembly.GetManifestResourceStream(parts[1])
+                ?? throw new InvalidOperationException($"{migration}: {parts[0]} {assembly.GetName().Version} has no resource {parts[1]}.");
+            var text = Normalize(new StreamReader(stream).ReadToEnd());
+            foreach (var replacement in parts.Skip(2))
+            {
+                var (placeholder, value) = (replacement.Split('=', 2)[0], replacement.Split('=', 2).ElementAtOrDefault(1));
+                if (value == null) throw new InvalidOperationException($"{migration}: '{replacement}' is not placeholder=value.");
+                text = text.Replace(placeholder, value, StringComparison.Ordinal);
+            }
+            includes.Add($"{parts[0]} {assembly.GetName().Version}: {parts[1]}");
+            return text;
+        }).ToList();
+        return (string.Join('\n', lines), includes);
     }
 }

@@ -1,6 +1,7 @@
 using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
+using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -31,7 +32,7 @@ public static class DistrictEndpoints
 
     static async Task<Results<Ok<DistrictResponse>, ValidationProblem, NotFound>> UpdateAsync(
         UpdateDistrictRequest request, LmsDbContext db, AuditLog audit, IMultiTenantContextAccessor<District> tenant,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, NightlyImportTriggers nightlyImport, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
@@ -55,6 +56,7 @@ public static class DistrictEndpoints
             await audit.WriteAsync(new AuditEntry("district.settings_changed", "district", profile.TenantId.ToString(),
                 Before: before, After: after), ct);
             await tx.CommitAsync(ct);
+            if (before.TimeZone != after.TimeZone) await nightlyImport.SyncAsync(db, ct); // the nightly import follows the district's clock
         }
         return TypedResults.Ok(ToResponse(profile, tenant));
     }

@@ -29,6 +29,12 @@ public sealed class User : ITenantOwned
     public string Status { get; set; } = "active";
     public bool EnabledUser { get; set; } = true;
 
+    // Imported from the SIS (null for local accounts); read by the roster endpoints.
+    public string? GivenName { get; set; }
+    public string? FamilyName { get; set; }
+    public string? Phone { get; set; }
+    public string? Sms { get; set; }
+
     /// <summary>Fields a district admin changed by hand; the district's import policy decides whether the SIS may overwrite them.</summary>
     public List<string> LocallyEdited { get; set; } = [];
 

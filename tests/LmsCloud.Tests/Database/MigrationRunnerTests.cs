@@ -41,4 +41,27 @@ public sealed class MigrationRunnerTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<PostgresException>(() => TestCluster.ExecAsync(_empty.App, "delete from schema_migrations"));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
     }
+
+    [Fact]
+    public async Task The_quartz_migration_runs_the_schema_the_quartz_package_ships_and_lets_the_application_role_use_it()
+    {
+        var quartz = MigrationRunner.Embedded.Single(m => m.Name == "0006_quartz.sql");
+        Assert.Contains("CREATE TABLE IF NOT EXISTS qrtz_job_details", quartz.Sql);
+        Assert.DoesNotContain("--@include-resource", quartz.Sql);
+        Assert.DoesNotContain("{0}", quartz.Sql);
+        Assert.StartsWith("Quartz ", Assert.Single(quartz.Includes));
+
+        await MigrationRunner.ApplyAsync(_empty.Owner!);
+
+        await TestCluster.ExecAsync(_empty.App, """
+            insert into qrtz_locks (sched_name, lock_name) values ('test', 'TRIGGER_ACCESS');
+            update qrtz_locks set lock_name = 'STATE_ACCESS' where sched_name = 'test';
+            delete from qrtz_locks where sched_name = 'test';
+            """);
+        await using var conn = new NpgsqlConnection(_empty.Owner);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "select count(*) from pg_tables where schemaname = 'public' and tablename like 'qrtz\\_%' and has_table_privilege('lms_app', tablename, 'insert')", conn);
+        Assert.True((long)(await cmd.ExecuteScalarAsync())! >= 15);
+    }
 }

@@ -17,6 +17,22 @@ namespace LmsCloud.Tests.Infrastructure;
 /// <summary>The API in memory over this class's own database, as the application role; requests pick their district by host.</summary>
 public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    public ApiFactory()
+    {
+    }
+
+    /// <summary>A second API node: the same database, storage and signing key as <paramref name="first"/>, which owns them.</summary>
+    ApiFactory(ApiFactory first)
+    {
+        (Database, SigningKey, StorageRoot, _settings, _ownsResources) = (first.Database, first.SigningKey, first.StorageRoot, first.Settings, false);
+    }
+
+    /// <summary>Another node of this API (its own host, its own Quartz scheduler) over the same database; dispose it yourself.</summary>
+    public ApiFactory AnotherNode() => new(this);
+
+    readonly bool _ownsResources = true;
+    readonly IEnumerable<KeyValuePair<string, string>>? _settings;
+
     public TestDatabase Database { get; } = new();
 
     /// <summary>Everything the API logged, for tests of what operators see.</summary>
@@ -27,15 +43,23 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The key this API signs with (tests sign their own tokens with it, or with another, to test validation).</summary>
     public SigningKeyOptions SigningKey { get; } = SigningKeys.Generate();
 
+    /// <summary>This API's package storage (Storage:Root), a throwaway folder removed with the factory.</summary>
+    public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"lmscloud-storage-{Guid.NewGuid():N}");
+
     /// <summary>Extra settings a test class needs (limits, lockout).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
-    public async Task InitializeAsync() => await Database.InitializeAsync();
+    public async Task InitializeAsync()
+    {
+        if (_ownsResources) await Database.InitializeAsync();
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsResources) return;
         await Database.DisposeAsync();
+        if (Directory.Exists(StorageRoot)) Directory.Delete(StorageRoot, recursive: true);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -45,7 +69,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Owner", Database.ConnectionStrings.Owner);
         builder.UseSetting("Auth:SigningKeys:0:KeyId", SigningKey.KeyId);
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
-        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.UseSetting("Storage:Root", StorageRoot);
+        foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }

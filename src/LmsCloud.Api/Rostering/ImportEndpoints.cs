@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using LmsCloud.Api.Audit;
+using LmsCloud.Api.Auth;
+using LmsCloud.Api.Database;
+using LmsCloud.Api.Http;
+using LmsCloud.Api.Tenancy;
+using LmsCloud.Sis;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LmsCloud.Api.Rostering;
+
+public sealed record ImportAccepted(Guid Id, string Status);
+
+public sealed record ImportProgressResponse(string? Phase, int Percent);
+
+public sealed record ImportRunResponse(
+    Guid Id, string Status, string Trigger, bool DryRun, string? PackageName, string PackageSha256, string? OneRosterVersion,
+    ImportProgressResponse Progress, JsonElement Counts, int WarningCount, int ErrorCount, string? FailureReason, JsonElement History,
+    string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+public sealed record ImportChangeResponse(long Seq, string EntityType, string ExternalId, string Action, JsonElement? OldValues,
+    JsonElement? NewValues);
+
+/// <summary>
+/// <c>/api/sis/imports</c>: upload a OneRoster package and follow its import (district admins, or an integration
+/// client with the sis.import scope); apply a held or dry run after review (district admins only).
+/// </summary>
+public static class ImportEndpoints
+{
+    public static IEndpointRouteBuilder MapImportEndpoints(this IEndpointRouteBuilder app)
+    {
+        var imports = app.MapGroup("/api/sis/imports").WithTags("SIS import").RequireAuthorization(Policies.SisImport);
+        // Read by hand (streamed, PackageUpload); Accepts only documents the body in OpenAPI.
+        imports.MapPost("/", UploadAsync).Accepts<IFormFile>("multipart/form-data").DisableAntiforgery();
+        imports.MapGet("/", ListAsync);
+        imports.MapGet("/{id:guid}", GetAsync);
+        imports.MapGet("/{id:guid}/errors", ErrorsCsvAsync);
+        imports.MapGet("/{id:guid}/changes", ChangesAsync);
+        // Applying over a threshold is a judgement call for a person: an integration client may not.
+        imports.MapPost("/{id:guid}/apply", ApplyAsync).RequireAuthorization(Policies.DistrictAdmin);
+        return app;
+    }
+
+    static async Task<Results<Accepted<ImportAccepted>, ProblemHttpResult>> UploadAsync(
+        HttpRequest request, IFileStorage storage, IOptions<SisOptions> options, NpgsqlDataSource db, ImportQueue queue,
+        IMultiTenantContextAccessor<District> tenant, ClaimsPrincipal principal, bool dryRun = false, CancellationToken ct = default)
+    {
+        var district = tenant.MultiTenantContext.TenantInfo!;
+        var key = $"{district.TenantId}/uploads/{Guid.CreateVersion7()}.zip";
+        var (package, problem) = await PackageUpload.StoreAsync(request, storage, key, options.Value.MaxUploadBytes, ct);
+        if (package == null) return (ProblemHttpResult)problem!;
+
+        var actor = AuditLog.ActorOf(principal);
+        var runId = await RosterImporter.CreateRunAsync(db, district.TenantId, await storage.GetLocalPathAsync(key, ct), package.FileName,
+            package.Sha256, "upload", dryRun, RequestedBy(actor), ct: ct);
+        queue.Enqueue(new ImportWork(district, runId, ApplyReviewed: false, actor));
+        return TypedResults.Accepted($"/api/sis/imports/{runId}", new ImportAccepted(runId, RunStatus.Received));
+    }
+
+    static async Task<Ok<PagedList<ImportRunResponse>>> ListAsync(LmsDbContext db, int page = 1, int pageSize = 20, CancellationToken ct = default)
+    {
+        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 100));
+        var total = await db.ImportRuns.CountAsync(ct);
+        var runs = await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return TypedResults.Ok(new PagedList<ImportRunResponse>(runs.Select(ToResponse).ToList(), page, pageSize, total));
+    }
+
+    static async Task<Results<Ok<ImportRunResponse>, ProblemHttpResult>> GetAsync(Guid id, LmsDbContext db, CancellationToken ct) =>
+        await db.ImportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run
+            ? TypedResults.Ok(ToResponse(run))
+            : RunNotFound(id);
+
+    /// <summary>Every row error and warning of the run as CSV, streamed row by row: never truncated, however many.</summary>
+    static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ErrorsCsvAsync(Guid id, LmsDbContext db, CancellationToken ct)
+    {
+        if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
+        return TypedResults.Stream(async body =>
+        {
+            await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
+            await writer.WriteAsync("severity,file,line,column,code,message\r\n");
+            await foreach (var e in db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).AsAsyncEnumerable().WithCancellation(ct))
+                await writer.WriteAsync(
+                    $"{Csv.Field(e.Severity)},{Csv.Field(e.File)},{e.Line},{Csv.Field(e.ColumnName)},{Csv.Field(e.Code)},{Csv.Field(e.Message)}\r\n");
+        }, "text/csv; charset=utf-8", $"import-{id}-errors.csv");
+    }
+
+    static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db, string? entity,
+        string? action, int page = 1, int pageSize = 100, CancellationToken ct = default)
+    {
+        if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
+        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 1000));
+        var query = db.ImportChanges.AsNoTracking().Where(c => c.RunId == id);
+        if (!string.IsNullOrWhiteSpace(entity)) query = query.Where(c => c.EntityType == entity);
+        if (!string.IsNullOrWhiteSpace(action)) query = query.Where(c => c.Action == action);
+        var total = await query.CountAsync(ct);
+        var changes = await query.OrderBy(c => c.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return TypedResults.Ok(new PagedList<ImportChangeResponse>(changes.Select(c => new ImportChangeResponse(c.Seq, c.EntityType,
+            c.ExternalId, c.Action, Json(c.OldValues), Json(c.NewValues))).ToList(), page, pageSize, total));
+    }
+
+    /// <summary>
+    /// Applies a held or dry run after a district admin reviewed its changes: the run goes back to 'received' (in one
+    /// statement, so two clicks queue it once) and is run again with the thresholds waived, against the current roster.
+    /// </summary>
+    static async Task<Results<Accepted<ImportAccepted>, ProblemHttpResult>> ApplyAsync(Guid id, LmsDbContext db, AuditLog audit,
+        ImportQueue queue, IMultiTenantContextAccessor<District> tenant, ClaimsPrincipal principal, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var run = await db.ImportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (run == null) return RunNotFound(id);
+        var reopened = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            update import_runs set status = 'received',
+              history = history || jsonb_build_array(jsonb_build_object('status', 'received', 'at', now(), 'note', 'applied after review'))
+            where tenant_id = {run.TenantId} and id = {id} and status in ('held', 'dry_run')
+            """, ct);
+        if (reopened == 0)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run cannot be applied",
+                detail: $"Only a held or dry run can be applied after review; this run is '{run.Status}'.");
+        await audit.WriteAsync(new AuditEntry("sis_import.applied_after_review", "import_run", id.ToString(),
+            Before: new { run.Status, run.WarningCount, run.ErrorCount }, Reason: run.FailureReason), ct);
+        await tx.CommitAsync(ct);
+
+        var actor = AuditLog.ActorOf(principal);
+        queue.Enqueue(new ImportWork(tenant.MultiTenantContext.TenantInfo!, id, ApplyReviewed: true, actor));
+        return TypedResults.Accepted($"/api/sis/imports/{id}", new ImportAccepted(id, RunStatus.Received));
+    }
+
+    /// <summary>How a run records who asked for it: <c>user:{id}</c>, <c>client:{id}</c>, <c>system:nightly-import</c>.</summary>
+    public static string RequestedBy(AuditActor actor) => $"{actor.Type}:{actor.Id}";
+
+    static ProblemHttpResult RunNotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import run not found", detail: $"No import run {id} in this district.");
+
+    static JsonElement? Json(string? json) => json == null ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
+        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), Json(r.Counts)!.Value, r.WarningCount,
+        r.ErrorCount, r.FailureReason, Json(r.History)!.Value, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
+}
+
+/// <summary>RFC 4180 fields: quoted when they hold a comma, a quote or a line break, quotes doubled.</summary>
+public static class Csv
+{
+    public static string Field(string? value) =>
+        value == null ? "" :
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value :
+        $"\"{value.Replace("\"", "\"\"")}\"";
+}

@@ -1,0 +1,168 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace LmsCloud.Api.Rostering;
+
+public sealed class SisOptions
+{
+    /// <summary>Largest roster package accepted by upload (bytes of the zip). Default 512 MB.</summary>
+    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Optional folder whose <c>{slug}/*.zip</c> are inbox items too (an SFTP drop, say).</summary>
+    public string? InboxRoot { get; set; }
+
+    /// <summary>Imports run at the same time on this node (runs of one district queue in the engine anyway).</summary>
+    public int ImportWorkers { get; set; } = 2;
+}
+
+/// <summary>A package stored from an upload: its key, its SHA-256, its size and the name the client gave it.</summary>
+public sealed record StoredPackage(string Key, string Sha256, long Length, string? FileName);
+
+/// <summary>
+/// Reads the multipart field <c>file</c> of a request straight into storage: streamed section by section (never the
+/// whole body in memory, no temporary form files), hashed with SHA-256 while copying, cut off at the size limit, and
+/// refused unless it is a zip. Every refusal is a problem result and leaves nothing in storage.
+/// </summary>
+public static class PackageUpload
+{
+    // Room for the multipart boundaries and part headers around the file itself.
+    const long MultipartOverhead = 64 * 1024;
+
+    static readonly byte[] ZipSignature = "PK\u0003\u0004"u8.ToArray();
+
+    public static async Task<(StoredPackage? Package, IResult? Problem)> StoreAsync(HttpRequest request, IFileStorage storage, string key,
+        long maxBytes, CancellationToken ct)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
+            !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
+            HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the package as multipart/form-data with the zip in the field 'file'."));
+        if (request.ContentLength > maxBytes + MultipartOverhead) return (null, TooLarge(maxBytes));
+
+        // Kestrel's own limit (30 MB by default) is raised for this request only, to ours plus the multipart framing.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            bodyLimit.MaxRequestBodySize = maxBytes + MultipartOverhead;
+
+        var reader = new MultipartReader(boundary, request.Body);
+        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
+                !disposition.IsFileDisposition() || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
+            {
+                await section.Body.DrainAsync(ct); // other fields are ignored
+                continue;
+            }
+
+            var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+            await using var checkedStream = new CheckedUploadStream(section.Body, maxBytes);
+            try
+            {
+                await storage.SaveAsync(key, checkedStream, ct);
+            }
+            catch (Exception e) when (e is UploadTooLargeException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return (null, TooLarge(maxBytes)); // ours, or Kestrel's limit on the whole body (a chunked upload)
+            }
+            catch (NotAZipException)
+            {
+                return (null, NotAZip());
+            }
+
+            // The signature says zip; the central directory (at the end) says it is a whole one.
+            if (checkedStream.Length < ZipSignature.Length || !IsReadableZip(await storage.GetLocalPathAsync(key, ct)))
+            {
+                await storage.DeleteAsync(key, ct);
+                return (null, NotAZip());
+            }
+            return (new StoredPackage(key, checkedStream.Sha256(), checkedStream.Length, Path.GetFileName(fileName)), null);
+        }
+        return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No package",
+            detail: "The multipart field 'file' with the zip is missing."));
+    }
+
+    static bool IsReadableZip(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            _ = zip.Entries.Count;
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    static IResult TooLarge(long maxBytes) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Package too large", detail: $"A roster package may be at most {maxBytes:N0} bytes (Sis:MaxUploadBytes).");
+
+    static IResult NotAZip() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a zip",
+        detail: "The file is not a zip archive. A OneRoster package is a zip with the CSV files at its root.");
+
+    sealed class UploadTooLargeException : Exception;
+
+    sealed class NotAZipException : Exception;
+
+    /// <summary>Passes the upload through while hashing it, counting it against the limit and checking the zip signature first.</summary>
+    sealed class CheckedUploadStream(Stream inner, long maxBytes) : Stream
+    {
+        readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        readonly byte[] _head = new byte[ZipSignature.Length];
+        long _length;
+
+        public override long Length => _length;
+
+        public string Sha256() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var read = await inner.ReadAsync(buffer, ct);
+            Check(buffer.Span[..read]);
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            Check(buffer.AsSpan(offset, read));
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        void Check(ReadOnlySpan<byte> chunk)
+        {
+            if (_length < _head.Length)
+            {
+                var take = (int)Math.Min(chunk.Length, _head.Length - _length);
+                chunk[..take].CopyTo(_head.AsSpan((int)_length));
+                if (!_head.AsSpan(0, (int)_length + take).SequenceEqual(ZipSignature.AsSpan(0, (int)_length + take)))
+                    throw new NotAZipException();
+            }
+            _length += chunk.Length;
+            if (_length > maxBytes) throw new UploadTooLargeException();
+            _hash.AppendData(chunk);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _hash.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LmsCloud.Sis;
+using LmsCloud.Tests.Infrastructure;
+using Npgsql;
+
+namespace LmsCloud.Tests.Rostering;
+
+/// <summary>The packages of samples/rosters, zipped once per test run, and the HTTP steps of an import.</summary>
+public static class RosterSamples
+{
+    public static readonly string Root = FindSamples();
+
+    static readonly ConcurrentDictionary<string, string> Zips = new();
+
+    static string FindSamples()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LmsCloud.sln")))
+                return Path.Combine(dir.FullName, "samples", "rosters");
+        throw new DirectoryNotFoundException("LmsCloud.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string Folder(string sample) => Path.Combine(Root, sample);
+
+    /// <summary>The sample folder as a zip with the CSV files at its root.</summary>
+    public static string Zip(string sample) => Zips.GetOrAdd(sample, name =>
+    {
+        var zip = Path.Combine(Directory.CreateTempSubdirectory("roster-zip-").FullName, name + ".zip");
+        ZipFile.CreateFromDirectory(Folder(name), zip);
+        return zip;
+    });
+
+    public static MultipartFormDataContent Form(byte[] bytes, string fileName = "roster.zip", string field = "file")
+    {
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        return new MultipartFormDataContent { { file, field, fileName } };
+    }
+
+    public static Task<HttpResponseMessage> UploadAsync(HttpClient client, string sample, bool dryRun = false, string path = "/api/sis/imports") =>
+        client.PostAsync(dryRun ? $"{path}?dryRun=true" : path, Form(File.ReadAllBytes(Zip(sample)), sample + ".zip"));
+
+    /// <summary>Polls the run until it reaches a terminal status (or the timeout), and returns it.</summary>
+    public static async Task<JsonElement> WaitForRunAsync(HttpClient client, string location, int timeoutMs = 20_000)
+    {
+        var run = await Eventually.MatchAsync(() => client.GetFromJsonAsync<JsonElement>(location),
+            r => RunStatus.IsTerminal(r.GetProperty("status").GetString()!), timeoutMs);
+        Assert.True(RunStatus.IsTerminal(run.GetProperty("status").GetString()!), $"Run still {run.GetProperty("status")} after {timeoutMs} ms");
+        return run;
+    }
+
+    /// <summary>Uploads and waits: the finished run.</summary>
+    public static async Task<JsonElement> ImportAsync(HttpClient client, string sample, bool dryRun = false)
+    {
+        var response = await UploadAsync(client, sample, dryRun);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return await WaitForRunAsync(client, response.Headers.Location!.ToString());
+    }
+
+    /// <summary>Imports a sample folder straight through the engine (no HTTP), for tests that only need a roster.</summary>
+    public static async Task<ImportOutcome> ImportDirectlyAsync(TestDatabase db, Guid tenantId, string sample)
+    {
+        var run = await RosterImporter.CreateRunAsync(db.App, tenantId, Folder(sample), sample, PackageHash.Compute(Folder(sample)), "cli", false, "test");
+        var outcome = await new RosterImporter(db.App, TimeProvider.System).RunAsync(tenantId, run);
+        Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings, outcome.FailureReason);
+        return outcome;
+    }
+
+    /// <summary>Our id of an imported record, by its sourcedId.</summary>
+    public static async Task<Guid> InternalIdAsync(TestDatabase db, Guid tenantId, string entity, string sourcedId)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenantId);
+        await using var cmd = new NpgsqlCommand("select internal_id from external_ids where entity_type = $1 and external_id = $2", conn);
+        cmd.Parameters.AddWithValue(entity);
+        cmd.Parameters.AddWithValue(sourcedId);
+        return (Guid)(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No {entity} {sourcedId}"));
+    }
+}
+
+public static class HttpAssert
+{
+    /// <summary>The response is an RFC 9457 problem with this status (and title, when given).</summary>
+    public static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? title = null)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        if (title != null) Assert.Equal(title, problem.GetProperty("title").GetString());
+    }
+}

@@ -26,12 +26,12 @@ internal sealed record EntitySync(
     public static readonly EntitySync Sessions = new(RosterFiles.AcademicSessions, "academic_sessions",
         [("title", "s.title"), ("type", "s.type"), ("start_date", "s.start_date"), ("end_date", "s.end_date"),
          ("parent_id", "ref_parent_sid.id"), ("school_year", "s.school_year")],
-        [new("parent_sid", "parentSourcedId", "sessions")]);
+        [new("parent_sid", "parentSourcedId", "academicSessions")]);
 
     public static readonly EntitySync Courses = new(RosterFiles.Courses, "courses",
         [("title", "s.title"), ("course_code", "s.course_code"), ("grades", "s.grades"), ("org_id", "ref_org_sid.id"),
          ("school_year_id", "ref_school_year_sid.id"), ("subjects", "s.subjects"), ("subject_codes", "s.subject_codes")],
-        [new("org_sid", "orgSourcedId", "orgs"), new("school_year_sid", "schoolYearSourcedId", "sessions")]);
+        [new("org_sid", "orgSourcedId", "orgs"), new("school_year_sid", "schoolYearSourcedId", "academicSessions")]);
 
     public static readonly EntitySync Classes = new(RosterFiles.Classes, "classes",
         [("title", "s.title"), ("class_code", "s.class_code"), ("class_type", "s.class_type"), ("location", "s.location"),

@@ -50,7 +50,7 @@ internal static class RosterFiles
         new("parentSourcedId", "parent_sid", Kind.Text),
     ]);
 
-    public static readonly FileSpec AcademicSessions = new("academicSessions.csv", "sessions",
+    public static readonly FileSpec AcademicSessions = new("academicSessions.csv", "academicSessions",
     [
         new("title", "title", Kind.Text, Required: true),
         new("type", "type", Kind.Enum, Required: true, SessionTypes),

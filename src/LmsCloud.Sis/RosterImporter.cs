@@ -33,7 +33,7 @@ public static class RunStatus
 /// with MERGE and set-based updates. Runs of one district queue behind each other; districts run independently.
 /// A failure or a kill at any point leaves the previous roster exactly as it was.
 /// </summary>
-public sealed class RosterImporter(NpgsqlDataSource db, TimeProvider clock)
+public sealed class RosterImporter(NpgsqlDataSource db)
 {
     /// <summary>Test hook: runs inside the apply transaction after the given entity was applied (fault injection).</summary>
     internal Func<string, Task>? AfterApplying { get; set; }

@@ -153,12 +153,12 @@ internal sealed class SyncContext(
         await Exec($"""
             alter table stage_classes add column if not exists term_ids uuid[];
             update stage_classes s set term_ids = (
-              select array_agg({Lookup("sessions", "t.sid")} order by t.n) from unnest(s.term_sids) with ordinality t(sid, n))
+              select array_agg({Lookup("academicSessions", "t.sid")} order by t.n) from unnest(s.term_sids) with ordinality t(sid, n))
             where s.status = 'active';
             """, ct);
         await RejectAsync(EntitySync.Classes,
             "select line, (select string_agg(t, ',') from unnest(term_sids) t) from stage_classes where status = 'active' and array_position(term_ids, null) is not null",
-            "termSourcedIds", sids => $"termSourcedIds '{sids}' include a session that matches nothing in this package{Stored("sessions")}.",
+            "termSourcedIds", sids => $"termSourcedIds '{sids}' include a session that matches nothing in this package{Stored("academicSessions")}.",
             "stage_classes", ct);
     }
 

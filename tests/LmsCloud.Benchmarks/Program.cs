@@ -137,7 +137,7 @@ static async Task<int> ImportInChildAsync(string appConnection, Guid tenant, str
 {
     await using var db = NpgsqlDataSource.Create(appConnection);
     var run = await RosterImporter.CreateRunAsync(db, tenant, package, "bench", PackageHash.Compute(package), "cli", false, "benchmark");
-    var outcome = await new RosterImporter(db, TimeProvider.System).RunAsync(tenant, run);
+    var outcome = await new RosterImporter(db).RunAsync(tenant, run);
     var written = outcome.Counts.Values.Sum(c => (long)c.Created + c.Updated + c.Deleted + c.Revived);
     using var self = Process.GetCurrentProcess();
     Console.WriteLine($"{outcome.Status} {written} {self.PeakWorkingSet64}");

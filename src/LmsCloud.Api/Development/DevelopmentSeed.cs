@@ -73,7 +73,7 @@ public static class DevelopmentSeed
         }
         var clock = services.GetRequiredService<TimeProvider>();
         var run = await RosterImporter.CreateRunAsync(db, district.TenantId, package, roster, PackageHash.Compute(package), "cli", false, "development-seed", ct: ct);
-        var outcome = await new RosterImporter(db, clock).RunAsync(district.TenantId, run,
+        var outcome = await new RosterImporter(db).RunAsync(district.TenantId, run,
             writeAudit: AuditLog.ForImport(district.TenantId, new AuditActor("system", "development-seed"), clock), ct: ct);
         logger.LogInformation("Imported sample roster {Roster} into {District}: {Status}", roster, district.Slug, outcome.Status);
     }

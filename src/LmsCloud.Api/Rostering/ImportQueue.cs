@@ -62,7 +62,7 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
     public static Task<ImportOutcome> RunAsync(IServiceProvider services, ImportWork work, ILogger logger, CancellationToken ct) =>
         DistrictScope.RunAsync(services, work.District, async scope =>
         {
-            var importer = new RosterImporter(scope.GetRequiredService<NpgsqlDataSource>(), scope.GetRequiredService<TimeProvider>());
+            var importer = new RosterImporter(scope.GetRequiredService<NpgsqlDataSource>());
             var audit = AuditLog.ForImport(work.District.TenantId, work.RequestedBy, scope.GetRequiredService<TimeProvider>());
             return await ImportRetry.Create(logger).ExecuteAsync(async token =>
                 await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);

@@ -26,7 +26,7 @@ public static class SisCommands
         context.Out.WriteLine($"import run {runId} for {slug}{(dryRun ? " (dry run)" : "")}");
 
         var progress = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
-        var outcome = await new RosterImporter(db, TimeProvider.System).RunAsync(district.TenantId, runId, progress: progress,
+        var outcome = await new RosterImporter(db).RunAsync(district.TenantId, runId, progress: progress,
             writeAudit: AuditLog.ForImport(district.TenantId, CliContext.Actor, TimeProvider.System));
         progress.Done();
 

@@ -37,7 +37,7 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
             run.GetProperty("packageSha256").GetString());
         Assert.Equal(100, run.GetProperty("progress").GetProperty("percent").GetInt32());
         var counts = run.GetProperty("counts");
-        foreach (var (entity, created) in new[] { ("orgs", 3), ("sessions", 3), ("courses", 4), ("classes", 6), ("users", 19), ("enrollments", 35) })
+        foreach (var (entity, created) in new[] { ("orgs", 3), ("academicSessions", 3), ("courses", 4), ("classes", 6), ("users", 19), ("enrollments", 35) })
             Assert.True(counts.GetProperty(entity).GetProperty("created").GetInt32() == created, $"{entity}: {counts.GetProperty(entity)}");
         Assert.Equal(0, run.GetProperty("errorCount").GetInt32());
         Assert.Equal(["received", "validating", "staged", "applying", "succeeded"],

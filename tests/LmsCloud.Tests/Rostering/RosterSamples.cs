@@ -66,7 +66,7 @@ public static class RosterSamples
     public static async Task<ImportOutcome> ImportDirectlyAsync(TestDatabase db, Guid tenantId, string sample)
     {
         var run = await RosterImporter.CreateRunAsync(db.App, tenantId, Folder(sample), sample, PackageHash.Compute(Folder(sample)), "cli", false, "test");
-        var outcome = await new RosterImporter(db.App, TimeProvider.System).RunAsync(tenantId, run);
+        var outcome = await new RosterImporter(db.App).RunAsync(tenantId, run);
         Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings, outcome.FailureReason);
         return outcome;
     }

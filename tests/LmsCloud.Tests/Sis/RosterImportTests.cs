@@ -10,7 +10,7 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
     async Task<ImportOutcome> ImportAsync(Guid tenant, string folder, bool dryRun = false, RosterImporter? importer = null)
     {
         var run = await RosterImporter.CreateRunAsync(db.App, tenant, folder, "test", "sha", "cli", dryRun, "test");
-        return await (importer ?? new RosterImporter(db.App, TimeProvider.System)).RunAsync(tenant, run);
+        return await (importer ?? new RosterImporter(db.App)).RunAsync(tenant, run);
     }
 
     async Task SetSettingsAsync(Guid tenant, string sisJson)
@@ -133,7 +133,7 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         package.With("enrollments.csv", "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n");
 
         var run = await RosterImporter.CreateRunAsync(db.App, district.Id, package.Folder, "test", "sha", "upload", false, "test");
-        var held = await new RosterImporter(db.App, TimeProvider.System).RunAsync(district.Id, run);
+        var held = await new RosterImporter(db.App).RunAsync(district.Id, run);
 
         Assert.Equal(RunStatus.Held, held.Status);
         Assert.Contains("enrollments: 12 of 12 active", held.FailureReason);
@@ -143,7 +143,7 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
             (await ErrorsAsync(district.Id, run)).Select(e => (e.Severity, e.File, e.Line, e.Column, e.Code)));
         Assert.Equal(12, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{run}' and action = 'deleted'"));
 
-        var applied = await new RosterImporter(db.App, TimeProvider.System).RunAsync(district.Id, run, applyReviewed: true);
+        var applied = await new RosterImporter(db.App).RunAsync(district.Id, run, applyReviewed: true);
         AssertApplied(applied);
         Assert.Equal(0, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
     }
@@ -172,7 +172,7 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         using var changed = RosterPackageBuilder.Standard(6);
         changed.With("users.csv", RosterPackageBuilder.Users(6).Replace("Number3", "Renamed")).With("classes.csv",
             RosterPackageBuilder.Classes.Replace("Biology - P2", "Biology - Period 2"));
-        var importer = new RosterImporter(db.App, TimeProvider.System)
+        var importer = new RosterImporter(db.App)
         {
             AfterApplying = entity => entity == "users" ? throw new IOException("disk on fire") : Task.CompletedTask,
         };

@@ -157,9 +157,10 @@ create table external_ids (
   state          text not null default 'active' check (state in ('active', 'tobedeleted', 'conflict')),
   first_run_id   uuid,
   last_run_id    uuid,
-  primary key (tenant_id, source_system, entity_type, external_id),
-  unique (tenant_id, entity_type, internal_id, source_system)
+  primary key (tenant_id, source_system, entity_type, external_id)
 );
+-- Reverse lookups (our id → sourcedId) for change lists; a narrow uuid index keeps a 400k-row import cheap.
+create index external_ids_internal on external_ids (tenant_id, internal_id);
 
 create table import_runs (
   tenant_id          uuid not null references tenants (id),

@@ -17,6 +17,9 @@ public sealed class RosterPackage : IDisposable
 
     RosterPackage(ZipArchive? zip) => _zip = zip;
 
+    /// <summary>The most a package's CSV files may expand to (a 50k-student district is about 60 MB).</summary>
+    public const long MaxUncompressedBytes = 8L << 30;
+
     public OneRosterVersion Version { get; private set; }
     public IReadOnlyDictionary<string, string> Manifest { get; private set; } = new Dictionary<string, string>();
     public string SourceSystem { get; private set; } = "sis";
@@ -32,9 +35,24 @@ public sealed class RosterPackage : IDisposable
         }
         else
         {
-            var zip = ZipFile.OpenRead(path);
+            ZipArchive zip;
+            try
+            {
+                zip = ZipFile.OpenRead(path);
+            }
+            catch (InvalidDataException)
+            {
+                throw new PackageException("The package is not a readable zip file.");
+            }
             package = new RosterPackage(zip);
-            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
+            var csvs = zip.Entries.Where(e => e.FullName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
+            // A zip bomb must not fill the disk or run for hours: cap what the entries claim to expand to.
+            if (csvs.Sum(e => e.Length) > MaxUncompressedBytes || csvs.Any(e => e.CompressedLength > 0 && e.Length / e.CompressedLength > 1000))
+            {
+                zip.Dispose();
+                throw new PackageException($"The package expands to more than {MaxUncompressedBytes >> 30} GiB or compresses implausibly well; refused.");
+            }
+            foreach (var entry in csvs)
                 package._entries.TryAdd(Path.GetFileName(entry.FullName), entry.FullName);
         }
         package.ReadManifest();

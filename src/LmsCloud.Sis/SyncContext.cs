@@ -368,7 +368,7 @@ internal sealed class SyncContext(
         {
             await Exec($"""
                 insert into import_changes (tenant_id, run_id, seq, entity_type, external_id, action, old_values, new_values)
-                select $1, $3, {_changeSeq} + row_number() over (order by d.action, d.sid), '{e.Entity}', d.sid, d.action,
+                select $1, $3, {_changeSeq} + row_number() over (), '{e.Entity}', d.sid, d.action,
                        (select jsonb_object_agg(k, v) from jsonb_each(d.old_values) o(k, v) where v is distinct from d.new_values -> k),
                        (select jsonb_object_agg(k, v) from jsonb_each(d.new_values) n(k, v) where v is distinct from d.old_values -> k)
                 from {e.Diff} d where d.action <> 'unchanged';

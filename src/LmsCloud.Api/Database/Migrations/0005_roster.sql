@@ -148,8 +148,10 @@ create table demographics (
 );
 
 -- sourcedId → our id, stable forever; plus the per-record sync state (last run that changed it).
+-- No foreign key to tenants here or on import_changes: they take a row per roster record (500k for a large
+-- district), each key check costs a lookup, and districts are never deleted (lms_app has no DELETE on tenants).
 create table external_ids (
-  tenant_id      uuid not null references tenants (id),
+  tenant_id      uuid not null,
   source_system  text not null,
   entity_type    text not null,
   external_id    text not null,
@@ -214,8 +216,7 @@ create table import_changes (
   action       text not null check (action in ('created', 'updated', 'deleted', 'revived', 'conflict')),
   old_values   jsonb,
   new_values   jsonb,
-  primary key (tenant_id, run_id, seq),
-  foreign key (tenant_id, run_id) references import_runs (tenant_id, id) on delete cascade
+  primary key (tenant_id, run_id, seq)
 );
 
 -- The nightly schedule of each district.

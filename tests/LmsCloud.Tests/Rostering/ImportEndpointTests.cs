@@ -180,33 +180,12 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         return (clientId, secret);
     }
 
-    /// <summary>RFC 4180: quoted fields with doubled quotes and line breaks inside, CRLF between records.</summary>
+    /// <summary>The CSV as a spreadsheet would read it (CsvHelper, header included as the first row).</summary>
     static List<string[]> ParseCsv(string text)
     {
+        using var reader = CsvHelper.CsvReader.FromText(text, new CsvHelper.CsvReaderOptions { Separator = ',', HasHeader = false });
         var rows = new List<string[]>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-            {
-                fields.Add(field.ToString()); field.Clear();
-                rows.Add(fields.ToArray()); fields.Clear();
-                i++;
-            }
-            else field.Append(c);
-        }
-        if (field.Length > 0 || fields.Count > 0) { fields.Add(field.ToString()); rows.Add(fields.ToArray()); }
+        while (reader.Read()) rows.Add(Enumerable.Range(0, reader.FieldCount).Select(reader.GetString).ToArray());
         return rows;
     }
 }

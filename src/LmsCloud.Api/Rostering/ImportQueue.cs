@@ -14,7 +14,7 @@ public sealed record ImportWork(District District, Guid RunId, bool ApplyReviewe
 
 /// <summary>
 /// Uploaded and re-applied runs wait here for <see cref="ImportWorker"/>. In process, so a run whose node stops before
-/// it starts stays 'received' (see the README's notes); the nightly imports go through Quartz instead.
+/// it starts stays 'received' (docs/architecture.md, Background work); the nightly imports go through Quartz instead.
 /// </summary>
 public sealed class ImportQueue
 {

@@ -144,11 +144,17 @@ public static class ImportEndpoints
         r.ErrorCount, r.FailureReason, Json(r.History)!.Value, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
 }
 
-/// <summary>RFC 4180 fields: quoted when they hold a comma, a quote or a line break, quotes doubled.</summary>
+/// <summary>
+/// RFC 4180 fields: quoted when they hold a comma, a quote or a line break, quotes doubled. A value a spreadsheet
+/// would run as a formula (it starts with = + - @ or a tab; header names come from the district's files) gets a
+/// leading apostrophe (OWASP CSV injection).
+/// </summary>
 public static class Csv
 {
-    public static string Field(string? value) =>
-        value == null ? "" :
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value :
-        $"\"{value.Replace("\"", "\"\"")}\"";
+    public static string Field(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r') value = "'" + value;
+        return value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
+    }
 }

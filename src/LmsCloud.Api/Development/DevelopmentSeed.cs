@@ -42,17 +42,17 @@ public static class DevelopmentSeed
         foreach (var (slug, _, _, roster) in Districts)
         {
             if (await store.GetByIdentifierAsync(slug, ct) is not { } district) continue;
-            await ImportSampleRosterAsync(services, district, roster, logger, ct);
             var created = await DistrictScope.RunAsync(services, district, async scope =>
             {
                 var admin = scope.GetRequiredService<UserAdministration>();
-                if (await admin.AnyUsersAsync(ct)) return 0;
+                if (await admin.AnyLocalUsersAsync(ct)) return 0;
                 foreach (var (role, name) in UserNames)
                     await admin.CreateAsync(new NewUser($"{name}@{slug}.test", $"Demo {role}", [role], Password),
                         new AuditActor("system", "development-seed"), ct);
                 return UserNames.Count;
             });
             if (created > 0) logger.LogInformation("Seeded {Count} demo users in {District}", created, slug);
+            await ImportSampleRosterAsync(services, district, roster, logger, ct);
         }
     }
 

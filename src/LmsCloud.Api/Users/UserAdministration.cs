@@ -168,7 +168,8 @@ public sealed class UserAdministration(
         return new AdminOutcome<User>(user);
     }
 
-    public Task<bool> AnyUsersAsync(CancellationToken ct = default) => db.Users.AnyAsync(ct);
+    /// <summary>Whether the district has any account created here (imported people do not count).</summary>
+    public Task<bool> AnyLocalUsersAsync(CancellationToken ct = default) => db.Users.AnyAsync(u => u.Source == "local", ct);
 
     /// <summary>Known role names in canonical case; unknown ones are errors. Null when no roles were given.</summary>
     static List<string>? CanonicalRoles(IReadOnlyList<string>? names, Dictionary<string, string[]> errors)

@@ -21,4 +21,16 @@ public sealed class DevelopmentSeedTests(DevelopmentApiFactory api) : IClassFixt
         Assert.Equal("riverside", riverside!.Slug);
         Assert.Equal(["northwind", "riverside"], (await DistrictProvisioning.ListAsync(api.Database.App)).Select(d => d.Slug));
     }
+
+    [Fact]
+    public async Task The_demo_users_sign_in_and_see_the_imported_sample_roster()
+    {
+        foreach (var (slug, classes) in new[] { ("northwind", 6), ("riverside", 6) })
+        {
+            var admin = new TestUser(Guid.Empty, $"admin@{slug}.test", slug);
+            var token = (await api.SignInAsync(admin, LmsCloud.Api.Development.DevelopmentSeed.Password)).GetProperty("access_token").GetString()!;
+            var listed = await api.ClientFor(slug, token).GetFromJsonAsync<System.Text.Json.JsonElement>("/api/classes");
+            Assert.Equal(classes, listed.ValueKind == System.Text.Json.JsonValueKind.Array ? listed.GetArrayLength() : listed.GetProperty("items").GetArrayLength());
+        }
+    }
 }

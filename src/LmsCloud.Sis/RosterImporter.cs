@@ -70,6 +70,9 @@ public sealed class RosterImporter(NpgsqlDataSource db)
         {
             // Queue behind any other import of this district (another node or process included).
             await Exec(work, "select pg_advisory_lock(hashtextextended('sis-import:' || $1::text, 0))", ct, tenantId);
+            // The temp tables' statistics need row counts and distinct counts, not 100-bucket histograms: coarser ones
+            // are cheaper to gather and to write to the catalog (WAL) on every run, including a no-op.
+            await Exec(work, "set default_statistics_target = 10", ct);
             await Exec(status, """
                 update import_runs set status = 'failed', finished_at = now(),
                   failure_reason = 'Interrupted: the process stopped during the run. Nothing of it was applied.',

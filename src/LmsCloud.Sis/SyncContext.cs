@@ -434,7 +434,7 @@ internal sealed class SyncContext(
             from {e.Diff} d where d.action = 'deleted' and t.tenant_id = $1 and t.{e.KeyColumn} = d.id;
             """, ct);
         // Fresh statistics, so the next entity's joins against this table (and a big first import) get hash joins.
-        await Exec($"analyze {e.Table}{(e.MappedBy == null ? "; analyze external_ids" : "")}", ct);
+        await Exec($"set local default_statistics_target = 100; analyze {e.Table}{(e.MappedBy == null ? "; analyze external_ids" : "")}", ct);
         if (e.MappedBy == null)
             await Exec($"""
                 update external_ids x set state = case d.action when 'deleted' then 'tobedeleted' else 'active' end, last_run_id = $3

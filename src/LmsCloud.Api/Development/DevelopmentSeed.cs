@@ -3,6 +3,8 @@ using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Api.Database;
+using LmsCloud.Api.Rostering;
+using Microsoft.EntityFrameworkCore;
 using LmsCloud.Sis;
 using Npgsql;
 
@@ -62,19 +64,11 @@ public static class DevelopmentSeed
         var root = Path.GetDirectoryName(EmbeddedPostgres.DefaultDataDirectory())!;
         var package = Path.Combine(root, "samples", "rosters", roster);
         if (!Directory.Exists(package)) return;
-        var db = services.GetRequiredService<NpgsqlDataSource>();
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        {
-            await using var setTenant = new NpgsqlCommand("select set_config('app.tenant_id', $1, false)", conn);
-            setTenant.Parameters.AddWithValue(district.Id);
-            await setTenant.ExecuteNonQueryAsync(ct);
-            await using var count = new NpgsqlCommand("select count(*) from import_runs", conn);
-            if ((long)(await count.ExecuteScalarAsync(ct))! > 0) return;
-        }
-        var clock = services.GetRequiredService<TimeProvider>();
-        var run = await RosterImporter.CreateRunAsync(db, district.TenantId, package, roster, PackageHash.Compute(package), "cli", false, "development-seed", ct: ct);
-        var outcome = await new RosterImporter(db).RunAsync(district.TenantId, run,
-            writeAudit: AuditLog.ForImport(district.TenantId, new AuditActor("system", "development-seed"), clock), ct: ct);
+        if (await DistrictScope.RunAsync(services, district, scope => scope.GetRequiredService<LmsDbContext>().ImportRuns.AnyAsync(ct))) return;
+        var seed = new AuditActor("system", "development-seed");
+        var run = await RosterImporter.CreateRunAsync(services.GetRequiredService<NpgsqlDataSource>(), district.TenantId, package, roster,
+            PackageHash.Compute(package), "cli", false, ImportEndpoints.RequestedBy(seed), ct: ct);
+        var outcome = await ImportWorker.RunAsync(services, new ImportWork(district, run, ApplyReviewed: false, seed), logger, ct);
         logger.LogInformation("Imported sample roster {Roster} into {District}: {Status}", roster, district.Slug, outcome.Status);
     }
 }

@@ -7,6 +7,15 @@ using LmsCloud.Api.Integrations;
 using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
+using LmsCloud.Core;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.Environment.IsDevelopment())
@@ -14,10 +23,9 @@ if (!builder.Environment.IsDevelopment())
 
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetailsDefaults.Customize);
 builder.Services.AddOpenApi();
-builder.Services.AddLmsDatabase();
-builder.Services.AddTenancy(builder.Configuration);
-builder.Services.AddAccounts(builder.Configuration);
-builder.Services.AddTokenAuthentication();
+builder.Services.AddLmsCore(builder.Configuration);
+builder.Services.AddHostTenancy(builder.Configuration);
+builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 
 var app = builder.Build();

@@ -1,8 +1,9 @@
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Districts;
+using LmsCloud.Core;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Tenancy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -103,20 +104,17 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
     public DatabaseConnectionStrings ConnectionStrings => _strings ??= DatabaseConnectionStrings.Resolve(Configuration, Error.WriteLine);
 
     /// <summary>
-    /// The API's own services (database, tenancy, accounts, audit) over the application role, with pending
-    /// migrations applied first when the owner is known.
+    /// Core's services (database, tenancy, accounts, audit), registered as every host registers them, over the
+    /// application role; pending migrations are applied first when the owner is known.
     /// </summary>
     public async Task<IServiceProvider> ServicesAsync(CancellationToken ct = default)
     {
         if (_services != null) return _services;
         if (ConnectionStrings.Owner is { } owner) await MigrationRunner.ApplyAsync(owner, ct);
         var services = new ServiceCollection()
-            .AddSingleton(Configuration)
             .AddSingleton(ConnectionStrings)
             .AddLogging()
-            .AddLmsDatabase()
-            .AddTenancy(Configuration)
-            .AddAccounts(Configuration);
+            .AddLmsCore(Configuration);
         return _services = services.BuildServiceProvider();
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using LmsCloud.Core.Database;
 using Npgsql;
 
 namespace LmsCloud.Sis;
@@ -197,12 +198,8 @@ public sealed class RosterImporter(NpgsqlDataSource db)
             LocalWins: root.TryGetProperty("localEdits", out var local) && local.GetString() == "LocalWins");
     }
 
-    internal static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource db, Guid tenantId, CancellationToken ct)
-    {
-        var conn = await db.OpenConnectionAsync(ct);
-        await Exec(conn, "select set_config('app.tenant_id', $1, false)", ct, tenantId.ToString());
-        return conn;
-    }
+    internal static Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource db, Guid tenantId, CancellationToken ct) =>
+        TenantSession.OpenAsync(db, tenantId, ct);
 
     internal static async Task Exec(NpgsqlConnection conn, string sql, CancellationToken ct, params object?[] parameters)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Districts;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
+using LmsCloud.Core.Districts;
 using LmsCloud.Sis;
 using LmsCloud.Sis.Generation;
 using Npgsql;

@@ -1,6 +1,8 @@
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

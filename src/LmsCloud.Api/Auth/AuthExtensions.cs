@@ -1,9 +1,9 @@
 using System.Threading.RateLimiting;
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Users;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -25,34 +25,17 @@ public static class Policies
 
 public static class AuthExtensions
 {
-    /// <summary>Accounts (Identity core over our store), tokens, the audit log, authentication, policies, rate limits.</summary>
-    public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Tokens, their validation, policies and the sign-in rate limit; and the audit context of each request (who the
+    /// token names, the request id, the client address), which the audit log of Core reads.
+    /// </summary>
+    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.AddHttpContextAccessor();
-        services.AddScoped<AuditLog>();
-        services.AddScoped<UserAdministration>();
-        services.AddIdentityCore<User>()
-            .AddUserStore<UserStore>();
-        services.AddOptions<IdentityOptions>().Configure<IOptions<AuthOptions>>((identity, auth) =>
-        {
-            identity.User.RequireUniqueEmail = false; // unique per district, enforced by the database
-            identity.User.AllowedUserNameCharacters = ""; // SIS user names come in every shape
-            // Length over composition rules (NIST SP 800-63B).
-            identity.Password = new PasswordOptions
-            {
-                RequiredLength = 10, RequireDigit = false, RequireLowercase = false, RequireUppercase = false,
-                RequireNonAlphanumeric = false, RequiredUniqueChars = 1,
-            };
-            identity.Lockout.AllowedForNewUsers = true;
-            identity.Lockout.MaxFailedAccessAttempts = auth.Value.MaxFailedAccessAttempts;
-            identity.Lockout.DefaultLockoutTimeSpan = auth.Value.LockoutDuration;
-        });
-        return services;
-    }
-
-    public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
-    {
+        services.AddScoped(sp => sp.GetRequiredService<IHttpContextAccessor>().HttpContext is { } http
+            ? new AuditContext { Actor = AuditLog.ActorOf(http.User), RequestId = http.TraceIdentifier, ClientAddress = http.Connection.RemoteIpAddress?.ToString() }
+            : new AuditContext());
         services.AddSingleton<SigningKeys>();
         services.AddScoped<TokenService>();
         services.AddAuthentication(JwtAuthenticationHandler.SchemeName)
@@ -77,7 +60,7 @@ public static class AuthExtensions
             .AddPolicy(Policies.DemographicsReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
             .AddPolicy(Policies.SisImport, p => p.RequireAssertion(c =>
                 c.User.IsInRole(Roles.DistrictAdmin) ||
-                c.User.FindFirst("scope")?.Value.Split(' ').Contains(Integrations.Scopes.SisImport) == true));
+                c.User.FindFirst("scope")?.Value.Split(' ').Contains(Scopes.SisImport) == true));
 
         services.AddRateLimiter(limiter =>
         {

@@ -1,17 +1,12 @@
 namespace LmsCloud.Api.Auth;
 
-/// <summary>Configuration section <c>Auth</c>.</summary>
+/// <summary>Configuration section <c>Auth</c>: tokens and the sign-in rate limit (account rules: <see cref="LmsCloud.Core.Users.AccountOptions"/>, same section).</summary>
 public sealed class AuthOptions
 {
     public string Issuer { get; set; } = "lmscloud";
     public string Audience { get; set; } = "lmscloud-api";
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
-    public TimeSpan PasswordResetLifetime { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>Failed passwords before an account is locked, and for how long.</summary>
-    public int MaxFailedAccessAttempts { get; set; } = 5;
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Token requests allowed per district and client address per window.</summary>
     public int TokenRequestLimit { get; set; } = 30;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using LmsCloud.Api.Database;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -21,7 +23,7 @@ public sealed class SigningKeys
         {
             if (!environment.IsDevelopment())
                 throw new InvalidOperationException("Auth:SigningKeys is not configured: give at least one ES256 key (KeyId, Pem).");
-            configured = [DevelopmentKey(DatabaseConnectionStrings.EmbeddedOptions(configuration).DataDirectory ?? EmbeddedPostgres.DefaultDataDirectory())];
+            configured = [DevelopmentKey(DataFolder.Resolve(configuration))];
         }
 
         var keys = configured.Select(k =>

@@ -1,11 +1,18 @@
 using LmsCloud.Api.Audit;
+using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
+using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Rostering;
-using Microsoft.EntityFrameworkCore;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
 using LmsCloud.Sis;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace LmsCloud.Api.Development;
@@ -61,7 +68,7 @@ public static class DevelopmentSeed
     /// <summary>A district without any import gets its sample roster from samples/rosters (when the checkout has it).</summary>
     static async Task ImportSampleRosterAsync(IServiceProvider services, District district, string roster, ILogger logger, CancellationToken ct)
     {
-        var root = Path.GetDirectoryName(EmbeddedPostgres.DefaultDataDirectory())!;
+        var root = DataFolder.CheckoutRoot();
         var package = Path.Combine(root, "samples", "rosters", roster);
         if (!Directory.Exists(package)) return;
         if (await DistrictScope.RunAsync(services, district, scope => scope.GetRequiredService<LmsDbContext>().ImportRuns.AnyAsync(ct))) return;

@@ -1,4 +1,5 @@
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

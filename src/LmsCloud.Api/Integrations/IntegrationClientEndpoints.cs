@@ -3,6 +3,11 @@ using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,6 +1,9 @@
 using System.Threading.Channels;
 using LmsCloud.Api.Audit;
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -63,7 +66,7 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
         DistrictScope.RunAsync(services, work.District, async scope =>
         {
             var importer = new RosterImporter(scope.GetRequiredService<NpgsqlDataSource>());
-            var audit = AuditLog.ForImport(work.District.TenantId, work.RequestedBy, scope.GetRequiredService<TimeProvider>());
+            var audit = ImportAudit.ForRun(work.District.TenantId, work.RequestedBy, scope.GetRequiredService<TimeProvider>());
             return await ImportRetry.Create(logger).ExecuteAsync(async token =>
                 await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);
         });

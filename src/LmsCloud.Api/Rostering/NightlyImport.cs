@@ -1,6 +1,10 @@
 using LmsCloud.Api.Audit;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

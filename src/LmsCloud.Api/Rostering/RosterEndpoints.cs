@@ -5,6 +5,10 @@ using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -68,7 +72,7 @@ public static class RosterEndpoints
     static async Task<Ok<PagedList<CourseResponse>>> CoursesAsync(LmsDbContext db, Guid? schoolId, int page = 1, int pageSize = 100,
         CancellationToken ct = default)
     {
-        var query = db.Courses.AsNoTracking().Where(c => c.Status == Active);
+        var query = db.RosterCourses.AsNoTracking().Where(c => c.Status == Active);
         if (schoolId is { } school) query = query.Where(c => c.OrgId == school);
         return TypedResults.Ok(await PageAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), page, pageSize,
             c => new CourseResponse(c.Id, c.Title, c.CourseCode, c.Grades ?? [], c.OrgId, c.SchoolYearId, c.Subjects ?? []), ct));
@@ -77,7 +81,7 @@ public static class RosterEndpoints
     static async Task<Results<Ok<PagedList<ClassResponse>>, ProblemHttpResult>> ClassesAsync(LmsDbContext db, ClaimsPrincipal principal,
         Guid? schoolId, Guid? courseId, Guid? termId, int page = 1, int pageSize = 100, CancellationToken ct = default)
     {
-        var query = db.Classes.AsNoTracking().Where(c => c.Status == Active);
+        var query = db.RosterClasses.AsNoTracking().Where(c => c.Status == Active);
         if (!IsAdmin(principal))
         {
             // Not an admin: only the classes this person is actively enrolled in, as teacher or as student.
@@ -100,8 +104,8 @@ public static class RosterEndpoints
         if (!IsAdmin(principal) && !(PersonId(principal) is { } me && principal.IsInRole(Roles.Teacher) &&
                                      await db.Enrollments.AnyAsync(e => e.ClassId == id && e.UserId == me && e.Role == "teacher" && e.Status == Active, ct)))
             return Forbidden("A class roster is for the class's teachers and administrators.");
-        var schoolClass = await db.Classes.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && c.Status == Active, ct);
-        if (schoolClass == null) return NotFound("Class", id);
+        var rosterClass = await db.RosterClasses.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && c.Status == Active, ct);
+        if (rosterClass == null) return NotFound("Class", id);
 
         var members = await (
             from e in db.Enrollments.AsNoTracking()
@@ -110,7 +114,7 @@ public static class RosterEndpoints
             orderby e.Role descending, u.FamilyName, u.GivenName, u.Id // teachers before students
             select new RosterMemberResponse(u.Id, u.DisplayName, u.GivenName, u.FamilyName, e.Role, e.IsPrimary, e.BeginDate, e.EndDate))
             .ToListAsync(ct);
-        return TypedResults.Ok(new ClassRosterResponse(ToResponse(schoolClass), members));
+        return TypedResults.Ok(new ClassRosterResponse(ToResponse(rosterClass), members));
     }
 
     static async Task<Results<Ok<List<GuardianResponse>>, ProblemHttpResult>> GuardiansAsync(Guid id, LmsDbContext db, ClaimsPrincipal principal,
@@ -164,7 +168,7 @@ public static class RosterEndpoints
         return new PagedList<TOut>(items.Select(map).ToList(), page, pageSize, total);
     }
 
-    static ClassResponse ToResponse(SchoolClass c) => new(c.Id, c.Title, c.ClassCode, c.ClassType, c.Location, c.CourseId, c.SchoolId, c.TermIds,
+    static ClassResponse ToResponse(RosterClass c) => new(c.Id, c.Title, c.ClassCode, c.ClassType, c.Location, c.CourseId, c.SchoolId, c.TermIds,
         c.Grades ?? [], c.Subjects ?? [], c.Periods ?? []);
 
     static ProblemHttpResult Forbidden(string detail) =>

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Rostering;
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
 using Quartz;
@@ -6,12 +7,10 @@ namespace LmsCloud.Api.Rostering;
 
 public static class RosteringExtensions
 {
-    /// <summary>Package storage, the import queue and its workers, the inbox, and Quartz for the nightly imports.</summary>
+    /// <summary>The import queue and its workers, the inbox, and Quartz for the nightly imports.</summary>
     public static IServiceCollection AddRostering(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<SisOptions>(configuration.GetSection("Sis"));
-        var root = configuration["Storage:Root"] is { Length: > 0 } configured ? configured : StorageOptions.DefaultRoot(configuration);
-        services.AddSingleton<IFileStorage>(new LocalDiskFileStorage(root));
         // Uploads are read with MultipartReader, not the form reader; this keeps any form reading within the same limit.
         services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = configuration.GetValue("Sis:MaxUploadBytes", new SisOptions().MaxUploadBytes));
 

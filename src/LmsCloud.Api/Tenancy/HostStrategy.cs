@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using LmsCloud.Core.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace LmsCloud.Api.Tenancy;
@@ -13,11 +13,8 @@ public sealed class TenancyOptions
 /// The tenant comes from the host name only: <c>{slug}.{BaseDomain}</c> with the slug a single DNS label. Never from
 /// a header, route or body the client chooses.
 /// </summary>
-public sealed partial class HostStrategy(IOptions<TenancyOptions> options) : IMultiTenantStrategy
+public sealed class HostStrategy(IOptions<TenancyOptions> options) : IMultiTenantStrategy
 {
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
-    public static partial Regex SlugPattern();
-
     public Task<string?> GetIdentifierAsync(object context, CancellationToken ct) =>
         Task.FromResult(context is HttpContext http ? SlugFromHost(http.Request.Host.Host, options.Value.BaseDomain) : null);
 
@@ -27,6 +24,6 @@ public sealed partial class HostStrategy(IOptions<TenancyOptions> options) : IMu
         var suffix = "." + baseDomain.Trim('.').ToLowerInvariant();
         if (!host.EndsWith(suffix, StringComparison.Ordinal)) return null;
         var label = host[..^suffix.Length];
-        return SlugPattern().IsMatch(label) ? label : null;
+        return District.SlugPattern().IsMatch(label) ? label : null;
     }
 }

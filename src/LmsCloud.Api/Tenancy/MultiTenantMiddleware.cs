@@ -1,3 +1,4 @@
+using LmsCloud.Core.Tenancy;
 namespace LmsCloud.Api.Tenancy;
 
 /// <summary>Marks an endpoint that needs no district (health, OpenAPI, platform operations).</summary>

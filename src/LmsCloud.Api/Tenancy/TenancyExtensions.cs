@@ -1,17 +1,15 @@
+using LmsCloud.Core.Tenancy;
+
 namespace LmsCloud.Api.Tenancy;
 
 public static class TenancyExtensions
 {
-    public static IServiceCollection AddTenancy(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Resolving the district of a request from its host name (the district store itself comes with AddLmsCore).</summary>
+    public static IServiceCollection AddHostTenancy(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<TenancyOptions>(configuration.GetSection("Tenancy"));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IMultiTenantContextAccessor<District>, AsyncLocalMultiTenantContextAccessor<District>>();
         services.AddSingleton<IMultiTenantStrategy, HostStrategy>();
-        services.AddSingleton<DistrictStore>();
-        services.AddSingleton<IMultiTenantStore<District>>(sp => sp.GetRequiredService<DistrictStore>());
         services.AddSingleton<ITenantResolver<District>, TenantResolver<District>>();
-        services.AddHostedService<TenantChangeListener>();
         return services;
     }
 

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

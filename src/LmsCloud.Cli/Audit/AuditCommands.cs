@@ -1,6 +1,6 @@
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LmsCloud.Cli;

@@ -1,4 +1,5 @@
-using LmsCloud.Api.Database;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
 using Npgsql;
 
 namespace LmsCloud.Cli;
@@ -36,7 +37,7 @@ public static class DatabaseCommands
     public static int Stop(CliContext context, CommandLine command)
     {
         command.NoMore(2);
-        var stopped = EmbeddedPostgres.Stop(DatabaseConnectionStrings.EmbeddedOptions(context.Configuration));
+        var stopped = EmbeddedPostgres.Stop(DataFolder.EmbeddedOptions(context.Configuration));
         context.Out.WriteLine(stopped ? "local PostgreSQL stopped" : "no local PostgreSQL cluster here");
         return 0;
     }

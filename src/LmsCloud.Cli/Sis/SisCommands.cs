@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LmsCloud.Api.Audit;
+using LmsCloud.Core.Audit;
 using LmsCloud.Sis;
 using LmsCloud.Sis.Generation;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +27,7 @@ public static class SisCommands
 
         var progress = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
         var outcome = await new RosterImporter(db).RunAsync(district.TenantId, runId, progress: progress,
-            writeAudit: AuditLog.ForImport(district.TenantId, CliContext.Actor, TimeProvider.System));
+            writeAudit: ImportAudit.ForRun(district.TenantId, CliContext.Actor, TimeProvider.System));
         progress.Done();
 
         context.Out.WriteLine($"{"ENTITY",-14}{"CREATED",9}{"UPDATED",9}{"DELETED",9}{"REVIVED",9}{"UNCHANGED",11}{"INVALID",9}");

@@ -1,5 +1,5 @@
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Districts;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

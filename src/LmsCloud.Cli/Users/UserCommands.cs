@@ -1,6 +1,6 @@
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Users;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
 
@@ -159,7 +161,7 @@ public sealed class AuditLogTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var conn = new NpgsqlConnection(api.Database.ConnectionStrings.Owner);
         await conn.OpenAsync();
-        await Exec(conn, $"select set_config('app.tenant_id', '{tenantId}', false)");
+        await TenantSession.SetAsync(conn, tenantId);
         return conn;
     }
 

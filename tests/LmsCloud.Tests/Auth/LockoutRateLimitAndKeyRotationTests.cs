@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Auth;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
@@ -120,8 +121,8 @@ public sealed class CliTests(TestDatabase db) : IClassFixture<TestDatabase>
         await using (var owner = new Npgsql.NpgsqlConnection(db.ConnectionStrings.Owner))
         {
             await owner.OpenAsync();
+            await TenantSession.SetAsync(owner, district.Id);
             await using var cmd = new Npgsql.NpgsqlCommand($"""
-                select set_config('app.tenant_id', '{district.Id}', false);
                 alter table audit_events disable trigger audit_events_append_only;
                 update audit_events set actor_id = 'someone else' where seq = 2;
                 alter table audit_events enable trigger audit_events_append_only;

@@ -1,4 +1,6 @@
 using LmsCloud.Api.Database;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,4 +1,5 @@
 using LmsCloud.Api.Database;
+using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using LmsCloud.Api.Districts;
+using LmsCloud.Core.Districts;
 using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Districts;

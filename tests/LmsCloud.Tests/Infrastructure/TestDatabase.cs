@@ -1,6 +1,9 @@
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -33,17 +36,7 @@ public class TestDatabase : IAsyncLifetime
         DistrictProvisioning.CreateAsync(App, $"d{Guid.NewGuid():N}"[..12], name ?? "Test District", "America/Chicago");
 
     /// <summary>An application-role connection with the RLS setting for one district (or none).</summary>
-    public async Task<NpgsqlConnection> OpenAsTenantAsync(Guid? tenantId)
-    {
-        var conn = await App.OpenConnectionAsync();
-        if (tenantId is { } id)
-        {
-            await using var cmd = new NpgsqlCommand("select set_config('app.tenant_id', $1, false)", conn);
-            cmd.Parameters.AddWithValue(id.ToString());
-            await cmd.ExecuteNonQueryAsync();
-        }
-        return conn;
-    }
+    public Task<NpgsqlConnection> OpenAsTenantAsync(Guid? tenantId) => TenantSession.OpenAsync(App, tenantId);
 
     public static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, params object[] parameters)
     {
@@ -53,18 +46,6 @@ public class TestDatabase : IAsyncLifetime
     }
 
     /// <summary>An EF context serving one district (or none), as a request for that district's host would get.</summary>
-    public LmsDbContext CreateContext(Guid? tenantId)
-    {
-        var options = new DbContextOptionsBuilder<LmsDbContext>()
-            .UseNpgsql(App)
-            .AddInterceptors(new TenantConnectionInterceptor())
-            .Options;
-        var district = tenantId is { } id ? new District(id, "test", "Test", DistrictStatus.Active) : null;
-        return new LmsDbContext(options, new FixedTenant(new MultiTenantContext<District>(district)));
-    }
-
-    sealed class FixedTenant(IMultiTenantContext<District> context) : IMultiTenantContextAccessor<District>
-    {
-        public IMultiTenantContext<District> MultiTenantContext { get; set; } = context;
-    }
+    public LmsDbContext CreateContext(Guid? tenantId) =>
+        LmsDbContext.Create(App, tenantId is { } id ? new District(id, "test", "Test", DistrictStatus.Active) : null);
 }

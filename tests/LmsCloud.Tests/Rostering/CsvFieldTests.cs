@@ -1,4 +1,5 @@
 using LmsCloud.Api.Rostering;
+using LmsCloud.Core.Rostering;
 
 namespace LmsCloud.Tests.Rostering;
 

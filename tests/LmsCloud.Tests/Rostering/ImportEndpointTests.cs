@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using LmsCloud.Api.Integrations;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
 

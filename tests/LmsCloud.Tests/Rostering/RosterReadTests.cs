@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Rostering;

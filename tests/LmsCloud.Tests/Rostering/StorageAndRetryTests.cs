@@ -1,4 +1,5 @@
 using LmsCloud.Api.Rostering;
+using LmsCloud.Core.Rostering;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,4 +1,5 @@
 using LmsCloud.Api.Tenancy;
+using LmsCloud.Core.Tenancy;
 
 namespace LmsCloud.Tests.Tenancy;
 

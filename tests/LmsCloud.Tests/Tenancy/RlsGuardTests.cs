@@ -1,4 +1,5 @@
 using LmsCloud.Api.Database;
+using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -126,7 +127,7 @@ public sealed class RlsGuardTests(TestDatabase db) : IClassFixture<TestDatabase>
         int firstPid;
         await using (var conn = await onePhysicalConnection.OpenConnectionAsync())
         {
-            await Exec(conn, "select set_config('app.tenant_id', $1, false)", a.Id.ToString());
+            await TenantSession.SetAsync(conn, a.Id);
             Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn, "select count(*) from district_profiles"));
             firstPid = await TestDatabase.ScalarAsync<int>(conn, "select pg_backend_pid()");
         }

@@ -4,6 +4,9 @@ using System.Text.Json;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Tenancy;

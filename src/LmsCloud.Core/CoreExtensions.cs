@@ -1,0 +1,23 @@
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LmsCloud.Core;
+
+public static class CoreExtensions
+{
+    /// <summary>
+    /// What every host registers (the API, lms, the benchmarks): the database, tenancy, the audit log, accounts and
+    /// file storage. Each host adds only what is its own (HTTP pipeline, token validation, endpoints, commands).
+    /// </summary>
+    public static IServiceCollection AddLmsCore(this IServiceCollection services, IConfiguration configuration) => services
+        .AddLmsDatabase(configuration)
+        .AddTenancy()
+        .AddAudit()
+        .AddUsers(configuration)
+        .AddFileStorage(configuration);
+}

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace LmsCloud.Core.Tenancy;
+
+/// <summary>
+/// The districts of the global <c>tenants</c> table, looked up by slug behind a short in-memory cache. Entries live
+/// 30 seconds (unknown slugs 10 seconds) and the whole cache is dropped when PostgreSQL notifies a change
+/// (<see cref="TenantChangeListener"/>), so a new or suspended district takes effect at once, and within a minute
+/// even if a notification is lost.
+/// </summary>
+public sealed class DistrictStore(NpgsqlDataSource db, TimeProvider clock) : IMultiTenantStore<District>
+{
+    static readonly TimeSpan KnownTtl = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan UnknownTtl = TimeSpan.FromSeconds(10);
+
+    readonly ConcurrentDictionary<string, (District? District, DateTimeOffset Expires)> _bySlug = new();
+
+    public async Task<District?> GetByIdentifierAsync(string identifier, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_bySlug.TryGetValue(identifier, out var hit) && hit.Expires > now) return hit.District;
+        var district = (await QueryAsync("where slug = $1", identifier, ct)).SingleOrDefault();
+        _bySlug[identifier] = (district, now + (district == null ? UnknownTtl : KnownTtl));
+        return district;
+    }
+
+    public async Task<District?> GetAsync(string id, CancellationToken ct) =>
+        Guid.TryParse(id, out var guid) ? (await QueryAsync("where id = $1", guid, ct)).SingleOrDefault() : null;
+
+    public async Task<IReadOnlyList<District>> GetAllAsync(CancellationToken ct) =>
+        await QueryAsync("order by slug", null, ct);
+
+    /// <summary>Forgets every cached district (called when the tenants table changes).</summary>
+    public void Evict() => _bySlug.Clear();
+
+    async Task<List<District>> QueryAsync(string where, object? parameter, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"select id, slug, name, status from tenants {where}");
+        if (parameter != null) cmd.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var result = new List<District>();
+        while (await reader.ReadAsync(ct))
+            result.Add(new District(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
+                reader.GetString(3) == "suspended" ? DistrictStatus.Suspended : DistrictStatus.Active));
+        return result;
+    }
+}
+
+/// <summary>LISTENs on <c>tenants_changed</c> (raised by a trigger) and evicts the district cache.</summary>
+public sealed class TenantChangeListener(NpgsqlDataSource db, DistrictStore store, ILogger<TenantChangeListener> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                conn.Notification += (_, _) => store.Evict();
+                await using (var listen = new NpgsqlCommand("listen tenants_changed", conn))
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                store.Evict(); // changes made while we were not listening
+                while (!stoppingToken.IsCancellationRequested) await conn.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Lost the tenants_changed listener; cached districts expire on their own. Retrying in 5 s");
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Net.Mail;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LmsCloud.Core.Users;
+
+public sealed record NewUser(string? Email, string? DisplayName, IReadOnlyList<string>? Roles, string? Password);
+
+public sealed record UserChanges(string? DisplayName, IReadOnlyList<string>? Roles, bool? Locked);
+
+/// <summary>What an administrative change came to: the value, field errors (400), a conflict (409) or not found (404).</summary>
+public sealed record AdminOutcome<T>(T? Value, Dictionary<string, string[]>? Errors = null, string? Conflict = null)
+{
+    public bool NotFound => Value == null && Errors == null && Conflict == null;
+    public static AdminOutcome<T> Missing => new(default(T));
+    public static AdminOutcome<T> Invalid(string field, params string[] messages) => new(default, new() { [field] = messages });
+}
+
+/// <summary>
+/// Creating and changing accounts of the current district, each change in one transaction with its audit events.
+/// Used by the API's admin endpoints and the operators' CLI.
+/// </summary>
+public sealed class UserAdministration(
+    LmsDbContext db, UserManager<User> users, AuditLog audit, TimeProvider clock, IOptions<AccountOptions> options)
+{
+    public async Task<AdminOutcome<User>> CreateAsync(NewUser request, AuditActor? actor = null, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var email = request.Email?.Trim();
+        if (email == null || email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+            errors["email"] = ["A valid email address is required."];
+        if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
+        var roles = CanonicalRoles(request.Roles, errors);
+        if (roles is null or { Count: 0 } && !errors.ContainsKey("roles")) errors["roles"] = ["At least one role is required."];
+        if (errors.Count > 0) return new AdminOutcome<User>(null, errors);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var user = new User { UserName = email!, Email = email, DisplayName = request.DisplayName!.Trim(), CreatedAt = clock.GetUtcNow() };
+        var created = request.Password == null ? await users.CreateAsync(user) : await users.CreateAsync(user, request.Password);
+        if (!created.Succeeded)
+        {
+            if (created.Errors.Any(e => e.Code is "DuplicateUserName" or "DuplicateEmail" or "DuplicateUser"))
+                return new AdminOutcome<User>(null, Conflict: $"A user with the email '{email}' already exists in this district.");
+            return AdminOutcome<User>.Invalid("password", created.Errors.Select(e => e.Description).ToArray());
+        }
+        var now = clock.GetUtcNow();
+        db.UserRoles.AddRange(roles!.Select(r => new UserRole { TenantId = user.TenantId, UserId = user.Id, Role = r, GrantedAt = now }));
+        await db.SaveChangesAsync(ct);
+
+        await audit.WriteAsync(new AuditEntry("user.created", "user", user.Id.ToString(), user.Id,
+            After: new { user.Email, user.DisplayName }, Actor: actor), ct);
+        foreach (var role in roles!)
+            await audit.WriteAsync(new AuditEntry("role.granted", "user", user.Id.ToString(), user.Id, After: new { role }, Actor: actor), ct);
+        if (request.Password != null)
+            await audit.WriteAsync(new AuditEntry("password.set", "user", user.Id.ToString(), user.Id, Actor: actor), ct);
+        await tx.CommitAsync(ct);
+        return new AdminOutcome<User>(user);
+    }
+
+    public async Task<AdminOutcome<User>> UpdateAsync(Guid id, UserChanges changes, Guid? actingUserId, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (changes.DisplayName != null && DistrictRules.CheckName(changes.DisplayName) is { } nameError) errors["displayName"] = [nameError];
+        var roles = CanonicalRoles(changes.Roles, errors);
+        if (errors.Count > 0) return new AdminOutcome<User>(null, errors);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var user = await db.Users.Include(u => u.Roles).SingleOrDefaultAsync(u => u.Id == id, ct);
+        if (user == null) return AdminOutcome<User>.Missing;
+        var self = user.Id == actingUserId;
+        var subject = user.Id.ToString();
+
+        if (changes.DisplayName != null && changes.DisplayName.Trim() != user.DisplayName)
+        {
+            var before = user.DisplayName;
+            user.DisplayName = changes.DisplayName.Trim();
+            if (user.Source == "sis" && !user.LocallyEdited.Contains("display_name"))
+                user.LocallyEdited = [.. user.LocallyEdited, "display_name"]; // the import policy decides whether the SIS may change it back
+            await db.SaveChangesAsync(ct);
+            await audit.WriteAsync(new AuditEntry("user.updated", "user", subject, user.Id,
+                Before: new { displayName = before }, After: new { displayName = user.DisplayName }), ct);
+        }
+
+        if (roles != null)
+        {
+            var current = user.Roles.Select(r => r.Role).ToHashSet();
+            if (self && current.Contains(Roles.DistrictAdmin) && !roles.Contains(Roles.DistrictAdmin))
+                return new AdminOutcome<User>(null, Conflict: "You cannot remove your own DistrictAdmin role; ask another district admin.");
+            var now = clock.GetUtcNow();
+            foreach (var granted in roles.Except(current))
+            {
+                user.Roles.Add(new UserRole { TenantId = user.TenantId, UserId = user.Id, Role = granted, GrantedAt = now });
+                await audit.WriteAsync(new AuditEntry("role.granted", "user", subject, user.Id, After: new { role = granted }), ct);
+            }
+            foreach (var revoked in current.Except(roles))
+            {
+                user.Roles.RemoveAll(r => r.Role == revoked);
+                await audit.WriteAsync(new AuditEntry("role.revoked", "user", subject, user.Id, Before: new { role = revoked }), ct);
+            }
+            if (!current.SetEquals(roles)) await users.UpdateSecurityStampAsync(user); // ends refresh tokens carrying old roles
+        }
+
+        if (changes.Locked == true && !user.IsLocked(clock.GetUtcNow()))
+        {
+            if (self) return new AdminOutcome<User>(null, Conflict: "You cannot lock your own account.");
+            await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+            await users.UpdateSecurityStampAsync(user);
+            await audit.WriteAsync(new AuditEntry("user.locked", "user", subject, user.Id), ct);
+        }
+        else if (changes.Locked == false && user.LockoutEnd != null)
+        {
+            await users.SetLockoutEndDateAsync(user, null);
+            await users.ResetAccessFailedCountAsync(user);
+            await audit.WriteAsync(new AuditEntry("user.unlocked", "user", subject, user.Id), ct);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new AdminOutcome<User>(user);
+    }
+
+    /// <summary>A one-time token the user can set a new password with; earlier unused tokens stop working.</summary>
+    public async Task<AdminOutcome<(string Token, DateTimeOffset ExpiresAt)?>> CreatePasswordResetAsync(Guid id, Guid? actingUserId,
+        CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await db.Users.AnyAsync(u => u.Id == id, ct)) return AdminOutcome<(string, DateTimeOffset)?>.Missing;
+        var now = clock.GetUtcNow();
+        await db.PasswordResetTokens.Where(t => t.UserId == id && t.UsedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), ct);
+        var token = OpaqueToken.New();
+        var expiresAt = now + options.Value.PasswordResetLifetime;
+        db.PasswordResetTokens.Add(new PasswordResetToken
+        {
+            TenantId = db.TenantId!.Value, UserId = id, TokenHash = OpaqueToken.Hash(token), CreatedAt = now,
+            CreatedBy = actingUserId, ExpiresAt = expiresAt,
+        });
+        await db.SaveChangesAsync(ct);
+        await audit.WriteAsync(new AuditEntry("password.reset_requested", "user", id.ToString(), id, After: new { expiresAt }), ct);
+        await tx.CommitAsync(ct);
+        return new AdminOutcome<(string, DateTimeOffset)?>((token, expiresAt));
+    }
+
+    /// <summary>Sets a new password with a reset token; the token is spent and the user's refresh tokens end.</summary>
+    public async Task<AdminOutcome<User>> ResetPasswordAsync(string token, string newPassword, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var hash = OpaqueToken.Hash(token);
+        var reset = await db.PasswordResetTokens.FromSql($"select * from password_reset_tokens where token_hash = {hash} for update")
+            .SingleOrDefaultAsync(ct);
+        var user = reset == null ? null : await db.Users.SingleOrDefaultAsync(u => u.Id == reset.UserId, ct);
+        if (reset == null || reset.UsedAt != null || reset.ExpiresAt <= clock.GetUtcNow() || user == null)
+            return AdminOutcome<User>.Invalid("token", "The reset token is invalid, used or expired. Ask your district admin for a new one.");
+
+        if (user.PasswordHash != null) await users.RemovePasswordAsync(user);
+        var set = await users.AddPasswordAsync(user, newPassword); // validates, and changes the security stamp
+        if (!set.Succeeded) return AdminOutcome<User>.Invalid("newPassword", set.Errors.Select(e => e.Description).ToArray());
+        await users.ResetAccessFailedCountAsync(user);
+        reset.UsedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        await audit.WriteAsync(new AuditEntry("password.reset", "user", user.Id.ToString(), user.Id, Actor: AuditActor.User(user.Id)), ct);
+        await tx.CommitAsync(ct);
+        return new AdminOutcome<User>(user);
+    }
+
+    /// <summary>Whether the district has any account created here (imported people do not count).</summary>
+    public Task<bool> AnyLocalUsersAsync(CancellationToken ct = default) => db.Users.AnyAsync(u => u.Source == "local", ct);
+
+    /// <summary>Known role names in canonical case; unknown ones are errors. Null when no roles were given.</summary>
+    static List<string>? CanonicalRoles(IReadOnlyList<string>? names, Dictionary<string, string[]> errors)
+    {
+        if (names == null) return null;
+        var unknown = names.Where(n => Roles.Canonical(n) == null).ToList();
+        if (unknown.Count > 0)
+            errors["roles"] = [$"Unknown role(s): {string.Join(", ", unknown)}. Roles: {string.Join(", ", Roles.All)}."];
+        return names.Select(Roles.Canonical).OfType<string>().Distinct().ToList();
+    }
+}

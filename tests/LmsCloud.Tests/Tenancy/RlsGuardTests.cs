@@ -19,6 +19,45 @@ public sealed class RlsGuardTests(TestDatabase db) : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task A_table_made_with_the_isolation_helper_passes_the_guard_and_isolates()
+    {
+        var a = await db.CreateDistrictAsync();
+        var b = await db.CreateDistrictAsync();
+        await using var conn = new NpgsqlConnection(db.ConnectionStrings.Owner);
+        await conn.OpenAsync();
+        await using var tx = await conn.BeginTransactionAsync(); // rolled back: the table never persists
+        await Exec(conn, """
+            create table helper_made (tenant_id uuid not null references tenants (id), id int not null, primary key (tenant_id, id));
+            select enable_tenant_isolation('helper_made');
+            """);
+        Assert.DoesNotContain(await RlsCatalog.FindViolationsAsync(conn), v => v.StartsWith("helper_made"));
+
+        // The owner obeys the forced policy too: district A's session sees and writes only A's rows.
+        await TenantSession.SetAsync(conn, a.Id, transactionLocal: true);
+        await Exec(conn, $"insert into helper_made values ('{a.Id}', 1)");
+        var foreign = await Assert.ThrowsAsync<PostgresException>(() => Exec(conn, $"insert into helper_made values ('{b.Id}', 1)"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, foreign.SqlState);
+    }
+
+    [Fact]
+    public async Task The_isolation_helper_refuses_a_table_without_tenant_id_and_the_app_role_cannot_call_it()
+    {
+        await using (var owner = new NpgsqlConnection(db.ConnectionStrings.Owner))
+        {
+            await owner.OpenAsync();
+            await using var tx = await owner.BeginTransactionAsync(); // rolled back
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => Exec(owner, """
+                create table not_a_tenant_table (id int primary key);
+                select enable_tenant_isolation('not_a_tenant_table');
+                """));
+            Assert.Contains("has no tenant_id column", refused.MessageText);
+        }
+        await using var app = await db.App.OpenConnectionAsync();
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => Exec(app, "select enable_tenant_isolation('district_profiles')"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+    }
+
+    [Fact]
     public async Task The_catalog_guard_reports_each_kind_of_broken_table()
     {
         await using var conn = new NpgsqlConnection(db.ConnectionStrings.Owner);

@@ -61,15 +61,17 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
         }
     }
 
-    /// <summary>Runs one import in a DI scope whose tenant context is the run's district, retrying transient database errors.</summary>
-    public static Task<ImportOutcome> RunAsync(IServiceProvider services, ImportWork work, ILogger logger, CancellationToken ct) =>
-        DistrictScope.RunAsync(services, work.District, async scope =>
-        {
-            var importer = new RosterImporter(scope.GetRequiredService<NpgsqlDataSource>());
-            var audit = ImportAudit.ForRun(work.District.TenantId, work.RequestedBy, scope.GetRequiredService<TimeProvider>());
-            return await ImportRetry.Create(logger).ExecuteAsync(async token =>
-                await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);
-        });
+    /// <summary>
+    /// Runs one import, retrying transient database errors. The engine takes the district's id and sets it on its own
+    /// connections (TenantSession), so no tenant context or DI scope is needed around it.
+    /// </summary>
+    public static async Task<ImportOutcome> RunAsync(IServiceProvider services, ImportWork work, ILogger logger, CancellationToken ct)
+    {
+        var importer = new RosterImporter(services.GetRequiredService<NpgsqlDataSource>());
+        var audit = ImportAudit.ForRun(work.District.TenantId, work.RequestedBy, services.GetRequiredService<TimeProvider>());
+        return await ImportRetry.Create(logger).ExecuteAsync(async token =>
+            await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);
+    }
 }
 
 /// <summary>

@@ -137,17 +137,17 @@ public static partial class CitusCatalog
         return new DistributionScript(order, distributed, reference);
     }
 
-    public static Task<List<string>> TenantTablesAsync(NpgsqlConnection conn) => ListAsync(conn, TenantTablesSql);
+    public static Task<List<string>> TenantTablesAsync(NpgsqlConnection conn) => RlsCatalog.ListAsync(conn, TenantTablesSql);
 
     /// <summary>Tenant tables whose policy Citus would refuse to distribute (a sub-query in USING or WITH CHECK).</summary>
-    public static Task<List<string>> PoliciesWithSubqueriesAsync(NpgsqlConnection conn) => ListAsync(conn, PoliciesWithSubqueriesSql);
+    public static Task<List<string>> PoliciesWithSubqueriesAsync(NpgsqlConnection conn) => RlsCatalog.ListAsync(conn, PoliciesWithSubqueriesSql);
 
     /// <summary>The <c>do $$ … $$;</c> block of the script (step 1, the policy rewrite), to run it on plain PostgreSQL.</summary>
     public static string PolicyRewriteBlock(string sql) =>
         DoBlock().Match(sql) is { Success: true } m ? m.Value : throw new InvalidOperationException("distribute.sql has no do $$ … $$; block");
 
     /// <summary>Keys, foreign keys and sequences of the live schema that Citus would refuse or that break distribution.</summary>
-    public static Task<List<string>> FindSchemaViolationsAsync(NpgsqlConnection conn) => ListAsync(conn, SchemaViolationsSql);
+    public static Task<List<string>> FindSchemaViolationsAsync(NpgsqlConnection conn) => RlsCatalog.ListAsync(conn, SchemaViolationsSql);
 
     /// <summary>
     /// Where the script and the live schema disagree: a tenant table not distributed, a listed table that does not
@@ -158,7 +158,7 @@ public static partial class CitusCatalog
     public static async Task<List<string>> FindScriptMismatchesAsync(NpgsqlConnection conn, DistributionScript script)
     {
         var tenant = (await TenantTablesAsync(conn)).ToHashSet();
-        var existing = (await ListAsync(conn, PublicTablesSql)).ToHashSet();
+        var existing = (await RlsCatalog.ListAsync(conn, PublicTablesSql)).ToHashSet();
         var problems = new List<string>();
 
         foreach (var table in script.Order.GroupBy(t => t).Where(g => g.Count() > 1))
@@ -206,15 +206,6 @@ public static partial class CitusCatalog
         await using var reader = await cmd.ExecuteReaderAsync();
         var result = new List<(string, string, string)>();
         while (await reader.ReadAsync()) result.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        return result;
-    }
-
-    static async Task<List<string>> ListAsync(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var result = new List<string>();
-        while (await reader.ReadAsync()) result.Add(reader.GetString(0));
         return result;
     }
 

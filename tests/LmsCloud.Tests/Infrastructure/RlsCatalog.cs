@@ -59,7 +59,8 @@ public static class RlsCatalog
 
     public static Task<List<string>> FindViolationsAsync(NpgsqlConnection conn) => ListAsync(conn, ViolationsSql);
 
-    static async Task<List<string>> ListAsync(NpgsqlConnection conn, string sql)
+    /// <summary>The first column of every row of a catalog query.</summary>
+    public static async Task<List<string>> ListAsync(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         await using var reader = await cmd.ExecuteReaderAsync();

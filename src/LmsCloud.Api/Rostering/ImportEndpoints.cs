@@ -100,7 +100,7 @@ public static class ImportEndpoints
         var total = await query.CountAsync(ct);
         var changes = await query.OrderBy(c => c.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         return TypedResults.Ok(new PagedList<ImportChangeResponse>(changes.Select(c => new ImportChangeResponse(c.Seq, c.EntityType,
-            c.ExternalId, c.Action, Json(c.OldValues), Json(c.NewValues))).ToList(), page, pageSize, total));
+            c.ExternalId, c.Action, c.OldValues, c.NewValues)).ToList(), page, pageSize, total));
     }
 
     /// <summary>
@@ -136,11 +136,9 @@ public static class ImportEndpoints
     static ProblemHttpResult RunNotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import run not found", detail: $"No import run {id} in this district.");
 
-    static JsonElement? Json(string? json) => json == null ? null : JsonDocument.Parse(json).RootElement.Clone();
-
     static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
-        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), Json(r.Counts)!.Value, r.WarningCount,
-        r.ErrorCount, r.FailureReason, Json(r.History)!.Value, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
+        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), r.Counts, r.WarningCount,
+        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
 }
 
 /// <summary>

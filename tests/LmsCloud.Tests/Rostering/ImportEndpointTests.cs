@@ -113,6 +113,22 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task An_updated_record_lists_the_values_that_change()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        await RosterSamples.ImportAsync(admin, "northwind-1.1-bulk");
+
+        var delta = await RosterSamples.ImportAsync(admin, "northwind-1.1-delta", dryRun: true);
+
+        var changes = await admin.GetFromJsonAsync<JsonElement>($"/api/sis/imports/{delta.GetProperty("id")}/changes?entity=users&action=updated");
+        var sophia = Assert.Single(changes.GetProperty("items").EnumerateArray());
+        Assert.Equal("nw-s-006", sophia.GetProperty("externalId").GetString());
+        Assert.Equal("Martinez", sophia.GetProperty("oldValues").GetProperty("family_name").GetString());
+        Assert.Equal("Martinez-Reyes", sophia.GetProperty("newValues").GetProperty("family_name").GetString());
+    }
+
+    [Fact]
     public async Task Not_a_zip_not_multipart_no_file_and_unknown_runs_are_problems()
     {
         var district = await api.Database.CreateDistrictAsync();

@@ -184,6 +184,28 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
     }
 
     [Fact]
+    public async Task A_starting_node_puts_back_the_triggers_the_job_store_lost()
+    {
+        var district = await api.Database.CreateDistrictAsync(); // America/Chicago
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        var scheduler = await api.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        var triggerKey = NightlyImportTriggers.TriggerKeyFor(district.Id);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/sis/schedule", new { enabled = true, cronExpression = "0 15 3 * * ?" })).StatusCode);
+
+        // Quartz's tables lose every job and trigger (a restore without them, a rebuilt job store); sis_schedules keeps the schedule.
+        await DatabaseReset.ResetAsync(api.Database, DatabaseReset.QuartzJobStore);
+        Assert.Null(await scheduler.GetTrigger(triggerKey));
+
+        await using var restarted = api.AnotherNode();
+        restarted.CreateClient(); // starts its host, whose startup sync brings every district's trigger in step
+        var trigger = await Eventually.MatchAsync(async () => await scheduler.GetTrigger(triggerKey), t => t != null);
+
+        var cron = Assert.IsAssignableFrom<ICronTrigger>(trigger);
+        Assert.Equal(("0 15 3 * * ?", "America/Chicago"), (cron.CronExpressionString, cron.TimeZone.Id));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/sis/schedule", new { enabled = false })).StatusCode);
+    }
+
+    [Fact]
     public async Task Two_clustered_schedulers_over_one_database_run_a_districts_nightly_import_once_per_date()
     {
         await using var secondNode = api.AnotherNode();

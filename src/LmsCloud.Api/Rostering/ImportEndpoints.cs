@@ -149,7 +149,7 @@ public static class ImportEndpoints
 /// </summary>
 public static class ErrorsCsv
 {
-    public static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+    static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
 
     public static async Task WriteAsync(Stream body, IAsyncEnumerable<ImportRowError> errors, CancellationToken ct)
     {

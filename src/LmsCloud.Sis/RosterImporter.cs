@@ -188,10 +188,9 @@ public sealed class RosterImporter(NpgsqlDataSource db)
     async Task<ImportSettings> LoadSettingsAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("select settings -> 'sis' from district_profiles", conn);
-        var json = await cmd.ExecuteScalarAsync(ct) as string;
-        if (json == null) return new ImportSettings();
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct) || await reader.IsDBNullAsync(0, ct)) return new ImportSettings();
+        var root = reader.GetFieldValue<JsonElement>(0); // Npgsql reads jsonb as a JSON DOM
         return new ImportSettings(
             Strict: root.TryGetProperty("mode", out var mode) && mode.GetString() == "strict",
             DeletionThreshold: root.TryGetProperty("deletionThreshold", out var threshold) ? threshold.GetDouble() : 0.10,

@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
+using CsvHelper;
 using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Database;
@@ -84,14 +84,9 @@ public static class ImportEndpoints
     static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ErrorsCsvAsync(Guid id, LmsDbContext db, CancellationToken ct)
     {
         if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
-        return TypedResults.Stream(async body =>
-        {
-            await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
-            await writer.WriteAsync("severity,file,line,column,code,message\r\n");
-            await foreach (var e in db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).AsAsyncEnumerable().WithCancellation(ct))
-                await writer.WriteAsync(
-                    $"{Csv.Field(e.Severity)},{Csv.Field(e.File)},{e.Line},{Csv.Field(e.ColumnName)},{Csv.Field(e.Code)},{Csv.Field(e.Message)}\r\n");
-        }, "text/csv; charset=utf-8", $"import-{id}-errors.csv");
+        return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body,
+            db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).AsAsyncEnumerable(), ct),
+            "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
     static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db, string? entity,
@@ -105,7 +100,7 @@ public static class ImportEndpoints
         var total = await query.CountAsync(ct);
         var changes = await query.OrderBy(c => c.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         return TypedResults.Ok(new PagedList<ImportChangeResponse>(changes.Select(c => new ImportChangeResponse(c.Seq, c.EntityType,
-            c.ExternalId, c.Action, Json(c.OldValues), Json(c.NewValues))).ToList(), page, pageSize, total));
+            c.ExternalId, c.Action, c.OldValues, c.NewValues)).ToList(), page, pageSize, total));
     }
 
     /// <summary>
@@ -141,24 +136,35 @@ public static class ImportEndpoints
     static ProblemHttpResult RunNotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import run not found", detail: $"No import run {id} in this district.");
 
-    static JsonElement? Json(string? json) => json == null ? null : JsonDocument.Parse(json).RootElement.Clone();
-
     static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
-        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), Json(r.Counts)!.Value, r.WarningCount,
-        r.ErrorCount, r.FailureReason, Json(r.History)!.Value, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
+        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), r.Counts, r.WarningCount,
+        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
 }
 
 /// <summary>
-/// RFC 4180 fields: quoted when they hold a comma, a quote or a line break, quotes doubled. A value a spreadsheet
-/// would run as a formula (it starts with = + - @ or a tab; header names come from the district's files) gets a
-/// leading apostrophe (OWASP CSV injection).
+/// The errors CSV: RFC 4180 (CRLF, quoted when a field holds a comma, a quote or a line break), and safe to open in a
+/// spreadsheet. File names, header names and messages come from the district's files, so CsvHelper escapes any text
+/// field a spreadsheet would run as a formula (starting with = + - @, a tab or a CR): it is quoted with a leading
+/// apostrophe (OWASP CSV injection).
 /// </summary>
-public static class Csv
+public static class ErrorsCsv
 {
-    public static string Field(string? value)
+    static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+
+    public static async Task WriteAsync(Stream body, IAsyncEnumerable<ImportRowError> errors, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(value)) return "";
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r') value = "'" + value;
-        return value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
+        // Asynchronous writes only: the response body refuses synchronous I/O. The buffer goes out as it fills.
+        await using var csv = CsvWriter.Create(body, Options, leaveOpen: true);
+        csv.WriteHeader(["severity", "file", "line", "column", "code", "message"]);
+        await foreach (var e in errors.WithCancellation(ct))
+        {
+            csv.WriteField(e.Severity);
+            csv.WriteField(e.File);
+            csv.WriteField(e.Line);
+            csv.WriteField(e.ColumnName);
+            csv.WriteField(e.Code);
+            csv.WriteField(e.Message);
+            await csv.EndRecordAsync(ct);
+        }
     }
 }

@@ -146,7 +146,7 @@ public static class RosterEndpoints
         if (row == null) return NotFound("Demographics of student", id);
         await audit.WriteAsync(new AuditEntry("demographics.viewed", "demographics", id.ToString(), SubjectUserId: id), ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(new DemographicsResponse(row.UserId, row.BirthDate, row.Sex, JsonDocument.Parse(row.Flags).RootElement.Clone(), row.Status));
+        return TypedResults.Ok(new DemographicsResponse(row.UserId, row.BirthDate, row.Sex, row.Flags, row.Status));
     }
 
     /// <summary>Whether the teacher has an active teacher enrollment in a class where the student is actively enrolled.</summary>

@@ -1,9 +1,11 @@
+using System.Text.Json;
 using LmsCloud.Core.Database;
 
 namespace LmsCloud.Core.Rostering;
 
 // The roster tables (0005_roster.sql) as EF Core reads them (mappings: RosterConfigurations.cs). The import engine
 // writes them with COPY and set-based SQL, never through these classes. Columns are snake_case by LmsDbContext's convention.
+// jsonb columns are JsonElement (Npgsql's JSON DOM mapping): their documents vary by entity type and are passed on as they are.
 
 /// <summary>An organisation from the SIS: the district, its schools, departments (<c>orgs</c>).</summary>
 public sealed class Org : ITenantOwned
@@ -92,7 +94,7 @@ public sealed class Demographics : ITenantOwned
     public Guid UserId { get; set; }
     public DateOnly? BirthDate { get; set; }
     public string? Sex { get; set; }
-    public string Flags { get; set; } = "{}";
+    public JsonElement Flags { get; set; }
     public string Status { get; set; } = "active";
 }
 
@@ -113,11 +115,11 @@ public sealed class ImportRun : ITenantOwned
     public string? RequestedBy { get; set; }
     public string? ProgressPhase { get; set; }
     public int ProgressPercent { get; set; }
-    public string Counts { get; set; } = "{}";
+    public JsonElement Counts { get; set; }
     public int WarningCount { get; set; }
     public int ErrorCount { get; set; }
     public string? FailureReason { get; set; }
-    public string History { get; set; } = "[]";
+    public JsonElement History { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
@@ -144,8 +146,8 @@ public sealed class ImportChange : ITenantOwned
     public string EntityType { get; set; } = "";
     public string ExternalId { get; set; } = "";
     public string Action { get; set; } = "";
-    public string? OldValues { get; set; }
-    public string? NewValues { get; set; }
+    public JsonElement? OldValues { get; set; }
+    public JsonElement? NewValues { get; set; }
 }
 
 /// <summary>A district's nightly import schedule (<c>sis_schedules</c>); no row means no nightly import.</summary>

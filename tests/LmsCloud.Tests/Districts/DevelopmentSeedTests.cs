@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using LmsCloud.Api.Districts;
 using LmsCloud.Core.Districts;
 using LmsCloud.Tests.Infrastructure;
@@ -30,8 +31,10 @@ public sealed class DevelopmentSeedTests(DevelopmentApiFactory api) : IClassFixt
         {
             var admin = new TestUser(Guid.Empty, $"admin@{slug}.test", slug);
             var token = (await api.SignInAsync(admin, LmsCloud.Api.Development.DevelopmentSeed.Password)).GetProperty("access_token").GetString()!;
-            var listed = await api.ClientFor(slug, token).GetFromJsonAsync<System.Text.Json.JsonElement>("/api/classes");
-            Assert.Equal(classes, listed.ValueKind == System.Text.Json.JsonValueKind.Array ? listed.GetArrayLength() : listed.GetProperty("items").GetArrayLength());
+            // /api/classes is a page (PagedList): { items, page, pageSize, total }.
+            var listed = await api.ClientFor(slug, token).GetFromJsonAsync<JsonElement>("/api/classes");
+            Assert.Equal(classes, listed.GetProperty("items").GetArrayLength());
+            Assert.Equal((1, classes), (listed.GetProperty("page").GetInt32(), listed.GetProperty("total").GetInt32()));
         }
     }
 }

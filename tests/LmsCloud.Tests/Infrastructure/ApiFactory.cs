@@ -39,7 +39,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public TestDatabase Database { get; } = new();
 
     /// <summary>Everything the API logged, for tests of what operators see.</summary>
-    public ConcurrentQueue<string> Logs { get; } = new();
+    public ConcurrentQueue<LogEntry> Logs { get; } = new();
 
     protected virtual string EnvironmentName => "Testing";
 
@@ -136,20 +136,25 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         };
     }
 
-    sealed class QueueLoggerProvider(ConcurrentQueue<string> logs) : ILoggerProvider, ISupportExternalScope
+    sealed class QueueLoggerProvider(ConcurrentQueue<LogEntry> logs) : ILoggerProvider, ISupportExternalScope
     {
         IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(logs, () => _scopes);
+        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, logs, () => _scopes);
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
         public void Dispose() { }
     }
 
-    sealed class QueueLogger(ConcurrentQueue<string> logs, Func<IExternalScopeProvider> scopes) : ILogger
+    sealed class QueueLogger(string category, ConcurrentQueue<LogEntry> logs, Func<IExternalScopeProvider> scopes) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => scopes().Push(state);
         public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            logs.Enqueue(formatter(state, exception));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = new Dictionary<string, object?>(); // a placeholder named twice: the last one
+            if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
+                foreach (var (name, value) in pairs) values[name] = value;
+            logs.Enqueue(new LogEntry(category, formatter(state, exception), values));
+        }
     }
 }
 
@@ -169,3 +174,12 @@ public static class Eventually
 }
 
 public sealed record TestUser(Guid Id, string Email, string Slug);
+
+/// <summary>
+/// One log call: the line as formatted and its structured values by placeholder name (<c>{OriginalFormat}</c> is the
+/// message template), so a test can check what was logged without parsing the line.
+/// </summary>
+public sealed record LogEntry(string Category, string Message, IReadOnlyDictionary<string, object?> Values)
+{
+    public string? Template => Values.GetValueOrDefault("{OriginalFormat}") as string;
+}

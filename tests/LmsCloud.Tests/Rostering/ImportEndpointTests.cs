@@ -35,7 +35,7 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.False(run.GetProperty("dryRun").GetBoolean());
         Assert.Equal("1.1", run.GetProperty("oneRosterVersion").GetString());
         Assert.Equal("northwind-1.1-bulk.zip", run.GetProperty("packageName").GetString());
-        Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(RosterSamples.Zip("northwind-1.1-bulk")))).ToLowerInvariant(),
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Samples.Zip("northwind-1.1-bulk")))).ToLowerInvariant(),
             run.GetProperty("packageSha256").GetString());
         Assert.Equal(100, run.GetProperty("progress").GetProperty("percent").GetInt32());
         var counts = run.GetProperty("counts");
@@ -113,6 +113,22 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task An_updated_record_lists_the_values_that_change()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        await RosterSamples.ImportAsync(admin, "northwind-1.1-bulk");
+
+        var delta = await RosterSamples.ImportAsync(admin, "northwind-1.1-delta", dryRun: true);
+
+        var changes = await admin.GetFromJsonAsync<JsonElement>($"/api/sis/imports/{delta.GetProperty("id")}/changes?entity=users&action=updated");
+        var sophia = Assert.Single(changes.GetProperty("items").EnumerateArray());
+        Assert.Equal("nw-s-006", sophia.GetProperty("externalId").GetString());
+        Assert.Equal("Martinez", sophia.GetProperty("oldValues").GetProperty("family_name").GetString());
+        Assert.Equal("Martinez-Reyes", sophia.GetProperty("newValues").GetProperty("family_name").GetString());
+    }
+
+    [Fact]
     public async Task Not_a_zip_not_multipart_no_file_and_unknown_runs_are_problems()
     {
         var district = await api.Database.CreateDistrictAsync();
@@ -120,7 +136,7 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
 
         var text = await admin.PostAsync("/api/sis/imports", RosterSamples.Form(Encoding.UTF8.GetBytes("sourcedId,name\nx,y\n"), "users.csv"));
         await HttpAssert.ProblemAsync(text, HttpStatusCode.BadRequest, "Not a zip");
-        var truncated = File.ReadAllBytes(RosterSamples.Zip("northwind-1.1-bulk"))[..200]; // a zip's start without its end
+        var truncated = File.ReadAllBytes(Samples.Zip("northwind-1.1-bulk"))[..200]; // a zip's start without its end
         await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", RosterSamples.Form(truncated)), HttpStatusCode.BadRequest, "Not a zip");
         await HttpAssert.ProblemAsync(await admin.PostAsync("/api/sis/imports", new StringContent("{}", Encoding.UTF8, "application/json")),
             HttpStatusCode.UnsupportedMediaType);
@@ -205,7 +221,7 @@ public sealed class UploadLimitTests(UploadLimitTests.TinyLimitApi api) : IClass
     {
         var district = await api.Database.CreateDistrictAsync();
         var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
-        Assert.True(new FileInfo(RosterSamples.Zip("northwind-1.1-bulk")).Length > 2048);
+        Assert.True(new FileInfo(Samples.Zip("northwind-1.1-bulk")).Length > 2048);
 
         var response = await RosterSamples.UploadAsync(admin, "northwind-1.1-bulk");
         await HttpAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "Package too large");

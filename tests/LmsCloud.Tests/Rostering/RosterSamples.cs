@@ -1,6 +1,3 @@
-using System.Net;
-using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -10,31 +7,9 @@ using Npgsql;
 
 namespace LmsCloud.Tests.Rostering;
 
-/// <summary>The packages of samples/rosters, zipped once per test run, and the HTTP steps of an import.</summary>
+/// <summary>Importing the sample packages (<see cref="Samples"/>): over HTTP (upload, wait for the run) or straight through the engine.</summary>
 public static class RosterSamples
 {
-    public static readonly string Root = FindSamples();
-
-    static readonly ConcurrentDictionary<string, string> Zips = new();
-
-    static string FindSamples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "LmsCloud.sln")))
-                return Path.Combine(dir.FullName, "samples", "rosters");
-        throw new DirectoryNotFoundException("LmsCloud.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    public static string Folder(string sample) => Path.Combine(Root, sample);
-
-    /// <summary>The sample folder as a zip with the CSV files at its root.</summary>
-    public static string Zip(string sample) => Zips.GetOrAdd(sample, name =>
-    {
-        var zip = Path.Combine(Directory.CreateTempSubdirectory("roster-zip-").FullName, name + ".zip");
-        ZipFile.CreateFromDirectory(Folder(name), zip);
-        return zip;
-    });
-
     public static MultipartFormDataContent Form(byte[] bytes, string fileName = "roster.zip", string field = "file")
     {
         var file = new ByteArrayContent(bytes);
@@ -43,7 +18,7 @@ public static class RosterSamples
     }
 
     public static Task<HttpResponseMessage> UploadAsync(HttpClient client, string sample, bool dryRun = false, string path = "/api/sis/imports") =>
-        client.PostAsync(dryRun ? $"{path}?dryRun=true" : path, Form(File.ReadAllBytes(Zip(sample)), sample + ".zip"));
+        client.PostAsync(dryRun ? $"{path}?dryRun=true" : path, Form(File.ReadAllBytes(Samples.Zip(sample)), sample + ".zip"));
 
     /// <summary>Polls the run until it reaches a terminal status (or the timeout), and returns it.</summary>
     public static async Task<JsonElement> WaitForRunAsync(HttpClient client, string location, int timeoutMs = 20_000)
@@ -65,7 +40,7 @@ public static class RosterSamples
     /// <summary>Imports a sample folder straight through the engine (no HTTP), for tests that only need a roster.</summary>
     public static async Task<ImportOutcome> ImportDirectlyAsync(TestDatabase db, Guid tenantId, string sample)
     {
-        var run = await RosterImporter.CreateRunAsync(db.App, tenantId, Folder(sample), sample, PackageHash.Compute(Folder(sample)), "cli", false, "test");
+        var run = await RosterImporter.CreateRunAsync(db.App, tenantId, Samples.Path(sample), sample, PackageHash.Compute(Samples.Path(sample)), "cli", false, "test");
         var outcome = await new RosterImporter(db.App).RunAsync(tenantId, run);
         Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings, outcome.FailureReason);
         return outcome;
@@ -79,18 +54,5 @@ public static class RosterSamples
         cmd.Parameters.AddWithValue(entity);
         cmd.Parameters.AddWithValue(sourcedId);
         return (Guid)(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No {entity} {sourcedId}"));
-    }
-}
-
-public static class HttpAssert
-{
-    /// <summary>The response is an RFC 9457 problem with this status (and title, when given).</summary>
-    public static async Task ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? title = null)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        if (title != null) Assert.Equal(title, problem.GetProperty("title").GetString());
     }
 }

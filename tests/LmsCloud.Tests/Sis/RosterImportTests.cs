@@ -254,8 +254,9 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
 
         AssertApplied(outcome);
         Assert.Equal(20, outcome.Counts["roles"].Created);
-        Assert.Equal("Alex Nguyen".Split(' ')[0], (await ScalarAsync<string>(district.Id,
-            "select display_name from users u join external_ids x on x.internal_id = u.id where x.external_id = 'rs-s-001'")).Split(' ')[0]);
+        // rs-s-001 is Alejandro Ruiz with preferredGivenName Alex: 1.2's preferred names make the display name.
+        Assert.Equal("Alex Ruiz", await ScalarAsync<string>(district.Id,
+            "select display_name from users u join external_ids x on x.internal_id = u.id where x.external_id = 'rs-s-001'"));
         Assert.Equal(2, await CountAsync(district.Id, """
             select count(*) from guardian_links l join external_ids x on x.internal_id = l.student_id where x.external_id = 'rs-s-005'
             """));

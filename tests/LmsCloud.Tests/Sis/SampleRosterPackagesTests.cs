@@ -1,4 +1,5 @@
 using System.Text;
+using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Sis;
 
@@ -8,15 +9,7 @@ namespace LmsCloud.Tests.Sis;
 /// </summary>
 public sealed class SampleRosterPackagesTests
 {
-    static readonly string Root = FindSamples();
-
-    static string FindSamples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "LmsCloud.sln")))
-                return Path.Combine(dir.FullName, "samples", "rosters");
-        throw new DirectoryNotFoundException("LmsCloud.sln not found above " + AppContext.BaseDirectory);
-    }
+    static readonly string Root = Samples.Root;
 
     /// <summary>Lines split on CRLF, CR or LF (no field in the samples contains a line break).</summary>
     static string[] Lines(string package, string file)

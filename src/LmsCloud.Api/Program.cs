@@ -29,7 +29,11 @@ builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 
 var app = builder.Build();
-app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor });
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor,
+    SuppressDiagnosticsCallback = ProblemDetailsDefaults.SuppressDiagnostics,
+});
 app.UseStatusCodePages();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseRouting();

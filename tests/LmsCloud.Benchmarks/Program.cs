@@ -35,7 +35,7 @@ try
     var strings = EmbeddedPostgres.EnsureRunning(options);
     await MigrationRunner.ApplyAsync(strings.Owner!);
     await using var app = NpgsqlDataSource.Create(strings.App);
-    var district = await DistrictProvisioning.CreateAsync(app, "bench", "Benchmark District", "America/Chicago");
+    var district = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
     if (logSlow)
     {
         await using var su = new NpgsqlConnection(EmbeddedPostgres.SuperuserConnectionString(options));

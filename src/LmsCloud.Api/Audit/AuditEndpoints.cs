@@ -24,19 +24,20 @@ public static class AuditEndpoints
         return app;
     }
 
-    static async Task<Ok<PagedList<AuditEventResponse>>> ListAsync(LmsDbContext db, string? actor, Guid? subject, string? action,
-        DateTimeOffset? from, DateTimeOffset? to, int page = 1, int pageSize = 100, CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<AuditEventResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, string? actor, Guid? subject,
+        string? action, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageRequest paging, CancellationToken ct)
     {
-        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 500));
+        var errors = paging.Validate(maxPageSize: 500);
+        TextFilter.Check(errors, ("actor", actor), ("action", action));
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var query = db.AuditEvents.AsNoTracking();
         if (!string.IsNullOrEmpty(actor)) query = query.Where(e => e.ActorId == actor);
         if (subject != null) query = query.Where(e => e.SubjectUserId == subject);
         if (!string.IsNullOrEmpty(action)) query = query.Where(e => e.Action == action);
-        if (from != null) query = query.Where(e => e.OccurredAt >= from);
-        if (to != null) query = query.Where(e => e.OccurredAt < to);
-        var total = await query.CountAsync(ct);
-        var rows = await query.OrderByDescending(e => e.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<AuditEventResponse>(rows.Select(ToResponse).ToList(), page, pageSize, total));
+        // timestamptz parameters must be UTC (Npgsql refuses any other offset); 08:00-06:00 is the instant 14:00Z.
+        if (from?.ToUniversalTime() is { } start) query = query.Where(e => e.OccurredAt >= start);
+        if (to?.ToUniversalTime() is { } end) query = query.Where(e => e.OccurredAt < end);
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderByDescending(e => e.Seq), paging, ToResponse, ct));
     }
 
     static async Task<Ok<AuditVerification>> VerifyAsync(LmsDbContext db, CancellationToken ct) =>

@@ -28,7 +28,15 @@ public static class TokenEndpoint
     {
         if (!http.Request.HasFormContentType)
             return Error(http, new OAuthError("invalid_request", "Send the parameters as application/x-www-form-urlencoded."));
-        var form = await http.Request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct);
+        }
+        catch (InvalidDataException e) // the form reader refuses NUL (%00) and forms past its limits
+        {
+            return Error(http, new OAuthError("invalid_request", $"The form cannot be read: {e.Message}"));
+        }
         string? Field(string name) => form[name].Count == 1 && form[name][0] is { Length: > 0 } v ? v : null;
 
         var outcome = Field("grant_type") switch

@@ -110,6 +110,9 @@ public sealed class TokenService(
     public async Task<GrantOutcome> ClientCredentialsAsync(string clientId, string secret, string? scope,
         CancellationToken ct)
     {
+        // PostgreSQL text cannot hold NUL, so looking such an id up would fail the query. The form reader refuses %00
+        // itself; HTTP Basic credentials are percent-decoded by us.
+        if (clientId.Contains('\0')) return new OAuthError("invalid_request", "client_id may not contain NUL (U+0000).");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var client = await db.IntegrationClients.SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
         if (client == null || client.RevokedAt != null || !client.SecretMatches(secret)) return BadClient;

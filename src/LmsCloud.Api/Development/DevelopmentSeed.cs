@@ -40,10 +40,16 @@ public static class DevelopmentSeed
     public static async Task RunAsync(IServiceProvider services, ILogger logger, CancellationToken ct = default)
     {
         var db = services.GetRequiredService<NpgsqlDataSource>();
+        var strings = services.GetRequiredService<DatabaseConnectionStrings>();
         if ((await DistrictProvisioning.ListAsync(db, ct)).Count == 0)
         {
+            if (strings.Owner == null)
+            {
+                logger.LogWarning("No demo districts: creating districts needs the owner's connection string (ConnectionStrings:Owner)");
+                return;
+            }
             foreach (var (slug, name, timeZone, _) in Districts)
-                await DistrictProvisioning.CreateAsync(db, slug, name, timeZone, ct);
+                await DistrictProvisioning.CreateAsync(strings, slug, name, timeZone, ct);
             logger.LogInformation("Seeded demo districts northwind and riverside");
         }
 

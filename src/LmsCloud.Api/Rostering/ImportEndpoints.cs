@@ -66,13 +66,12 @@ public static class ImportEndpoints
         return TypedResults.Accepted($"/api/sis/imports/{runId}", new ImportAccepted(runId, RunStatus.Received));
     }
 
-    static async Task<Ok<PagedList<ImportRunResponse>>> ListAsync(LmsDbContext db, int page = 1, int pageSize = 20, CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<ImportRunResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, [AsParameters] PageRequest paging,
+        CancellationToken ct)
     {
-        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 100));
-        var total = await db.ImportRuns.CountAsync(ct);
-        var runs = await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<ImportRunResponse>(runs.Select(ToResponse).ToList(), page, pageSize, total));
+        if (paging.Validate(maxPageSize: 100) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await PagedList.CreateAsync(db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+            paging, ToResponse, ct));
     }
 
     static async Task<Results<Ok<ImportRunResponse>, ProblemHttpResult>> GetAsync(Guid id, LmsDbContext db, CancellationToken ct) =>
@@ -89,18 +88,18 @@ public static class ImportEndpoints
             "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
-    static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db, string? entity,
-        string? action, int page = 1, int pageSize = 100, CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ValidationProblem, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db,
+        string? entity, string? action, [AsParameters] PageRequest paging, CancellationToken ct)
     {
+        var errors = paging.Validate(maxPageSize: 1000);
+        TextFilter.Check(errors, ("entity", entity), ("action", action));
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
-        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 1000));
         var query = db.ImportChanges.AsNoTracking().Where(c => c.RunId == id);
         if (!string.IsNullOrWhiteSpace(entity)) query = query.Where(c => c.EntityType == entity);
         if (!string.IsNullOrWhiteSpace(action)) query = query.Where(c => c.Action == action);
-        var total = await query.CountAsync(ct);
-        var changes = await query.OrderBy(c => c.Seq).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<ImportChangeResponse>(changes.Select(c => new ImportChangeResponse(c.Seq, c.EntityType,
-            c.ExternalId, c.Action, c.OldValues, c.NewValues)).ToList(), page, pageSize, total));
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Seq), paging,
+            c => new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -25,7 +26,8 @@ public sealed record StoredPackage(string Key, string Sha256, long Length, strin
 /// <summary>
 /// Reads the multipart field <c>file</c> of a request straight into storage: streamed section by section (never the
 /// whole body in memory, no temporary form files), hashed with SHA-256 while copying, cut off at the size limit, and
-/// refused unless it is a zip. Every refusal is a problem result and leaves nothing in storage.
+/// refused unless it is a zip. A body that ends early (the connection dropped, or no closing boundary) is the client's
+/// 400, while a failure to write storage stays ours. Every refusal is a problem result and leaves nothing in storage.
 /// </summary>
 public static class PackageUpload
 {
@@ -49,16 +51,30 @@ public static class PackageUpload
             bodyLimit.MaxRequestBodySize = maxBytes + MultipartOverhead;
 
         var reader = new MultipartReader(boundary, request.Body);
-        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        while (true)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
-                !disposition.IsFileDisposition() || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
+            MultipartSection? section;
+            ContentDispositionHeaderValue? disposition;
+            try
             {
-                await section.Body.DrainAsync(ct); // other fields are ignored
-                continue;
+                section = await reader.ReadNextSectionAsync(ct);
+                if (section == null) break;
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out disposition) ||
+                    !disposition.IsFileDisposition() || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
+                {
+                    await section.Body.DrainAsync(ct); // other fields are ignored
+                    continue;
+                }
+            }
+            catch (Exception e) when (IsCutOff(e))
+            {
+                return (null, Incomplete());
             }
 
             var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+            if (fileName != null && DistrictRules.HasControlCharacters(fileName)) // it becomes the run's package_name, text
+                return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad file name",
+                    detail: "The file name may not contain control characters (such as NUL)."));
             await using var checkedStream = new CheckedUploadStream(section.Body, maxBytes);
             try
             {
@@ -71,6 +87,10 @@ public static class PackageUpload
             catch (NotAZipException)
             {
                 return (null, NotAZip());
+            }
+            catch (UploadCutOffException)
+            {
+                return (null, Incomplete());
             }
 
             // The signature says zip; the central directory (at the end) says it is a whole one.
@@ -99,6 +119,17 @@ public static class PackageUpload
         }
     }
 
+    /// <summary>
+    /// Reading the request failed on the client's side: the body ended before the closing boundary (MultipartReader's
+    /// IOException, Kestrel's BadHttpRequestException for a short Content-Length), the connection dropped
+    /// (ConnectionResetException), or the multipart framing is broken (InvalidDataException). Kestrel's 413 is not one.
+    /// </summary>
+    static bool IsCutOff(Exception e) =>
+        e is IOException or InvalidDataException && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
+
+    static IResult Incomplete() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Incomplete upload",
+        detail: "The upload ended before the multipart body was complete (cut off, or without its closing boundary). Nothing was stored; send it again.");
+
     static IResult TooLarge(long maxBytes) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Package too large", detail: $"A roster package may be at most {maxBytes:N0} bytes (Sis:MaxUploadBytes).");
 
@@ -108,6 +139,9 @@ public static class PackageUpload
     sealed class UploadTooLargeException : Exception;
 
     sealed class NotAZipException : Exception;
+
+    /// <summary>Reading the upload failed on the client's side (<see cref="IsCutOff"/>), as opposed to writing it to storage.</summary>
+    sealed class UploadCutOffException : Exception;
 
     /// <summary>Passes the upload through while hashing it, counting it against the limit and checking the zip signature first.</summary>
     sealed class CheckedUploadStream(Stream inner, long maxBytes) : Stream
@@ -122,14 +156,30 @@ public static class PackageUpload
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {
-            var read = await inner.ReadAsync(buffer, ct);
+            int read;
+            try
+            {
+                read = await inner.ReadAsync(buffer, ct);
+            }
+            catch (Exception e) when (IsCutOff(e))
+            {
+                throw new UploadCutOffException();
+            }
             Check(buffer.Span[..read]);
             return read;
         }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            var read = inner.Read(buffer, offset, count);
+            int read;
+            try
+            {
+                read = inner.Read(buffer, offset, count);
+            }
+            catch (Exception e) when (IsCutOff(e))
+            {
+                throw new UploadCutOffException();
+            }
             Check(buffer.AsSpan(offset, read));
             return read;
         }

@@ -42,6 +42,7 @@ public sealed record DemographicsResponse(Guid UserId, DateOnly? BirthDate, stri
 public static class RosterEndpoints
 {
     const string Active = "active";
+    const int MaxPageSize = 500;
 
     public static IEndpointRouteBuilder MapRosterEndpoints(this IEndpointRouteBuilder app)
     {
@@ -56,31 +57,39 @@ public static class RosterEndpoints
         return app;
     }
 
-    static async Task<Ok<PagedList<SchoolResponse>>> SchoolsAsync(LmsDbContext db, int page = 1, int pageSize = 100, CancellationToken ct = default) =>
-        TypedResults.Ok(await PageAsync(db.Orgs.AsNoTracking().Where(o => o.Type == "school" && o.Status == Active).OrderBy(o => o.Name).ThenBy(o => o.Id),
-            page, pageSize, o => new SchoolResponse(o.Id, o.Name, o.Identifier, o.ParentId), ct));
-
-    static async Task<Ok<PagedList<TermResponse>>> TermsAsync(LmsDbContext db, int? schoolYear, int page = 1, int pageSize = 100,
-        CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<SchoolResponse>>, ValidationProblem>> SchoolsAsync(LmsDbContext db, [AsParameters] PageRequest paging,
+        CancellationToken ct)
     {
+        if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        return TypedResults.Ok(await PagedList.CreateAsync(
+            db.Orgs.AsNoTracking().Where(o => o.Type == "school" && o.Status == Active).OrderBy(o => o.Name).ThenBy(o => o.Id),
+            paging, o => new SchoolResponse(o.Id, o.Name, o.Identifier, o.ParentId), ct));
+    }
+
+    static async Task<Results<Ok<PagedList<TermResponse>>, ValidationProblem>> TermsAsync(LmsDbContext db, int? schoolYear,
+        [AsParameters] PageRequest paging, CancellationToken ct)
+    {
+        if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var query = db.AcademicSessions.AsNoTracking().Where(s => s.Status == Active);
         if (schoolYear is { } year) query = query.Where(s => s.SchoolYear == year);
-        return TypedResults.Ok(await PageAsync(query.OrderBy(s => s.StartDate).ThenBy(s => s.Title).ThenBy(s => s.Id), page, pageSize,
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(s => s.StartDate).ThenBy(s => s.Title).ThenBy(s => s.Id), paging,
             s => new TermResponse(s.Id, s.Title, s.Type, s.StartDate, s.EndDate, s.ParentId, s.SchoolYear), ct));
     }
 
-    static async Task<Ok<PagedList<CourseResponse>>> CoursesAsync(LmsDbContext db, Guid? schoolId, int page = 1, int pageSize = 100,
-        CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<CourseResponse>>, ValidationProblem>> CoursesAsync(LmsDbContext db, Guid? schoolId,
+        [AsParameters] PageRequest paging, CancellationToken ct)
     {
+        if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var query = db.RosterCourses.AsNoTracking().Where(c => c.Status == Active);
         if (schoolId is { } school) query = query.Where(c => c.OrgId == school);
-        return TypedResults.Ok(await PageAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), page, pageSize,
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging,
             c => new CourseResponse(c.Id, c.Title, c.CourseCode, c.Grades ?? [], c.OrgId, c.SchoolYearId, c.Subjects ?? []), ct));
     }
 
-    static async Task<Results<Ok<PagedList<ClassResponse>>, ProblemHttpResult>> ClassesAsync(LmsDbContext db, ClaimsPrincipal principal,
-        Guid? schoolId, Guid? courseId, Guid? termId, int page = 1, int pageSize = 100, CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<ClassResponse>>, ValidationProblem, ProblemHttpResult>> ClassesAsync(LmsDbContext db,
+        ClaimsPrincipal principal, Guid? schoolId, Guid? courseId, Guid? termId, [AsParameters] PageRequest paging, CancellationToken ct)
     {
+        if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var query = db.RosterClasses.AsNoTracking().Where(c => c.Status == Active);
         if (!IsAdmin(principal))
         {
@@ -95,7 +104,7 @@ public static class RosterEndpoints
         if (schoolId is { } school) query = query.Where(c => c.SchoolId == school);
         if (courseId is { } course) query = query.Where(c => c.CourseId == course);
         if (termId is { } term) query = query.Where(c => c.TermIds.Contains(term));
-        return TypedResults.Ok(await PageAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), page, pageSize, ToResponse, ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging, ToResponse, ct));
     }
 
     static async Task<Results<Ok<ClassRosterResponse>, ProblemHttpResult>> ClassRosterAsync(Guid id, LmsDbContext db, ClaimsPrincipal principal,
@@ -159,14 +168,6 @@ public static class RosterEndpoints
     /// <summary>The signed-in person (integration clients are not people).</summary>
     static Guid? PersonId(ClaimsPrincipal principal) =>
         principal.FindFirstValue("client_id") == null && Guid.TryParse(principal.FindFirstValue("sub"), out var id) ? id : null;
-
-    static async Task<PagedList<TOut>> PageAsync<TIn, TOut>(IQueryable<TIn> query, int page, int pageSize, Func<TIn, TOut> map, CancellationToken ct)
-    {
-        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 500));
-        var total = await query.CountAsync(ct);
-        var items = await query.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new PagedList<TOut>(items.Select(map).ToList(), page, pageSize, total);
-    }
 
     static ClassResponse ToResponse(RosterClass c) => new(c.Id, c.Title, c.ClassCode, c.ClassType, c.Location, c.CourseId, c.SchoolId, c.TermIds,
         c.Grades ?? [], c.Subjects ?? [], c.Periods ?? []);

@@ -16,7 +16,13 @@ public sealed class TenancyOptions
 public sealed class HostStrategy(IOptions<TenancyOptions> options) : IMultiTenantStrategy
 {
     public Task<string?> GetIdentifierAsync(object context, CancellationToken ct) =>
-        Task.FromResult(context is HttpContext http ? SlugFromHost(http.Request.Host.Host, options.Value.BaseDomain) : null);
+        Task.FromResult(context is HttpContext http ? SlugFromHost(RawHost(http.Request), options.Value.BaseDomain) : null);
+
+    /// <summary>
+    /// The host name as the client sent it, without the port. Not <c>Request.Host</c>: that decodes punycode labels
+    /// (<c>xn--</c>) with IdnMapping, which throws on a malformed one; a slug is plain ASCII anyway.
+    /// </summary>
+    public static string RawHost(HttpRequest request) => new HostString(request.Headers.Host.ToString()).Host;
 
     public static string? SlugFromHost(string host, string baseDomain)
     {

@@ -23,7 +23,7 @@ public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTen
         if (resolved.TenantInfo is not { } district)
         {
             await WriteProblemAsync(context, problems, StatusCodes.Status404NotFound, "Unknown district",
-                $"No district answers at '{context.Request.Host.Host}'. Districts are reached at https://{{district}}.<base domain>/.");
+                $"No district answers at '{HostStrategy.RawHost(context.Request)}'. Districts are reached at https://{{district}}.<base domain>/.");
             return;
         }
         if (district.Status == DistrictStatus.Suspended)

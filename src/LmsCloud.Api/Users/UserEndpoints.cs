@@ -50,10 +50,12 @@ public static class UserEndpoints
             : TypedResults.Ok(new MeResponse(subject, "user", district, user.DisplayName, user.Email, user.Roles.Select(r => r.Role).ToList(), []));
     }
 
-    static async Task<Ok<PagedList<UserResponse>>> ListAsync(LmsDbContext db, TimeProvider clock, string? role, string? q,
-        int page = 1, int pageSize = 50, CancellationToken ct = default)
+    static async Task<Results<Ok<PagedList<UserResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, TimeProvider clock, string? role,
+        string? q, [AsParameters] PageRequest paging, CancellationToken ct)
     {
-        (page, pageSize) = (Math.Max(page, 1), Math.Clamp(pageSize, 1, 200));
+        var errors = paging.Validate(maxPageSize: 200);
+        TextFilter.Check(errors, ("q", q));
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var query = db.Users.AsNoTracking().Include(u => u.Roles).AsQueryable();
         if (Roles.Canonical(role) is { } r) query = query.Where(u => u.Roles.Any(x => x.Role == r));
         if (!string.IsNullOrWhiteSpace(q))
@@ -61,9 +63,7 @@ public static class UserEndpoints
             var pattern = $"%{q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
             query = query.Where(u => EF.Functions.ILike(u.DisplayName, pattern) || EF.Functions.ILike(u.Email!, pattern));
         }
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<UserResponse>(items.Select(u => ToResponse(u, clock)).ToList(), page, pageSize, total));
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id), paging, u => ToResponse(u, clock), ct));
     }
 
     static async Task<Results<Ok<UserResponse>, NotFound>> GetAsync(Guid id, LmsDbContext db, TimeProvider clock, CancellationToken ct)

@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace LmsCloud.Cli;
 
-/// <summary><c>lms tenants ...</c>: provision and suspend districts. A running API picks changes up at once.</summary>
+/// <summary>
+/// <c>lms tenants ...</c>: provision and suspend districts, as the owner (the application role may only read them).
+/// A running API picks changes up at once.
+/// </summary>
 public static class TenantCommands
 {
     public static async Task<int> CreateAsync(CliContext context, CommandLine command)
@@ -14,8 +17,8 @@ public static class TenantCommands
         var name = command.Required("name");
         var timeZone = command.Optional("time-zone");
         command.NoMore(2);
-        var db = (await context.ServicesAsync()).GetRequiredService<NpgsqlDataSource>();
-        var district = await DistrictProvisioning.CreateAsync(db, slug, name, timeZone);
+        await context.ServicesAsync(); // applies pending migrations first
+        var district = await DistrictProvisioning.CreateAsync(context.ConnectionStrings, slug, name, timeZone);
         context.Out.WriteLine($"created district {district.Slug} ({district.Id})");
         return 0;
     }
@@ -35,8 +38,8 @@ public static class TenantCommands
     {
         var slug = command.Required("slug");
         command.NoMore(2);
-        var db = (await context.ServicesAsync()).GetRequiredService<NpgsqlDataSource>();
-        await DistrictProvisioning.SetStatusAsync(db, slug, status);
+        await context.ServicesAsync();
+        await DistrictProvisioning.SetStatusAsync(context.ConnectionStrings, slug, status);
         context.Out.WriteLine($"district {slug} is {status.ToString().ToLowerInvariant()}");
         return 0;
     }

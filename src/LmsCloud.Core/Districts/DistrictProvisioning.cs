@@ -9,13 +9,17 @@ public sealed class DistrictProvisioningException(string message) : Exception(me
 
 public sealed record DistrictSummary(Guid Id, string Slug, string Name, DistrictStatus Status, DateTimeOffset CreatedAt);
 
-/// <summary>Platform operations on districts: create, list, suspend and resume (used by the CLI and the dev seed).</summary>
+/// <summary>
+/// Platform operations on districts: create, list, suspend and resume (used by the CLI and the dev seed). Changing
+/// <c>tenants</c> is the owner's alone (migration 0007), so create, suspend and resume connect as the owner; listing
+/// reads as anyone may.
+/// </summary>
 public static class DistrictProvisioning
 {
     // Subdomains we keep for ourselves.
     static readonly HashSet<string> ReservedSlugs = ["www", "api", "app", "admin", "platform", "status", "mail", "static"];
 
-    public static async Task<DistrictSummary> CreateAsync(NpgsqlDataSource db, string slug, string name, string? timeZone,
+    public static async Task<DistrictSummary> CreateAsync(DatabaseConnectionStrings strings, string slug, string name, string? timeZone,
         CancellationToken ct = default)
     {
         if (!District.SlugPattern().IsMatch(slug) || slug.Length < 2)
@@ -30,7 +34,7 @@ public static class DistrictProvisioning
             throw new DistrictProvisioningException($"Invalid time zone: {zoneError}");
 
         var id = Guid.CreateVersion7();
-        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var conn = await OpenAsOwnerAsync(strings, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx)
         {
@@ -38,7 +42,8 @@ public static class DistrictProvisioning
             {
                 new NpgsqlBatchCommand("insert into tenants (id, slug, name) values ($1, $2, $3) returning created_at")
                     { Parameters = { new() { Value = id }, new() { Value = slug }, new() { Value = name.Trim() } } },
-                // The profile is a tenant row: RLS wants the district in the setting, local to this transaction.
+                // The profile is a tenant row, and FORCE RLS binds the owner too: the district goes in the setting, local
+                // to this transaction.
                 TenantSession.BatchCommand(id, transactionLocal: true),
                 new NpgsqlBatchCommand("insert into district_profiles (tenant_id, display_name, time_zone) values ($1, $2, $3)")
                     { Parameters = { new() { Value = id }, new() { Value = name.Trim() }, new() { Value = timeZone } } },
@@ -68,12 +73,32 @@ public static class DistrictProvisioning
         return result;
     }
 
-    public static async Task SetStatusAsync(NpgsqlDataSource db, string slug, DistrictStatus status, CancellationToken ct = default)
+    public static async Task SetStatusAsync(DatabaseConnectionStrings strings, string slug, DistrictStatus status, CancellationToken ct = default)
     {
-        await using var cmd = db.CreateCommand("update tenants set status = $1, updated_at = now() where slug = $2");
+        await using var conn = await OpenAsOwnerAsync(strings, ct);
+        await using var cmd = new NpgsqlCommand("update tenants set status = $1, updated_at = now() where slug = $2", conn);
         cmd.Parameters.Add(new() { Value = status.ToString().ToLowerInvariant() });
         cmd.Parameters.Add(new() { Value = slug });
         if (await cmd.ExecuteNonQueryAsync(ct) == 0)
             throw new DistrictProvisioningException($"No district has the slug '{slug}'.");
+    }
+
+    /// <summary>An unpooled owner connection: provisioning is rare, and the owner should keep no idle sessions (as for migrations).</summary>
+    static async Task<NpgsqlConnection> OpenAsOwnerAsync(DatabaseConnectionStrings strings, CancellationToken ct)
+    {
+        if (strings.Owner is not { } owner)
+            throw new DistrictProvisioningException(
+                "Changing districts needs the owner's connection string (ConnectionStrings__Owner, role lms_owner); the application role may only read them.");
+        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
+        try
+        {
+            await conn.OpenAsync(ct);
+            return conn;
+        }
+        catch
+        {
+            await conn.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -9,21 +9,43 @@ namespace LmsCloud.Core.Tenancy;
 /// The districts of the global <c>tenants</c> table, looked up by slug behind a short in-memory cache. Entries live
 /// 30 seconds (unknown slugs 10 seconds) and the whole cache is dropped when PostgreSQL notifies a change
 /// (<see cref="TenantChangeListener"/>), so a new or suspended district takes effect at once, and within a minute
-/// even if a notification is lost.
+/// even if a notification is lost. Districts are as many as the table has; unknown slugs are whatever subdomains
+/// clients make up, so at most <see cref="MaxUnknownSlugs"/> of them are remembered.
 /// </summary>
 public sealed class DistrictStore(NpgsqlDataSource db, TimeProvider clock) : IMultiTenantStore<District>
 {
     static readonly TimeSpan KnownTtl = TimeSpan.FromSeconds(30);
     static readonly TimeSpan UnknownTtl = TimeSpan.FromSeconds(10);
 
-    readonly ConcurrentDictionary<string, (District? District, DateTimeOffset Expires)> _bySlug = new();
+    /// <summary>Unknown slugs remembered at most; past that, they are all forgotten at once.</summary>
+    public const int MaxUnknownSlugs = 10_000;
+
+    readonly ConcurrentDictionary<string, (District District, DateTimeOffset Expires)> _known = new();
+    readonly Dictionary<string, DateTimeOffset> _unknown = new(); // guarded by locking it
+
+    internal int CachedUnknownSlugs
+    {
+        get { lock (_unknown) return _unknown.Count; }
+    }
 
     public async Task<District?> GetByIdentifierAsync(string identifier, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        if (_bySlug.TryGetValue(identifier, out var hit) && hit.Expires > now) return hit.District;
+        if (_known.TryGetValue(identifier, out var hit) && hit.Expires > now) return hit.District;
+        lock (_unknown)
+            if (_unknown.TryGetValue(identifier, out var expires) && expires > now) return null;
+
         var district = (await QueryAsync("where slug = $1", identifier, ct)).SingleOrDefault();
-        _bySlug[identifier] = (district, now + (district == null ? UnknownTtl : KnownTtl));
+        if (district != null)
+            _known[identifier] = (district, now + KnownTtl);
+        else
+            lock (_unknown)
+            {
+                // A flood of made-up subdomains is not worth remembering one by one: drop them all rather than grow, or
+                // scan for the oldest on every new one. Real districts are in _known and stay.
+                if (_unknown.Count >= MaxUnknownSlugs) _unknown.Clear();
+                _unknown[identifier] = now + UnknownTtl;
+            }
         return district;
     }
 
@@ -34,7 +56,11 @@ public sealed class DistrictStore(NpgsqlDataSource db, TimeProvider clock) : IMu
         await QueryAsync("order by slug", null, ct);
 
     /// <summary>Forgets every cached district (called when the tenants table changes).</summary>
-    public void Evict() => _bySlug.Clear();
+    public void Evict()
+    {
+        _known.Clear();
+        lock (_unknown) _unknown.Clear();
+    }
 
     async Task<List<District>> QueryAsync(string where, object? parameter, CancellationToken ct)
     {

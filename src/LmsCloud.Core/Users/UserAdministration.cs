@@ -31,7 +31,8 @@ public sealed class UserAdministration(
     {
         var errors = new Dictionary<string, string[]>();
         var email = request.Email?.Trim();
-        if (email == null || email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        if (email == null || email.Length > 254 || DistrictRules.HasControlCharacters(email) ||
+            !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
             errors["email"] = ["A valid email address is required."];
         if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
         var roles = CanonicalRoles(request.Roles, errors);

@@ -41,6 +41,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Everything the API logged, for tests of what operators see.</summary>
     public ConcurrentQueue<LogEntry> Logs { get; } = new();
 
+    /// <summary>What the API logged at Error or above, as "category: message" and the exception: a client's bad input must add nothing here.</summary>
+    public ConcurrentQueue<string> Errors { get; } = new();
+
     protected virtual string EnvironmentName => "Testing";
 
     /// <summary>The key this API signs with (tests sign their own tokens with it, or with another, to test validation).</summary>
@@ -74,7 +77,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
         builder.UseSetting("Storage:Root", StorageRoot);
         foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
-        builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs)));
+        builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs, Errors)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 
@@ -136,24 +139,27 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         };
     }
 
-    sealed class QueueLoggerProvider(ConcurrentQueue<LogEntry> logs) : ILoggerProvider, ISupportExternalScope
+    sealed class QueueLoggerProvider(ConcurrentQueue<LogEntry> logs, ConcurrentQueue<string> errors) : ILoggerProvider, ISupportExternalScope
     {
         IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, logs, () => _scopes);
+        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, logs, errors, () => _scopes);
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
         public void Dispose() { }
     }
 
-    sealed class QueueLogger(string category, ConcurrentQueue<LogEntry> logs, Func<IExternalScopeProvider> scopes) : ILogger
+    sealed class QueueLogger(string category, ConcurrentQueue<LogEntry> logs, ConcurrentQueue<string> errors, Func<IExternalScopeProvider> scopes)
+        : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => scopes().Push(state);
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            var message = formatter(state, exception);
             var values = new Dictionary<string, object?>(); // a placeholder named twice: the last one
             if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
                 foreach (var (name, value) in pairs) values[name] = value;
-            logs.Enqueue(new LogEntry(category, formatter(state, exception), values));
+            logs.Enqueue(new LogEntry(category, message, values));
+            if (logLevel >= LogLevel.Error) errors.Enqueue($"{category}: {message} {exception}");
         }
     }
 }

@@ -31,9 +31,9 @@ public class TestDatabase : IAsyncLifetime
         await TestCluster.DropDatabaseAsync(_name);
     }
 
-    /// <summary>A new district with a random slug, so tests never depend on each other's districts.</summary>
+    /// <summary>A new district with a random slug, so tests never depend on each other's districts (provisioned as the owner, as lms does).</summary>
     public Task<DistrictSummary> CreateDistrictAsync(string? name = null) =>
-        DistrictProvisioning.CreateAsync(App, $"d{Guid.NewGuid():N}"[..12], name ?? "Test District", "America/Chicago");
+        DistrictProvisioning.CreateAsync(ConnectionStrings, $"d{Guid.NewGuid():N}"[..12], name ?? "Test District", "America/Chicago");
 
     /// <summary>An application-role connection with the RLS setting for one district (or none).</summary>
     public Task<NpgsqlConnection> OpenAsTenantAsync(Guid? tenantId) => TenantSession.OpenAsync(App, tenantId);

@@ -80,12 +80,12 @@ public sealed class TenancyHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
         var client = api.ClientFor(a.Slug);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/district")).StatusCode); // now cached as active
 
-        await DistrictProvisioning.SetStatusAsync(api.Database.App, a.Slug, DistrictStatus.Suspended);
+        await DistrictProvisioning.SetStatusAsync(api.Database.ConnectionStrings, a.Slug, DistrictStatus.Suspended);
         var refused = await Eventually.MatchAsync(() => client.GetAsync("/api/district"), r => r.StatusCode == HttpStatusCode.Forbidden);
         var problem = await HttpAssert.ProblemAsync(refused, HttpStatusCode.Forbidden);
         Assert.Equal("District suspended", problem.GetProperty("title").GetString());
 
-        await DistrictProvisioning.SetStatusAsync(api.Database.App, a.Slug, DistrictStatus.Active);
+        await DistrictProvisioning.SetStatusAsync(api.Database.ConnectionStrings, a.Slug, DistrictStatus.Active);
         var resumed = await Eventually.MatchAsync(() => client.GetAsync("/api/district"), r => r.StatusCode == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
     }
@@ -97,7 +97,7 @@ public sealed class TenancyHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
         var client = api.ClientFor(slug);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/district")).StatusCode); // cached as unknown
 
-        await DistrictProvisioning.CreateAsync(api.Database.App, slug, "Brand New District", null);
+        await DistrictProvisioning.CreateAsync(api.Database.ConnectionStrings, slug, "Brand New District", null);
 
         var response = await Eventually.MatchAsync(() => client.GetAsync("/api/district"), r => r.StatusCode == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -8,10 +8,18 @@ public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize
 
 /// <summary>
 /// <c>?page=&amp;pageSize=</c> of every list endpoint, bound with <c>[AsParameters]</c>: pages count from 1, and each
-/// endpoint says how large a page may be (<see cref="Validate"/>).
+/// endpoint says how large a page may be (<see cref="Validate"/>) and, if not 100, how large it is by default.
 /// </summary>
-public sealed record PageRequest([FromQuery(Name = "page")] int Page = 1, [FromQuery(Name = "pageSize")] int PageSize = 100)
+public sealed record PageRequest([FromQuery(Name = "page")] int Page = 1, [FromQuery(Name = "pageSize")] int? PageSize = null)
 {
+    public const int DefaultSize = 100;
+
+    /// <summary>The size asked for, or the default.</summary>
+    public int Size => PageSize ?? DefaultSize;
+
+    /// <summary>This request with the endpoint's own default size when the client asked for none.</summary>
+    public PageRequest WithDefaultSize(int size) => PageSize == null ? this with { PageSize = size } : this;
+
     /// <summary>
     /// Field errors for a 400 validation problem; empty when the request is fine. A page past the end is no error: it
     /// is empty, however far (<see cref="PagedList.CreateAsync"/>).
@@ -20,7 +28,7 @@ public sealed record PageRequest([FromQuery(Name = "page")] int Page = 1, [FromQ
     {
         var errors = new Dictionary<string, string[]>();
         if (Page < 1) errors["page"] = [$"page counts from 1; {Page} is not a page."];
-        if (PageSize < 1 || PageSize > maxPageSize) errors["pageSize"] = [$"pageSize must be 1 to {maxPageSize}; it was {PageSize}."];
+        if (Size < 1 || Size > maxPageSize) errors["pageSize"] = [$"pageSize must be 1 to {maxPageSize}; it was {Size}."];
         return errors;
     }
 }
@@ -36,11 +44,11 @@ public static class PagedList
     {
         // Endpoints answer these with a validation problem (PageRequest.Validate) before they get here.
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Page, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.PageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Size, 1);
         var total = await query.CountAsync(ct);
-        var offset = (long)(request.Page - 1) * request.PageSize;
-        var items = offset >= total ? [] : await query.Skip((int)offset).Take(request.PageSize).ToListAsync(ct);
-        return new PagedList<TOut>(items.Select(map).ToList(), request.Page, request.PageSize, total);
+        var offset = (long)(request.Page - 1) * request.Size;
+        var items = offset >= total ? [] : await query.Skip((int)offset).Take(request.Size).ToListAsync(ct);
+        return new PagedList<TOut>(items.Select(map).ToList(), request.Page, request.Size, total);
     }
 }
 

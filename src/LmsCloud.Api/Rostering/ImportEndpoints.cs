@@ -69,6 +69,7 @@ public static class ImportEndpoints
     static async Task<Results<Ok<PagedList<ImportRunResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, [AsParameters] PageRequest paging,
         CancellationToken ct)
     {
+        paging = paging.WithDefaultSize(20);
         if (paging.Validate(maxPageSize: 100) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         return TypedResults.Ok(await PagedList.CreateAsync(db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
             paging, ToResponse, ct));

@@ -53,6 +53,7 @@ public static class UserEndpoints
     static async Task<Results<Ok<PagedList<UserResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, TimeProvider clock, string? role,
         string? q, [AsParameters] PageRequest paging, CancellationToken ct)
     {
+        paging = paging.WithDefaultSize(50);
         var errors = paging.Validate(maxPageSize: 200);
         TextFilter.Check(errors, ("q", q));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);

@@ -238,12 +238,16 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
         var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
         var run = await RosterSamples.ImportAsync(admin, "northwind-1.1-bulk");
 
-        foreach (var (path, maxPageSize) in new[]
+        foreach (var (path, maxPageSize, defaultPageSize) in new[]
                  {
-                     ("/api/users", 200), ("/api/audit/events", 500), ("/api/sis/imports", 100), ($"/api/sis/imports/{run.GetProperty("id")}/changes", 1000),
-                     ("/api/schools", 500), ("/api/terms", 500), ("/api/courses", 500), ("/api/classes", 500),
+                     ("/api/users", 200, 50), ("/api/audit/events", 500, 100), ("/api/sis/imports", 100, 20),
+                     ($"/api/sis/imports/{run.GetProperty("id")}/changes", 1000, 100),
+                     ("/api/schools", 500, 100), ("/api/terms", 500, 100), ("/api/courses", 500, 100), ("/api/classes", 500, 100),
                  })
         {
+            var unasked = await admin.GetFromJsonAsync<JsonElement>(path); // each endpoint keeps the page size it always had
+            Assert.Equal((1, defaultPageSize), (unasked.GetProperty("page").GetInt32(), unasked.GetProperty("pageSize").GetInt32()));
+
             foreach (var query in new[] { $"page={int.MaxValue}", $"page={int.MaxValue}&pageSize={maxPageSize}" })
             {
                 var huge = await WithoutErrorLogsAsync(() => admin.GetAsync($"{path}?{query}"));

@@ -32,7 +32,7 @@ public sealed class NightlyImport(IServiceProvider services, DistrictStore distr
     /// <param name="scheduledAt">The fire time the schedule meant (not when it ran): its local date is the run date.</param>
     public async Task<NightlyImportResult> RunAsync(Guid tenantId, DateTimeOffset scheduledAt, CancellationToken ct)
     {
-        var district = await districts.GetAsync(tenantId.ToString(), ct);
+        var district = await districts.GetAsync(tenantId, ct);
         if (district is not { Status: DistrictStatus.Active }) return new NightlyImportResult(NightlyImportResult.DistrictUnavailable);
 
         var created = await DistrictScope.RunAsync(services, district, async scope =>

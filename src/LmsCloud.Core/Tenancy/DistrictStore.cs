@@ -50,7 +50,11 @@ public sealed class DistrictStore(NpgsqlDataSource db, TimeProvider clock) : IMu
     }
 
     public async Task<District?> GetAsync(string id, CancellationToken ct) =>
-        Guid.TryParse(id, out var guid) ? (await QueryAsync("where id = $1", guid, ct)).SingleOrDefault() : null;
+        Guid.TryParse(id, out var guid) ? await GetAsync(guid, ct) : null;
+
+    /// <summary>The district with this id, uncached (jobs and tools, which hold ids rather than host names).</summary>
+    public async Task<District?> GetAsync(Guid id, CancellationToken ct) =>
+        (await QueryAsync("where id = $1", id, ct)).SingleOrDefault();
 
     public async Task<IReadOnlyList<District>> GetAllAsync(CancellationToken ct) =>
         await QueryAsync("order by slug", null, ct);

@@ -8,14 +8,7 @@ using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
-using LmsCloud.Core.Audit;
-using LmsCloud.Core.Database;
 using LmsCloud.Core.Database.Local;
-using LmsCloud.Core.Districts;
-using LmsCloud.Core.Integrations;
-using LmsCloud.Core.Rostering;
-using LmsCloud.Core.Tenancy;
-using LmsCloud.Core.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.Environment.IsDevelopment())

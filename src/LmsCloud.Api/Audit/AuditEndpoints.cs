@@ -1,5 +1,4 @@
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;

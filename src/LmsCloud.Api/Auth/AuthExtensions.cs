@@ -4,7 +4,6 @@ using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 

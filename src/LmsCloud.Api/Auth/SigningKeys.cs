@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using LmsCloud.Api.Database;
 using LmsCloud.Core.Database;
-using LmsCloud.Core.Database.Local;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 

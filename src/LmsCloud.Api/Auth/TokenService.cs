@@ -1,10 +1,5 @@
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Integrations;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
-using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

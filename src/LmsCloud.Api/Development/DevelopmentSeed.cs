@@ -1,14 +1,7 @@
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Districts;
 using LmsCloud.Api.Rostering;
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
-using LmsCloud.Core.Database.Local;
 using LmsCloud.Core.Districts;
-using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using LmsCloud.Sis;

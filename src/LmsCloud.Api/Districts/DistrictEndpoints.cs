@@ -1,12 +1,8 @@
-using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Api.Rostering;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
-using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Tenancy;
 
 namespace LmsCloud.Api.Http;

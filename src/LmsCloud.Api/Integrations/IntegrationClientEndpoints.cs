@@ -1,8 +1,5 @@
 using System.Security.Claims;
-using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Districts;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;

@@ -1,11 +1,8 @@
 using System.Security.Claims;
 using System.Text.Json;
 using CsvHelper;
-using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;

@@ -1,8 +1,5 @@
 using System.Threading.Channels;
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Audit;
-using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
 using Microsoft.Extensions.Options;

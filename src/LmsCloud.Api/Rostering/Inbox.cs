@@ -1,7 +1,5 @@
 using System.IO.Compression;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;

@@ -1,6 +1,3 @@
-using LmsCloud.Api.Audit;
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;

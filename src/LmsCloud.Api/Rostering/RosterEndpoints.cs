@@ -1,10 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
-using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;

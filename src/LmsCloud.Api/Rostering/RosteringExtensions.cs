@@ -1,4 +1,3 @@
-using LmsCloud.Core.Rostering;
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
 using Quartz;

@@ -1,6 +1,4 @@
-using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Database;
 using LmsCloud.Api.Http;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Users;

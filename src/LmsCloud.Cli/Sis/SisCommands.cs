@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LmsCloud.Core.Audit;
 using LmsCloud.Sis;
 using LmsCloud.Sis.Generation;
 using Microsoft.Extensions.DependencyInjection;

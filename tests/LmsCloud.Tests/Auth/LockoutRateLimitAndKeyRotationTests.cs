@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;

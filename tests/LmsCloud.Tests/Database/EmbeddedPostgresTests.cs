@@ -1,5 +1,3 @@
-using LmsCloud.Api.Database;
-using LmsCloud.Core.Database;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;

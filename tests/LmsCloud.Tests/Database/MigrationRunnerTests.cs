@@ -1,4 +1,3 @@
-using LmsCloud.Api.Database;
 using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;

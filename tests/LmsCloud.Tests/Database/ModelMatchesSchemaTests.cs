@@ -1,4 +1,3 @@
-using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;

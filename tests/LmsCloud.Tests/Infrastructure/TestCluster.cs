@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using LmsCloud.Api.Database;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Database.Local;
 using Npgsql;

@@ -1,10 +1,6 @@
-using LmsCloud.Api.Database;
-using LmsCloud.Api.Districts;
-using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace LmsCloud.Tests.Infrastructure;

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using LmsCloud.Api.Integrations;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LmsCloud.Api.Districts;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;

@@ -1,5 +1,4 @@
 using LmsCloud.Api.Tenancy;
-using LmsCloud.Core.Tenancy;
 
 namespace LmsCloud.Tests.Tenancy;
 

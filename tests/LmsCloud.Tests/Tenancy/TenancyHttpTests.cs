@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using LmsCloud.Api.Districts;
-using LmsCloud.Api.Tenancy;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;

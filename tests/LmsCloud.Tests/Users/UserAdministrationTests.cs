@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LmsCloud.Api.Users;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
-using LmsCloud.Core.Database;
 using Npgsql;
 
 namespace LmsCloud.Core.Database.Local;

@@ -22,7 +22,8 @@ public sealed record NightlyImportResult(string Outcome, Guid? RunId = null, str
 /// (tenant, run_date) is what makes it once per night whatever happens around it: a second node, a retry after a
 /// crash, a misfire handled twice all find the date taken and do nothing.
 /// </summary>
-public sealed class NightlyImport(IServiceProvider services, DistrictStore districts, IFileStorage storage, ILogger<NightlyImport> logger)
+public sealed class NightlyImport(IServiceProvider services, NpgsqlDataSource dataSource, SisInbox inbox, DistrictStore districts,
+    IFileStorage storage, ILogger<NightlyImport> logger)
 {
     public static readonly AuditActor Actor = new("system", "nightly-import");
 
@@ -32,43 +33,49 @@ public sealed class NightlyImport(IServiceProvider services, DistrictStore distr
         var district = await districts.GetAsync(tenantId, ct);
         if (district is not { Status: DistrictStatus.Active }) return new NightlyImportResult(NightlyImportResult.DistrictUnavailable);
 
-        var created = await DistrictScope.RunAsync(services, district, async scope =>
-        {
-            var db = scope.GetRequiredService<LmsDbContext>();
-            var profile = await db.DistrictProfiles.AsNoTracking().SingleAsync(ct);
-            var runDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(scheduledAt, TimeZoneInfo.FindSystemTimeZoneById(profile.TimeZone)).DateTime);
-            if (await db.ImportRuns.AnyAsync(r => r.Trigger == "schedule" && r.RunDate == runDate, ct))
-                return new NightlyImportResult(NightlyImportResult.AlreadyRan);
-            if (await scope.GetRequiredService<SisInbox>().ChooseAsync(district, db, ct) is not { } choice)
-                return new NightlyImportResult(NightlyImportResult.NothingNew);
-            var (item, path, sha256) = choice;
-
-            // A package from the inbox folder is copied into storage first: the drop folder is not ours, and the run
-            // (and a later apply) must read exactly the bytes it hashed.
-            string? copiedKey = null;
-            if (item.FolderPath != null)
-            {
-                copiedKey = $"{tenantId}/packages/{Guid.CreateVersion7()}.zip";
-                await using (var source = File.OpenRead(item.FolderPath)) await storage.SaveAsync(copiedKey, source, ct);
-                path = await storage.GetLocalPathAsync(copiedKey, ct);
-            }
-            try
-            {
-                var runId = await ImportRetry.Create(logger).ExecuteAsync(async token => await RosterImporter.CreateRunAsync(
-                    scope.GetRequiredService<NpgsqlDataSource>(), tenantId, path, item.Name, sha256, "schedule", dryRun: false,
-                    ImportEndpoints.RequestedBy(Actor), runDate, token), ct);
-                return new NightlyImportResult(NightlyImportResult.Imported, runId);
-            }
-            catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "import_runs_scheduled_once" })
-            {
-                if (copiedKey != null) await storage.DeleteAsync(copiedKey, CancellationToken.None);
-                return new NightlyImportResult(NightlyImportResult.AlreadyRan); // another node or an earlier attempt got there first
-            }
-        });
+        NightlyImportResult created;
+        // A context fixed to this district for the whole job (no request, no tenant context around it).
+        await using (var db = LmsDbContext.Create(dataSource, district))
+            created = await CreateRunAsync(db, district, scheduledAt, ct);
         if (created.RunId is not { } id) return created;
 
         var outcome = await ImportWorker.RunAsync(services, new ImportWork(district, id, ApplyReviewed: false, Actor), logger, ct);
         return created with { Status = outcome.Status };
+    }
+
+    /// <summary>The run for this night, unless the date is taken or nothing new waits in the inbox.</summary>
+    async Task<NightlyImportResult> CreateRunAsync(LmsDbContext db, District district, DateTimeOffset scheduledAt, CancellationToken ct)
+    {
+        var tenantId = district.TenantId;
+        var profile = await db.DistrictProfiles.AsNoTracking().SingleAsync(ct);
+        var runDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(scheduledAt, TimeZoneInfo.FindSystemTimeZoneById(profile.TimeZone)).DateTime);
+        if (await db.ImportRuns.AnyAsync(r => r.Trigger == "schedule" && r.RunDate == runDate, ct))
+            return new NightlyImportResult(NightlyImportResult.AlreadyRan);
+        if (await inbox.ChooseAsync(district, db, ct) is not { } choice)
+            return new NightlyImportResult(NightlyImportResult.NothingNew);
+        var (item, path, sha256) = choice;
+
+        // A package from the inbox folder is copied into storage first: the drop folder is not ours, and the run
+        // (and a later apply) must read exactly the bytes it hashed.
+        string? copiedKey = null;
+        if (item.FolderPath != null)
+        {
+            copiedKey = $"{tenantId}/packages/{Guid.CreateVersion7()}.zip";
+            await using (var source = File.OpenRead(item.FolderPath)) await storage.SaveAsync(copiedKey, source, ct);
+            path = await storage.GetLocalPathAsync(copiedKey, ct);
+        }
+        try
+        {
+            var runId = await ImportRetry.Create(logger).ExecuteAsync(async token => await RosterImporter.CreateRunAsync(
+                dataSource, tenantId, path, item.Name, sha256, "schedule", dryRun: false,
+                ImportEndpoints.RequestedBy(Actor), runDate, token), ct);
+            return new NightlyImportResult(NightlyImportResult.Imported, runId);
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "import_runs_scheduled_once" })
+        {
+            if (copiedKey != null) await storage.DeleteAsync(copiedKey, CancellationToken.None);
+            return new NightlyImportResult(NightlyImportResult.AlreadyRan); // another node or an earlier attempt got there first
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using LmsCloud.Core;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using Microsoft.AspNetCore.Http.Features;
@@ -72,7 +73,7 @@ public static class PackageUpload
             }
 
             var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-            if (fileName != null && DistrictRules.HasControlCharacters(fileName)) // it becomes the run's package_name, text
+            if (fileName != null && TextRules.HasControlCharacters(fileName)) // it becomes the run's package_name, text
                 return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad file name",
                     detail: "The file name may not contain control characters (such as NUL)."));
             await using var checkedStream = new CheckedUploadStream(section.Body, maxBytes);

@@ -9,8 +9,10 @@ namespace LmsCloud.Core.Database;
 /// </summary>
 public static class DataFolder
 {
-    public static string Resolve(IConfiguration configuration) =>
-        Path.GetFullPath(EmbeddedOptions(configuration).DataDirectory ?? Default());
+    public static string Resolve(IConfiguration configuration) => Of(EmbeddedOptions(configuration));
+
+    /// <summary>The data folder these settings name, or the default.</summary>
+    public static string Of(EmbeddedPostgresOptions options) => Path.GetFullPath(options.DataDirectory ?? Default());
 
     /// <summary>Settings of the embedded cluster (section <c>Database</c>), which also name the data folder.</summary>
     public static EmbeddedPostgresOptions EmbeddedOptions(IConfiguration configuration) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LmsCloud.Core;
 using LmsCloud.Core.Database;
 
 namespace LmsCloud.Core.Districts;
@@ -20,7 +21,7 @@ public static class DistrictRules
 
     /// <summary>Null when valid, else why not. Time zones are IANA names (<c>America/Chicago</c>) or UTC.</summary>
     public static string? CheckTimeZone(string? timeZone) =>
-        !string.IsNullOrWhiteSpace(timeZone) && (timeZone == "UTC" || timeZone.Contains('/')) && !HasControlCharacters(timeZone) &&
+        !string.IsNullOrWhiteSpace(timeZone) && (timeZone == "UTC" || timeZone.Contains('/')) && !TextRules.HasControlCharacters(timeZone) &&
         TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _)
             ? null
             : $"'{timeZone}' is not an IANA time zone such as America/Chicago.";
@@ -28,7 +29,7 @@ public static class DistrictRules
     /// <summary>The canonical BCP 47 name of a known culture (<c>en-us</c> → <c>en-US</c>), or null.</summary>
     public static string? CanonicalLocale(string? locale)
     {
-        if (string.IsNullOrWhiteSpace(locale) || HasControlCharacters(locale)) return null; // ICU would read "en-US\0" as en-US
+        if (string.IsNullOrWhiteSpace(locale) || TextRules.HasControlCharacters(locale)) return null; // ICU would read "en-US\0" as en-US
         try
         {
             var name = CultureInfo.GetCultureInfo(locale, predefinedOnly: true).Name;
@@ -43,12 +44,6 @@ public static class DistrictRules
     /// <summary>Null when valid, else why not. Names of districts, people and integration clients are one line of printable text.</summary>
     public static string? CheckName(string? name) =>
         string.IsNullOrWhiteSpace(name) || name.Trim().Length > MaxNameLength ? $"A name of 1 to {MaxNameLength} characters is required."
-        : HasControlCharacters(name) ? "A name may not contain control characters (such as NUL, tabs or line breaks)."
+        : TextRules.HasControlCharacters(name) ? "A name may not contain control characters (such as NUL, tabs or line breaks)."
         : null;
-
-    /// <summary>
-    /// Whether the text holds a control character: NUL, which PostgreSQL text cannot store at all (it refuses the whole
-    /// statement, SQLSTATE 22021), or another that has no place in a name (tabs, line breaks, escapes).
-    /// </summary>
-    public static bool HasControlCharacters(string text) => text.Any(char.IsControl);
 }

@@ -8,7 +8,7 @@ namespace LmsCloud.Core.Tenancy;
 /// <summary>
 /// The districts of the global <c>tenants</c> table, looked up by slug behind a short in-memory cache. Entries live
 /// 30 seconds (unknown slugs 10 seconds) and the whole cache is dropped when PostgreSQL notifies a change
-/// (<see cref="TenantChangeListener"/>), so a new or suspended district takes effect at once, and within a minute
+/// (<see cref="TenantChangeListener"/>), so a new or suspended district takes effect at once, and within 30 seconds
 /// even if a notification is lost. Districts are as many as the table has; unknown slugs are whatever subdomains
 /// clients make up, so at most <see cref="MaxUnknownSlugs"/> of them are remembered.
 /// </summary>

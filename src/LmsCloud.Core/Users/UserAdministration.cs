@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using LmsCloud.Core;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
@@ -31,7 +32,7 @@ public sealed class UserAdministration(
     {
         var errors = new Dictionary<string, string[]>();
         var email = request.Email?.Trim();
-        if (email == null || email.Length > 254 || DistrictRules.HasControlCharacters(email) ||
+        if (email == null || email.Length > 254 || TextRules.HasControlCharacters(email) ||
             !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
             errors["email"] = ["A valid email address is required."];
         if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];

@@ -59,7 +59,7 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var response = await WithoutErrorLogsAsync(() => admin.PutAsJsonAsync("/api/district", new UpdateDistrictRequest(name, timeZone, locale)));
 
-        await ValidationProblemAsync(response, field);
+        await HttpAssert.ValidationProblemAsync(response, field);
         var profile = await admin.GetFromJsonAsync<DistrictResponse>("/api/district");
         Assert.Equal(("Alder District", "America/Chicago", "en-US"), (profile!.DisplayName, profile.TimeZone, profile.Locale));
     }
@@ -73,15 +73,15 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var badName = await WithoutErrorLogsAsync(() => admin.PostAsJsonAsync("/api/users",
             new { email = "nul.name@example.test", displayName = "Ana\0Rivera", roles = new[] { "Teacher" } }));
-        await ValidationProblemAsync(badName, "displayName");
+        await HttpAssert.ValidationProblemAsync(badName, "displayName");
         var badEmail = await WithoutErrorLogsAsync(() => admin.PostAsJsonAsync("/api/users",
             new { email = "nul\0email@example.test", displayName = "Ana Rivera", roles = new[] { "Teacher" } }));
-        await ValidationProblemAsync(badEmail, "email");
+        await HttpAssert.ValidationProblemAsync(badEmail, "email");
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>("/api/users")).GetProperty("total").GetInt32());
 
         var user = await api.CreateUserAsync(district, Roles.Teacher);
         var patched = await WithoutErrorLogsAsync(() => admin.PatchAsJsonAsync($"/api/users/{user.Id}", new { displayName = "Renamed\0" }));
-        await ValidationProblemAsync(patched, "displayName");
+        await HttpAssert.ValidationProblemAsync(patched, "displayName");
         Assert.Equal($"Test {Roles.Teacher}", (await admin.GetFromJsonAsync<JsonElement>($"/api/users/{user.Id}")).GetProperty("displayName").GetString());
     }
 
@@ -100,7 +100,7 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
                  })
         {
             var response = await WithoutErrorLogsAsync(() => admin.GetAsync(url));
-            await ValidationProblemAsync(response, parameter, url);
+            await HttpAssert.ValidationProblemAsync(response, parameter, url);
         }
     }
 
@@ -203,7 +203,7 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var response = await WithoutErrorLogsAsync(() => admin.PostAsync("/api/sis/imports", form));
 
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, withDetail: true);
         Assert.Equal("Bad file name", problem.GetProperty("title").GetString());
         var folder = Path.Combine(api.StorageRoot, district.Id.ToString());
         Assert.Empty(Directory.Exists(folder) ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories) : []);
@@ -268,7 +268,7 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
                      })
             {
                 var response = await WithoutErrorLogsAsync(() => admin.GetAsync($"{path}?{query}"));
-                await ValidationProblemAsync(response, field, $"{path}?{query}");
+                await HttpAssert.ValidationProblemAsync(response, field, $"{path}?{query}");
             }
         }
     }
@@ -281,26 +281,6 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {string.Join("\n", api.Errors.Skip(before))}");
         Assert.Empty(api.Errors.Skip(before));
         return response;
-    }
-
-    static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null), "no detail");
-        return problem;
-    }
-
-    /// <summary>A 400 validation problem whose errors name the field (with a message saying why).</summary>
-    static async Task ValidationProblemAsync(HttpResponseMessage response, string field, string? what = null)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out var messages) &&
-                    !string.IsNullOrWhiteSpace(messages[0].GetString()), $"{what}: no error for {field} in {problem}");
     }
 
     static async Task<IEnumerable<long>> SeqsAsync(HttpResponseMessage response)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LmsCloud.Core.Database;
 using Npgsql;
 
 namespace LmsCloud.Tests.Infrastructure;
@@ -106,14 +107,8 @@ public static partial class CitusCatalog
 
     public sealed record DistributedTable(string Table, string Column, string? ColocateWith);
 
-    /// <summary>infra/citus/distribute.sql, found by walking up from the test's build output to LmsCloud.sln.</summary>
-    public static string ScriptPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "LmsCloud.sln")))
-                return Path.Combine(dir.FullName, "infra", "citus", "distribute.sql");
-        throw new DirectoryNotFoundException("LmsCloud.sln not found above " + AppContext.BaseDirectory);
-    }
+    /// <summary>infra/citus/distribute.sql in the checkout.</summary>
+    public static string ScriptPath() => Path.Combine(DataFolder.CheckoutRoot(), "infra", "citus", "distribute.sql");
 
     public static DistributionScript LoadScript() => ParseScript(File.ReadAllText(ScriptPath()));
 

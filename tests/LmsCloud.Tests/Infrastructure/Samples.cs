@@ -1,22 +1,15 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using LmsCloud.Core.Database;
 
 namespace LmsCloud.Tests.Infrastructure;
 
 /// <summary>The sample packages in samples/rosters, found from the test's build output, and zipped once per test run.</summary>
 public static class Samples
 {
-    public static readonly string Root = FindRoot();
+    public static readonly string Root = System.IO.Path.Combine(DataFolder.CheckoutRoot(), "samples", "rosters");
 
     static readonly ConcurrentDictionary<string, string> Zips = new();
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "LmsCloud.sln")))
-                return System.IO.Path.Combine(dir.FullName, "samples", "rosters");
-        throw new DirectoryNotFoundException("samples/rosters not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>The folder of one sample package.</summary>
     public static string Path(string name) => System.IO.Path.Combine(Root, name);

@@ -1,4 +1,6 @@
+using LmsCloud.Core.Database;
 using LmsCloud.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace LmsCloud.Tests.Tenancy;
@@ -17,6 +19,30 @@ public sealed class CitusGuardTests(TestDatabase db) : IClassFixture<TestDatabas
         await conn.OpenAsync();
         Assert.Contains("users", await CitusCatalog.TenantTablesAsync(conn));
         Assert.Empty(await CitusCatalog.FindSchemaViolationsAsync(conn));
+    }
+
+    /// <summary>
+    /// Queries: every EF query of a tenant entity carries <c>tenant_id = @district</c> (the named filter), which is what
+    /// routes it to one shard group under Citus; a query without it runs on every shard, and a query that drops it on
+    /// purpose is a cross-district query. So every entity with a TenantId has the filter, and product code never
+    /// ignores it (only the RLS tests do, to show RLS holds without it).
+    /// </summary>
+    [Fact]
+    public void Citus_every_tenant_entity_query_is_filtered_to_one_district_and_no_product_code_ignores_the_filter()
+    {
+        using var context = db.CreateContext(null);
+        var tenantEntities = context.Model.GetEntityTypes().Where(e => e.FindProperty("TenantId") != null).ToList();
+        Assert.True(tenantEntities.Count >= 18, "the model lost its tenant entities");
+        Assert.Empty(tenantEntities
+            .Where(e => !e.GetDeclaredQueryFilters().Any(f => f.Key == LmsDbContext.TenantFilter))
+            .Select(e => e.ClrType.Name));
+
+        var src = Path.Combine(DataFolder.CheckoutRoot(), "src");
+        var ignoring = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Where(f => File.ReadAllText(f).Contains(nameof(EntityFrameworkQueryableExtensions.IgnoreQueryFilters), StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(src, f));
+        Assert.Empty(ignoring);
     }
 
     [Fact]

@@ -9,13 +9,15 @@ public sealed class TenantSessionTests(TestDatabase db) : IClassFixture<TestData
     public void Only_TenantSession_writes_the_rls_setting()
     {
         var root = DataFolder.CheckoutRoot();
-        var needle = "set_config('app" + ".tenant_id'"; // split, so this file does not match itself
+        // set_config of the setting, or a SET [LOCAL] statement of it; the pattern is split so this file does not match itself
+        var writes = new System.Text.RegularExpressions.Regex(@"set_config\s*\(\s*'app" + @"\.tenant_id'|\bset\s+(local\s+|session\s+)?app" + @"\.tenant_id\b",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         var writers = new[] { "src", "tests" }
             .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.*", SearchOption.AllDirectories))
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".sql", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") &&
                         !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
-            .Where(f => File.ReadAllText(f).Contains(needle, StringComparison.OrdinalIgnoreCase))
+            .Where(f => writes.IsMatch(File.ReadAllText(f)))
             .Select(f => Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'))
             .ToList();
         Assert.Equal(["src/LmsCloud.Core/Database/TenantSession.cs"], writers);

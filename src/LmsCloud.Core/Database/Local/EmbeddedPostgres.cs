@@ -41,7 +41,7 @@ public static class EmbeddedPostgres
     public static DatabaseConnectionStrings EnsureRunning(EmbeddedPostgresOptions options, Action<string>? log = null)
     {
         log ??= _ => { };
-        var root = Path.GetFullPath(options.DataDirectory ?? DataFolder.Default());
+        var root = DataFolder.Of(options);
         Directory.CreateDirectory(root);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
@@ -97,7 +97,7 @@ public static class EmbeddedPostgres
     /// <summary>Stops the cluster if it runs (immediate: no shutdown checkpoint). False when there is no cluster there.</summary>
     public static bool Stop(EmbeddedPostgresOptions options, bool immediate = false)
     {
-        var pgData = Path.Combine(Path.GetFullPath(options.DataDirectory ?? DataFolder.Default()), "postgres");
+        var pgData = Path.Combine(DataFolder.Of(options), "postgres");
         if (!File.Exists(Path.Combine(pgData, "PG_VERSION"))) return false;
         var bin = FindBinDirectory(options.BinDirectory);
         if (RunTool(bin, "pg_ctl", "status", "-D", pgData).ExitCode == 0)
@@ -108,7 +108,7 @@ public static class EmbeddedPostgres
     /// <summary>Superuser connection string of an embedded cluster (tests use it to clone databases).</summary>
     public static string SuperuserConnectionString(EmbeddedPostgresOptions options)
     {
-        var root = Path.GetFullPath(options.DataDirectory ?? DataFolder.Default());
+        var root = DataFolder.Of(options);
         var credentials = JsonSerializer.Deserialize<Credentials>(File.ReadAllText(Path.Combine(root, "credentials.json")))!;
         return ConnectionStrings(credentials).Superuser!;
     }

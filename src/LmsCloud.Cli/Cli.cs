@@ -4,6 +4,7 @@ using LmsCloud.Core.Database;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
+using LmsCloud.Sis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -114,7 +115,8 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
         var services = new ServiceCollection()
             .AddSingleton(ConnectionStrings)
             .AddLogging()
-            .AddLmsCore(Configuration);
+            .AddLmsCore(Configuration)
+            .AddSis();
         return _services = services.BuildServiceProvider();
     }
 

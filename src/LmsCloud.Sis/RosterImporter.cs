@@ -56,6 +56,24 @@ public sealed class RosterImporter(NpgsqlDataSource db)
     }
 
     /// <summary>
+    /// A held or dry run goes back to 'received' to be applied after review, in one statement, so two clicks reopen it
+    /// once; false for any other status. On the caller's connection and transaction, so the reviewer's audit event
+    /// commits with it.
+    /// </summary>
+    public static async Task<bool> ReopenForApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid tenantId, Guid runId,
+        CancellationToken ct = default)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            update import_runs set status = '{RunStatus.Received}',
+              history = history || jsonb_build_array(jsonb_build_object('status', '{RunStatus.Received}', 'at', now(), 'note', 'applied after review'))
+            where tenant_id = $1 and id = $2 and status in ('{RunStatus.Held}', '{RunStatus.DryRun}')
+            """, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
     /// Runs a received run to its end. <paramref name="applyReviewed"/>: a district admin applies a held or dry run
     /// after review, so the thresholds do not hold it again (the diff is computed afresh against the current roster).
     /// </summary>

@@ -72,9 +72,8 @@ public static class DevelopmentSeed
         if (!Directory.Exists(package)) return;
         if (await DistrictScope.RunAsync(services, district, scope => scope.GetRequiredService<LmsDbContext>().ImportRuns.AnyAsync(ct))) return;
         var seed = new AuditActor("system", "development-seed");
-        var run = await RosterImporter.CreateRunAsync(services.GetRequiredService<NpgsqlDataSource>(), district.TenantId, package, roster,
-            PackageHash.Compute(package), "cli", false, ImportEndpoints.RequestedBy(seed), ct: ct);
-        var outcome = await ImportWorker.RunAsync(services, new ImportWork(district, run, ApplyReviewed: false, seed), logger, ct);
+        var (_, outcome) = await services.GetRequiredService<ImportRuns>().ImportAsync(
+            new ImportRequest(district.TenantId, package, roster, ImportTrigger.Cli, seed), ct: ct);
         logger.LogInformation("Imported sample roster {Roster} into {District}: {Status}", roster, district.Slug, outcome.Status);
     }
 }

@@ -10,6 +10,7 @@ using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -48,7 +49,7 @@ public static class ImportEndpoints
     }
 
     static async Task<Results<Accepted<ImportAccepted>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, IFileStorage storage, IOptions<SisOptions> options, NpgsqlDataSource db, ImportQueue queue,
+        HttpRequest request, IFileStorage storage, IOptions<SisOptions> options, ImportRuns runs, ImportQueue queue,
         IMultiTenantContextAccessor<District> tenant, ClaimsPrincipal principal, bool dryRun = false, CancellationToken ct = default)
     {
         var district = tenant.MultiTenantContext.TenantInfo!;
@@ -57,8 +58,8 @@ public static class ImportEndpoints
         if (package == null) return (ProblemHttpResult)problem!;
 
         var actor = AuditLog.ActorOf(principal);
-        var runId = await RosterImporter.CreateRunAsync(db, district.TenantId, await storage.GetLocalPathAsync(key, ct), package.FileName,
-            package.Sha256, "upload", dryRun, RequestedBy(actor), ct: ct);
+        var runId = await runs.CreateAsync(new ImportRequest(district.TenantId, await storage.GetLocalPathAsync(key, ct), package.FileName,
+            ImportTrigger.Upload, actor, dryRun, PackageSha256: package.Sha256), ct);
         queue.Enqueue(new ImportWork(district, runId, ApplyReviewed: false, actor));
         return TypedResults.Accepted($"/api/sis/imports/{runId}", new ImportAccepted(runId, RunStatus.Received));
     }
@@ -110,12 +111,9 @@ public static class ImportEndpoints
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var run = await db.ImportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (run == null) return RunNotFound(id);
-        var reopened = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            update import_runs set status = 'received',
-              history = history || jsonb_build_array(jsonb_build_object('status', 'received', 'at', now(), 'note', 'applied after review'))
-            where tenant_id = {run.TenantId} and id = {id} and status in ('held', 'dry_run')
-            """, ct);
-        if (reopened == 0)
+        var reopened = await RosterImporter.ReopenForApplyAsync((NpgsqlConnection)db.Database.GetDbConnection(),
+            (NpgsqlTransaction)tx.GetDbTransaction(), run.TenantId, id, ct);
+        if (!reopened)
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Run cannot be applied",
                 detail: $"Only a held or dry run can be applied after review; this run is '{run.Status}'.");
         await audit.WriteAsync(new AuditEntry("sis_import.applied_after_review", "import_run", id.ToString(),
@@ -126,9 +124,6 @@ public static class ImportEndpoints
         queue.Enqueue(new ImportWork(tenant.MultiTenantContext.TenantInfo!, id, ApplyReviewed: true, actor));
         return TypedResults.Accepted($"/api/sis/imports/{id}", new ImportAccepted(id, RunStatus.Received));
     }
-
-    /// <summary>How a run records who asked for it: <c>user:{id}</c>, <c>client:{id}</c>, <c>system:nightly-import</c>.</summary>
-    public static string RequestedBy(AuditActor actor) => $"{actor.Type}:{actor.Id}";
 
     static ProblemHttpResult RunNotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import run not found", detail: $"No import run {id} in this district.");

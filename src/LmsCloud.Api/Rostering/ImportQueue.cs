@@ -3,9 +3,6 @@ using LmsCloud.Core.Audit;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using Polly;
-using Polly.Retry;
 
 namespace LmsCloud.Api.Rostering;
 
@@ -32,7 +29,7 @@ public sealed class ImportQueue
 /// Drains <see cref="ImportQueue"/> with <see cref="SisOptions.ImportWorkers"/> loops, so two districts import at the
 /// same time; runs of one district queue behind each other in the engine (advisory lock), on any node.
 /// </summary>
-public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, IOptions<SisOptions> options, ILogger<ImportWorker> logger)
+public sealed class ImportWorker(ImportQueue queue, ImportRuns runs, IOptions<SisOptions> options, ILogger<ImportWorker> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -44,7 +41,7 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
         {
             try
             {
-                var outcome = await RunAsync(services, work, logger, ct);
+                var outcome = await runs.RunAsync(work.District.TenantId, work.RunId, work.RequestedBy, work.ApplyReviewed, ct: ct);
                 logger.LogInformation("Import run {RunId} of {District} ended {Status}", work.RunId, work.District.Slug, outcome.Status);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -57,42 +54,4 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
             }
         }
     }
-
-    /// <summary>
-    /// Runs one import, retrying transient database errors. The engine takes the district's id and sets it on its own
-    /// connections (TenantSession), so no tenant context or DI scope is needed around it.
-    /// </summary>
-    public static async Task<ImportOutcome> RunAsync(IServiceProvider services, ImportWork work, ILogger logger, CancellationToken ct)
-    {
-        var importer = new RosterImporter(services.GetRequiredService<NpgsqlDataSource>());
-        var audit = ImportAudit.ForRun(work.District.TenantId, work.RequestedBy, services.GetRequiredService<TimeProvider>());
-        return await ImportRetry.Create(logger).ExecuteAsync(async token =>
-            await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);
-    }
-}
-
-/// <summary>
-/// Retries for transient database errors only (a dropped connection, a failover, a serialization failure): the engine
-/// rethrows those after marking the run failed, and a rerun of the same run starts it afresh. Everything else (a bad
-/// package, row errors, a threshold) is an outcome, never retried.
-/// </summary>
-public static class ImportRetry
-{
-    public static ResiliencePipeline Create(ILogger logger, int maxRetries = 3, TimeSpan? firstDelay = null) =>
-        new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient),
-                MaxRetryAttempts = maxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = firstDelay ?? TimeSpan.FromSeconds(5),
-                UseJitter = true,
-                OnRetry = args =>
-                {
-                    logger.LogWarning(args.Outcome.Exception, "Transient database error; import attempt {Attempt} of {Attempts} in {Delay}",
-                        args.AttemptNumber + 2, maxRetries + 1, args.RetryDelay);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
 }

@@ -22,8 +22,7 @@ public sealed record NightlyImportResult(string Outcome, Guid? RunId = null, str
 /// (tenant, run_date) is what makes it once per night whatever happens around it: a second node, a retry after a
 /// crash, a misfire handled twice all find the date taken and do nothing.
 /// </summary>
-public sealed class NightlyImport(IServiceProvider services, NpgsqlDataSource dataSource, SisInbox inbox, DistrictStore districts,
-    IFileStorage storage, ILogger<NightlyImport> logger)
+public sealed class NightlyImport(ImportRuns runs, NpgsqlDataSource dataSource, SisInbox inbox, DistrictStore districts, IFileStorage storage)
 {
     public static readonly AuditActor Actor = new("system", "nightly-import");
 
@@ -39,7 +38,7 @@ public sealed class NightlyImport(IServiceProvider services, NpgsqlDataSource da
             created = await CreateRunAsync(db, district, scheduledAt, ct);
         if (created.RunId is not { } id) return created;
 
-        var outcome = await ImportWorker.RunAsync(services, new ImportWork(district, id, ApplyReviewed: false, Actor), logger, ct);
+        var outcome = await runs.RunAsync(district.TenantId, id, Actor, ct: ct);
         return created with { Status = outcome.Status };
     }
 
@@ -49,7 +48,7 @@ public sealed class NightlyImport(IServiceProvider services, NpgsqlDataSource da
         var tenantId = district.TenantId;
         var profile = await db.DistrictProfiles.AsNoTracking().SingleAsync(ct);
         var runDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(scheduledAt, TimeZoneInfo.FindSystemTimeZoneById(profile.TimeZone)).DateTime);
-        if (await db.ImportRuns.AnyAsync(r => r.Trigger == "schedule" && r.RunDate == runDate, ct))
+        if (await db.ImportRuns.AnyAsync(r => r.Trigger == ImportTrigger.Schedule && r.RunDate == runDate, ct))
             return new NightlyImportResult(NightlyImportResult.AlreadyRan);
         if (await inbox.ChooseAsync(district, db, ct) is not { } choice)
             return new NightlyImportResult(NightlyImportResult.NothingNew);
@@ -66,9 +65,8 @@ public sealed class NightlyImport(IServiceProvider services, NpgsqlDataSource da
         }
         try
         {
-            var runId = await ImportRetry.Create(logger).ExecuteAsync(async token => await RosterImporter.CreateRunAsync(
-                dataSource, tenantId, path, item.Name, sha256, "schedule", dryRun: false,
-                ImportEndpoints.RequestedBy(Actor), runDate, token), ct);
+            var runId = await runs.CreateAsync(new ImportRequest(tenantId, path, item.Name, ImportTrigger.Schedule, Actor, RunDate: runDate,
+                PackageSha256: sha256), ct);
             return new NightlyImportResult(NightlyImportResult.Imported, runId);
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "import_runs_scheduled_once" })

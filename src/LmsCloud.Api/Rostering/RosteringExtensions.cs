@@ -1,3 +1,4 @@
+using LmsCloud.Sis;
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
 using Quartz;
@@ -13,6 +14,7 @@ public static class RosteringExtensions
         // Uploads are read with MultipartReader, not the form reader; this keeps any form reading within the same limit.
         services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = configuration.GetValue("Sis:MaxUploadBytes", new SisOptions().MaxUploadBytes));
 
+        services.AddSis();
         services.AddSingleton<ImportQueue>();
         services.AddHostedService<ImportWorker>();
         services.AddSingleton<SisInbox>();

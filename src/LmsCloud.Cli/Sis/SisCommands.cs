@@ -18,15 +18,12 @@ public static class SisCommands
         if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"no file or folder at {path}");
 
         var district = await context.DistrictAsync(slug);
-        var services = await context.ServicesAsync();
-        var db = services.GetRequiredService<NpgsqlDataSource>();
-        var runId = await RosterImporter.CreateRunAsync(db, district.TenantId, path, Path.GetFileName(path), PackageHash.Compute(path),
-            "cli", dryRun, CliContext.Actor.Id);
+        var runs = (await context.ServicesAsync()).GetRequiredService<ImportRuns>();
+        var runId = await runs.CreateAsync(new ImportRequest(district.TenantId, path, Path.GetFileName(path), ImportTrigger.Cli, CliContext.Actor, dryRun));
         context.Out.WriteLine($"import run {runId} for {slug}{(dryRun ? " (dry run)" : "")}");
 
         var progress = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
-        var outcome = await new RosterImporter(db).RunAsync(district.TenantId, runId, progress: progress,
-            writeAudit: ImportAudit.ForRun(district.TenantId, CliContext.Actor, TimeProvider.System));
+        var outcome = await runs.RunAsync(district.TenantId, runId, CliContext.Actor, progress: progress);
         progress.Done();
 
         context.Out.WriteLine($"{"ENTITY",-14}{"CREATED",9}{"UPDATED",9}{"DELETED",9}{"REVIVED",9}{"UNCHANGED",11}{"INVALID",9}");

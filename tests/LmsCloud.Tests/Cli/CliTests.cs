@@ -157,6 +157,9 @@ public sealed class CliTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.Equal(0, verified.Code);
         await using var conn = await db.OpenAsTenantAsync(district.Id);
         Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn, "select count(*) from audit_events where action = 'roster.access_changed' and actor_type = 'import'"));
+        // Recorded like every other starter's run: the trigger, and the requester as type:id of its audit actor.
+        Assert.Equal(2L, await TestDatabase.ScalarAsync<long>(conn,
+            $"select count(*) from import_runs where trigger = 'cli' and requested_by = 'operator:cli:{Environment.UserName}'"));
     }
 
     [Fact]

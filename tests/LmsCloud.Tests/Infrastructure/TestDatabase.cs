@@ -1,6 +1,9 @@
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
+using LmsCloud.Sis;
+using LmsCloud.Core.Audit;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace LmsCloud.Tests.Infrastructure;
@@ -26,6 +29,12 @@ public class TestDatabase : IAsyncLifetime
         await App.DisposeAsync();
         await TestCluster.DropDatabaseAsync(_name);
     }
+
+    /// <summary>The one way runs start (<see cref="ImportRuns"/>), over the application role.</summary>
+    public ImportRuns Imports => new(App, TimeProvider.System, NullLogger<ImportRuns>.Instance);
+
+    /// <summary>Who the tests' import runs say asked for them.</summary>
+    public static readonly AuditActor TestActor = new("system", "test");
 
     /// <summary>A new district with a random slug, so tests never depend on each other's districts (provisioned as the owner, as lms does).</summary>
     public Task<DistrictSummary> CreateDistrictAsync(string? name = null) =>

@@ -40,8 +40,7 @@ public static class RosterSamples
     /// <summary>Imports a sample folder straight through the engine (no HTTP), for tests that only need a roster.</summary>
     public static async Task<ImportOutcome> ImportDirectlyAsync(TestDatabase db, Guid tenantId, string sample)
     {
-        var run = await RosterImporter.CreateRunAsync(db.App, tenantId, Samples.Path(sample), sample, PackageHash.Compute(Samples.Path(sample)), "cli", false, "test");
-        var outcome = await new RosterImporter(db.App).RunAsync(tenantId, run);
+        var (_, outcome) = await db.Imports.ImportAsync(new ImportRequest(tenantId, Samples.Path(sample), sample, ImportTrigger.Cli, TestDatabase.TestActor));
         Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings, outcome.FailureReason);
         return outcome;
     }

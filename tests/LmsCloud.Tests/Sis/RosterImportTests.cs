@@ -9,8 +9,10 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
 {
     async Task<ImportOutcome> ImportAsync(Guid tenant, string folder, bool dryRun = false, RosterImporter? importer = null)
     {
-        var run = await RosterImporter.CreateRunAsync(db.App, tenant, folder, "test", "sha", "cli", dryRun, "test");
-        return await (importer ?? new RosterImporter(db.App)).RunAsync(tenant, run);
+        var request = new ImportRequest(tenant, folder, "test", ImportTrigger.Cli, TestDatabase.TestActor, dryRun, PackageSha256: "sha");
+        if (importer == null) return (await db.Imports.ImportAsync(request)).Outcome;
+        // A test's own engine (fault injection) runs the run itself.
+        return await importer.RunAsync(tenant, await db.Imports.CreateAsync(request));
     }
 
     async Task SetSettingsAsync(Guid tenant, string sisJson)
@@ -132,8 +134,9 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         AssertApplied(await ImportAsync(district.Id, package.Folder));
         package.With("enrollments.csv", "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n");
 
-        var run = await RosterImporter.CreateRunAsync(db.App, district.Id, package.Folder, "test", "sha", "upload", false, "test");
-        var held = await new RosterImporter(db.App).RunAsync(district.Id, run);
+        var run = await db.Imports.CreateAsync(new ImportRequest(district.Id, package.Folder, "test", ImportTrigger.Upload, TestDatabase.TestActor,
+            PackageSha256: "sha"));
+        var held = await db.Imports.RunAsync(district.Id, run, TestDatabase.TestActor);
 
         Assert.Equal(RunStatus.Held, held.Status);
         Assert.Contains("enrollments: 12 of 12 active", held.FailureReason);
@@ -143,7 +146,7 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
             (await ErrorsAsync(district.Id, run)).Select(e => (e.Severity, e.File, e.Line, e.Column, e.Code)));
         Assert.Equal(12, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{run}' and action = 'deleted'"));
 
-        var applied = await new RosterImporter(db.App).RunAsync(district.Id, run, applyReviewed: true);
+        var applied = await db.Imports.RunAsync(district.Id, run, TestDatabase.TestActor, applyReviewed: true);
         AssertApplied(applied);
         Assert.Equal(0, await CountAsync(district.Id, "select count(*) from enrollments where status = 'active'"));
     }

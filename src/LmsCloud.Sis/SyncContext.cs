@@ -61,6 +61,7 @@ internal sealed class SyncContext(
                 sid => $"sourcedId '{sid}' matches no user in this package{Stored(e.MappedBy)}.", stage, ct);
         }
 
+        if (e.Entity == "academicSessions") await DeriveSchoolYearsAsync(ct);
         if (e.Entity == "classes") await ResolveTermsAsync(ct);
         if (e.Entity == "users") await PrepareUsersAsync(ct);
 
@@ -146,6 +147,24 @@ internal sealed class SyncContext(
             insert into invalid_sids select '{e.Entity}', unnest($5::text[]);
             """, ct, rejected.Select(r => r.Line).ToArray(), rejected.Select(r => r.Sid).ToArray());
     }
+
+    /// <summary>
+    /// OneRoster 1.0 sessions have no schoolYear (the year in which the school year ends): a session without one takes the
+    /// endDate year of its top parent in the package (a term of 2026-27 ending in December belongs to 2027), else its own.
+    /// </summary>
+    async Task DeriveSchoolYearsAsync(CancellationToken ct) => await Exec("""
+        with recursive up as (
+          select s.sid as start_sid, s.parent_sid, s.end_date, 0 as depth from stage_academicSessions s
+          where s.school_year is null and s.status = 'active'
+          union all
+          select up.start_sid, p.parent_sid, p.end_date, up.depth + 1
+          from up join stage_academicSessions p on p.sid = up.parent_sid and p.status = 'active'
+          where up.depth < 10
+        )
+        update stage_academicSessions s set school_year = (
+          select extract(year from u.end_date)::int from up u where u.start_sid = s.sid order by u.depth desc limit 1)
+        where s.school_year is null and s.status = 'active'
+        """, ct);
 
     /// <summary>A class's termSourcedIds become an array of session ids; one unknown term rejects the class.</summary>
     async Task ResolveTermsAsync(CancellationToken ct)

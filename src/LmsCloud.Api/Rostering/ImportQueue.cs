@@ -64,7 +64,7 @@ public sealed class ImportWorker(ImportQueue queue, IServiceProvider services, I
     /// </summary>
     public static async Task<ImportOutcome> RunAsync(IServiceProvider services, ImportWork work, ILogger logger, CancellationToken ct)
     {
-        var importer = new RosterImporter(services.GetRequiredService<NpgsqlDataSource>());
+        var importer = new RosterImporter(services.GetRequiredService<NpgsqlDataSource>(), logger);
         var audit = ImportAudit.ForRun(work.District.TenantId, work.RequestedBy, services.GetRequiredService<TimeProvider>());
         return await ImportRetry.Create(logger).ExecuteAsync(async token =>
             await importer.RunAsync(work.District.TenantId, work.RunId, work.ApplyReviewed, null, audit, token), ct);

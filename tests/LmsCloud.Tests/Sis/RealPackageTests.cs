@@ -124,6 +124,91 @@ public sealed class RealPackageTests(TestDatabase db) : IClassFixture<TestDataba
         Assert.Equal(1L, await ScalarAsync<long>(district, "select count(*) from enrollments where is_primary"));
     }
 
+    [Theory]
+    [InlineData("northwind-1.1-bulk", "nw-district", "nw-2027")]
+    [InlineData("riverside-1.2-bulk", "rs-district", "rs-2027")]
+    public async Task In_lenient_mode_rejections_cascade_along_chains_of_parent_sessions_and_orgs(string sample, string district, string year)
+    {
+        var tenant = await db.CreateDistrictAsync();
+        using var package = new RosterPackageBuilder();
+        foreach (var file in Directory.GetFiles(Samples.Path(sample)))
+            package.With(Path.GetFileName(file), File.ReadAllText(file));
+        var orgs = File.ReadAllText(Samples.Path(sample) + "/orgs.csv").TrimEnd('\n');
+        var sessions = File.ReadAllText(Samples.Path(sample) + "/academicSessions.csv").TrimEnd('\n');
+        var orgLines = orgs.Split('\n').Length;
+        var sessionLines = sessions.Split('\n').Length;
+        package.With("orgs.csv", orgs + $"""
+
+            x-region,,,Lost Region,regional,,{district}
+            x-school,,,School of the Lost Region,school,,x-region
+            x-dept,,,Science Department,department,,x-school
+            x-lab,,,Lab,department,,x-dept
+
+            """);
+        package.With("academicSessions.csv", sessions + $"""
+
+            x-2026,,,2025-26,schoolYear,08/15/2025,2026-06-05,,2026
+            x-fall,,,Fall 2025,semester,2025-08-15,2025-12-19,x-2026,2026
+            x-q1,,,Q1 2025,gradingPeriod,2025-08-15,2025-10-17,x-fall,2026
+            x-q1a,,,Q1 part A,gradingPeriod,2025-08-15,2025-09-12,x-q1,2026
+            x-ok,,,Q1 elsewhere,gradingPeriod,2026-08-17,2026-10-16,{year},2027
+
+            """);
+
+        var outcome = await ImportAsync(tenant.Id, package.Folder);
+
+        Assert.True(outcome.Status == RunStatus.SucceededWithWarnings, $"{outcome.Status}: {outcome.FailureReason}");
+        var errors = (await ErrorsAsync(tenant.Id, outcome.RunId)).Where(e => e.Severity == RowError.Error).Select(e => (e.File, e.Line, e.Column, e.Code)).ToList();
+        Assert.Equal(new (string, int?, string?, string)[]
+        {
+            ("academicSessions.csv", sessionLines + 1, "startDate", "E_DATE"),
+            ("academicSessions.csv", sessionLines + 2, "parentSourcedId", "E_REFERENCE"),
+            ("academicSessions.csv", sessionLines + 3, "parentSourcedId", "E_REFERENCE"),
+            ("academicSessions.csv", sessionLines + 4, "parentSourcedId", "E_REFERENCE"),
+            ("orgs.csv", orgLines + 1, "type", "E_ENUM"),
+            ("orgs.csv", orgLines + 2, "parentSourcedId", "E_REFERENCE"),
+            ("orgs.csv", orgLines + 3, "parentSourcedId", "E_REFERENCE"),
+            ("orgs.csv", orgLines + 4, "parentSourcedId", "E_REFERENCE"),
+        }, errors.OrderBy(e => e.File).ThenBy(e => e.Line).ToArray());
+        // Each cascaded row names the record it is missing.
+        var messages = await MessagesAsync(tenant.Id, outcome.RunId);
+        Assert.Contains(messages, m => m.Contains("'x-q1'"));
+        Assert.Contains(messages, m => m.Contains("'x-dept'"));
+        Assert.Equal((4, 4), (outcome.Counts["orgs"].Invalid, outcome.Counts["academicSessions"].Invalid));
+        Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from academic_sessions where title like 'Q1 part%' or title like 'Fall 2025%'"));
+        Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from orgs where name in ('Lab', 'Science Department')"));
+        Assert.Equal(1L, await ScalarAsync<long>(tenant.Id, "select count(*) from academic_sessions where title = 'Q1 elsewhere' and parent_id is not null"));
+        Assert.True(await ScalarAsync<long>(tenant.Id, "select count(*) from enrollments where status = 'active'") > 0);
+    }
+
+    [Fact]
+    public async Task A_database_error_fails_the_run_with_a_plain_reason_and_never_shows_the_raw_error()
+    {
+        var tenant = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(2);
+        var importer = new RosterImporter(db.App)
+        {
+            AfterApplying = entity => entity == "academicSessions"
+                ? throw new PostgresException("insert or update on table \"academic_sessions\" violates foreign key constraint " +
+                                              "\"academic_sessions_tenant_id_parent_id_fkey\"", "ERROR", "ERROR", "23503")
+                : Task.CompletedTask,
+        };
+        var run = await RosterImporter.CreateRunAsync(db.App, tenant.Id, package.Folder, "test", "sha", "cli", false, "test");
+
+        var outcome = await importer.RunAsync(tenant.Id, run);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        var stored = await ScalarAsync<string>(tenant.Id, $"select failure_reason from import_runs where id = '{run}'");
+        foreach (var reason in new[] { outcome.FailureReason!, stored })
+        {
+            Assert.Contains("database error and nothing was applied", reason);
+            Assert.DoesNotContain("23503", reason);
+            Assert.DoesNotContain("foreign key", reason);
+            Assert.DoesNotContain("academic_sessions", reason);
+        }
+        Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from academic_sessions"));
+    }
+
     async Task<ImportOutcome> ImportAsync(Guid tenant, string path)
     {
         var run = await RosterImporter.CreateRunAsync(db.App, tenant, path, "test", "sha", "cli", false, "test");
@@ -140,6 +225,17 @@ public sealed class RealPackageTests(TestDatabase db) : IClassFixture<TestDataba
         while (await reader.ReadAsync())
             result.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+        return result;
+    }
+
+    async Task<List<string>> MessagesAsync(Guid tenant, Guid run)
+    {
+        await using var conn = await db.OpenAsTenantAsync(tenant);
+        await using var cmd = new NpgsqlCommand("select message from import_row_errors where run_id = $1 order by seq", conn);
+        cmd.Parameters.AddWithValue(run);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var result = new List<string>();
+        while (await reader.ReadAsync()) result.Add(reader.GetString(0));
         return result;
     }
 

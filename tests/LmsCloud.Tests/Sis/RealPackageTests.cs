@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using LmsCloud.Sis;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
@@ -207,6 +208,47 @@ public sealed class RealPackageTests(TestDatabase db) : IClassFixture<TestDataba
             Assert.DoesNotContain("academic_sessions", reason);
         }
         Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from academic_sessions"));
+    }
+
+    public static TheoryData<string, string[], string> ForeignFormats => new()
+    {
+        { "Clever", ["schools.csv:School_id,School_name,School_number", "students.csv:School_id,Student_id,Last_name,First_name,Grade",
+                     "teachers.csv:School_id,Teacher_id,Teacher_email,First_name,Last_name", "sections.csv:School_id,Section_id,Teacher_id,Name,Grade",
+                     "enrollments.csv:School_id,Section_id,Student_id"], "Clever" },
+        { "SDS classic", ["School.csv:SIS ID,Name", "Section.csv:SIS ID,School SIS ID,Section Name", "Student.csv:SIS ID,School SIS ID,Username",
+                          "Teacher.csv:SIS ID,School SIS ID,Username", "StudentEnrollment.csv:Section SIS ID,SIS ID", "TeacherRoster.csv:Section SIS ID,SIS ID"],
+          "School Data Sync (SDS) classic" },
+        { "SDS v2.1", ["orgs.csv:sourcedId,name,type,parentSourcedId", "users.csv:sourcedId,username,givenName,familyName,password,email",
+                       "roles.csv:userSourcedId,orgSourcedId,role,sessionSourcedIds,grade,isPrimary,roleStartDate,roleEndDate",
+                       "classes.csv:sourcedId,orgSourcedId,title,sessionSourcedIds,courseSourcedId", "enrollments.csv:classSourcedId,userSourcedId,role"],
+          "School Data Sync (SDS) v2.1" },
+        { "Canvas", ["users.csv:user_id,login_id,first_name,last_name,email,status", "courses.csv:course_id,short_name,long_name,account_id,term_id,status",
+                     "sections.csv:section_id,course_id,name,status", "enrollments.csv:course_id,user_id,role,section_id,status"], "Canvas SIS CSV" },
+        { "nothing known", ["roster.xlsx:", "readme.txt:Exported by hand"], "none of the OneRoster files" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForeignFormats))]
+    public async Task A_folder_or_zip_without_OneRoster_files_fails_naming_what_it_found_and_the_format(string name, string[] files, string expected)
+    {
+        var tenant = await db.CreateDistrictAsync();
+        using var package = new RosterPackageBuilder();
+        foreach (var file in files)
+            package.With(file[..file.IndexOf(':')], file[(file.IndexOf(':') + 1)..] + "\n1,2,3\n");
+        var zip = Path.Combine(Directory.CreateTempSubdirectory("roster-zip-").FullName, "export.zip");
+        ZipFile.CreateFromDirectory(package.Folder, zip);
+
+        foreach (var path in new[] { package.Folder, zip })
+        {
+            var outcome = await ImportAsync(tenant.Id, path);
+
+            Assert.True(outcome.Status == RunStatus.Failed, $"{name}: {outcome.Status}");
+            Assert.Contains(expected, outcome.FailureReason);
+            Assert.All(files, f => Assert.Contains(f[..f.IndexOf(':')], outcome.FailureReason));
+            Assert.Contains("OneRoster", outcome.FailureReason);
+            Assert.Empty(outcome.Counts);
+        }
+        Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from users where source = 'sis'"));
     }
 
     async Task<ImportOutcome> ImportAsync(Guid tenant, string path)

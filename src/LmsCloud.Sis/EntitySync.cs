@@ -39,12 +39,15 @@ internal sealed record EntitySync(
          ("subject_codes", "s.subject_codes"), ("periods", "s.periods"), ("term_ids", "s.term_ids")],
         [new("course_sid", "courseSourcedId", "courses"), new("school_sid", "schoolSourcedId", "orgs")]);
 
-    /// <summary>People: the same rows that sign in. Display name follows the SIS unless edited locally (see policy).</summary>
+    /// <summary>
+    /// People: the same rows that sign in. Display name follows the SIS unless edited locally (see policy). enabledUser is
+    /// null only when the header has none (OneRoster 1.0): enabled.
+    /// </summary>
     public static EntitySync Users(FileSpec spec) => new(spec, "users",
         [("user_name", "s.username"), ("normalized_user_name", "upper(s.username)"), ("email", "s.email"),
          ("normalized_email", "s.normalized_email"), ("display_name", "s.display_name"), ("given_name", "s.given_name"),
          ("family_name", "s.family_name"), ("middle_name", "s.middle_name"), ("identifier", "s.identifier"),
-         ("enabled_user", "s.enabled_user"), ("grades", "s.grades"), ("phone", "s.phone"), ("sms", "s.sms")],
+         ("enabled_user", "coalesce(s.enabled_user, true)"), ("grades", "s.grades"), ("phone", "s.phone"), ("sms", "s.sms")],
         []);
 
     public static readonly EntitySync Enrollments = new(RosterFiles.Enrollments, "enrollments",

@@ -39,7 +39,7 @@ public sealed class ImportRuns(NpgsqlDataSource db, TimeProvider clock, ILogger<
     public Task<ImportOutcome> RunAsync(Guid tenantId, Guid runId, AuditActor requestedBy, bool applyReviewed = false,
         IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
     {
-        var importer = new RosterImporter(db);
+        var importer = new RosterImporter(db, logger);
         var audit = ImportAudit.ForRun(tenantId, requestedBy, clock);
         return ImportRetry.Create(logger).ExecuteAsync(async token =>
             await importer.RunAsync(tenantId, runId, applyReviewed, progress, audit, token), ct).AsTask();

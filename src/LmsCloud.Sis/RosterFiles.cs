@@ -5,8 +5,13 @@ namespace LmsCloud.Sis;
 /// <summary>How a column's text becomes a staged value.</summary>
 internal enum Kind { Text, Enum, Date, Bool, List, Int, Json }
 
-/// <summary>A OneRoster column: its header name, how it is checked, and the staging column it lands in.</summary>
-internal sealed record Column(string Name, string Stage, Kind Kind, bool Required = false, string[]? Values = null)
+/// <summary>
+/// A OneRoster column: its header name, how it is checked, and the staging column it lands in. <paramref name="Aliases"/>:
+/// the OneRoster 1.0 names of the same column, bound when the header lacks <paramref name="Name"/>. <paramref name="IfAbsent"/>:
+/// a required column OneRoster 1.0 did not have; the header may lack it, and this says what is used instead.
+/// </summary>
+internal sealed record Column(string Name, string Stage, Kind Kind, bool Required = false, string[]? Values = null, string[]? Aliases = null,
+    string? IfAbsent = null)
 {
     public string SqlType => Kind switch
     {
@@ -20,14 +25,17 @@ internal sealed record Column(string Name, string Stage, Kind Kind, bool Require
     };
 }
 
-/// <summary>One OneRoster file type: its columns and its staging table (<c>line, sid, status, …</c>).</summary>
-internal sealed record FileSpec(string FileName, string Entity, Column[] Columns)
+/// <summary>One OneRoster file type: its columns and its staging table (<c>line, sid, status, …</c>); <paramref name="SourcedIdAliases"/>: 1.0 names of its sourcedId.</summary>
+internal sealed record FileSpec(string FileName, string Entity, Column[] Columns, string[]? SourcedIdAliases = null)
 {
     public string StageTable => $"stage_{Entity}";
     public string Label => Path.GetFileNameWithoutExtension(FileName);
 }
 
-/// <summary>The columns we read, per OneRoster 1.1/1.2 CSV binding. Other columns are ignored (metadata.* silently).</summary>
+/// <summary>
+/// The columns we read, per OneRoster 1.1/1.2 CSV binding, with the 1.0 names of the same columns as aliases (a 1.0
+/// package, or 1.0 files under a newer manifest). Other columns are ignored (metadata.* silently).
+/// </summary>
 internal static class RosterFiles
 {
     public static readonly string[] OrgTypes = ["district", "school", "department", "local", "state", "national"];
@@ -57,15 +65,16 @@ internal static class RosterFiles
         new("startDate", "start_date", Kind.Date, Required: true),
         new("endDate", "end_date", Kind.Date, Required: true),
         new("parentSourcedId", "parent_sid", Kind.Text),
-        new("schoolYear", "school_year", Kind.Int, Required: true),
+        new("schoolYear", "school_year", Kind.Int, Required: true,
+            IfAbsent: "the year in which the session's school year ends (the endDate of its top parent session in the package, else its own)"),
     ]);
 
     public static readonly FileSpec Courses = new("courses.csv", "courses",
     [
-        new("schoolYearSourcedId", "school_year_sid", Kind.Text),
+        new("schoolYearSourcedId", "school_year_sid", Kind.Text, Aliases: ["schoolYearId"]),
         new("title", "title", Kind.Text, Required: true),
         new("courseCode", "course_code", Kind.Text),
-        new("grades", "grades", Kind.List),
+        new("grades", "grades", Kind.List, Aliases: ["grade"]),
         new("orgSourcedId", "org_sid", Kind.Text, Required: true),
         new("subjects", "subjects", Kind.List),
         new("subjectCodes", "subject_codes", Kind.List),
@@ -74,13 +83,13 @@ internal static class RosterFiles
     public static readonly FileSpec Classes = new("classes.csv", "classes",
     [
         new("title", "title", Kind.Text, Required: true),
-        new("grades", "grades", Kind.List),
+        new("grades", "grades", Kind.List, Aliases: ["grade"]),
         new("courseSourcedId", "course_sid", Kind.Text, Required: true),
         new("classCode", "class_code", Kind.Text),
         new("classType", "class_type", Kind.Enum, Required: true, ClassTypes),
         new("location", "location", Kind.Text),
         new("schoolSourcedId", "school_sid", Kind.Text, Required: true),
-        new("termSourcedIds", "term_sids", Kind.List, Required: true),
+        new("termSourcedIds", "term_sids", Kind.List, Required: true, Aliases: ["termSourcedId"]),
         new("subjects", "subjects", Kind.List),
         new("subjectCodes", "subject_codes", Kind.List),
         new("periods", "periods", Kind.List),
@@ -88,7 +97,7 @@ internal static class RosterFiles
 
     static readonly Column[] UserCommon =
     [
-        new("enabledUser", "enabled_user", Kind.Bool, Required: true),
+        new("enabledUser", "enabled_user", Kind.Bool, Required: true, IfAbsent: "true"),
         new("username", "username", Kind.Text, Required: true),
         new("givenName", "given_name", Kind.Text, Required: true),
         new("familyName", "family_name", Kind.Text, Required: true),
@@ -97,7 +106,7 @@ internal static class RosterFiles
         new("email", "email", Kind.Text),
         new("sms", "sms", Kind.Text),
         new("phone", "phone", Kind.Text),
-        new("agentSourcedIds", "agent_sids", Kind.List),
+        new("agentSourcedIds", "agent_sids", Kind.List, Aliases: ["agents", "agentSourcedId"]),
         new("grades", "grades", Kind.List),
     ];
 
@@ -106,7 +115,7 @@ internal static class RosterFiles
     [
         .. UserCommon,
         new("role", "role", Kind.Enum, Required: true, UserRoles),
-        new("orgSourcedIds", "org_sids", Kind.List, Required: true),
+        new("orgSourcedIds", "org_sids", Kind.List, Required: true, Aliases: ["orgSourcedId"]),
     ]);
 
     public static readonly FileSpec Users12 = new("users.csv", "users",
@@ -132,18 +141,21 @@ internal static class RosterFiles
         new("schoolSourcedId", "school_sid", Kind.Text, Required: true),
         new("userSourcedId", "user_sid", Kind.Text, Required: true),
         new("role", "role", Kind.Enum, Required: true, EnrollmentRoles),
-        new("primary", "is_primary", Kind.Bool),
+        new("primary", "is_primary", Kind.Bool, Aliases: ["primaryFlag"]),
         new("beginDate", "begin_date", Kind.Date),
         new("endDate", "end_date", Kind.Date),
     ]);
 
-    /// <summary>Demographics: birth date and sex as columns; every other column (race flags, birthplace) kept as JSON.</summary>
+    /// <summary>
+    /// Demographics: birth date and sex as columns; every other column (race flags, birthplace) kept as JSON. 1.0 keys
+    /// the row by <c>userSourcedId</c> and spells <c>birthdate</c> (header names bind ignoring case).
+    /// </summary>
     public static readonly FileSpec Demographics = new("demographics.csv", "demographics",
     [
         new("birthDate", "birth_date", Kind.Date),
         new("sex", "sex", Kind.Enum, Values: Sexes),
         new("*", "flags", Kind.Json),
-    ]);
+    ], SourcedIdAliases: ["userSourcedId"]);
 
     /// <summary>The files of a version, in dependency order (what a file refers to comes before it).</summary>
     public static FileSpec[] For(OneRosterVersion version) => version is OneRosterVersion.V1_2_0 or OneRosterVersion.V1_2_1
@@ -155,15 +167,6 @@ internal static class RosterFiles
     {
         "userIds", "password", "userMasterIdentifier", "resourceSourcedIds", "preferredMiddleName", "primaryOrgSourcedId",
         "pronouns", "userProfileSourcedId", "preferredGivenName", "preferredFamilyName",
-    };
-
-    /// <summary>1.0 column names that 1.1 renamed.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LegacyNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["orgSourcedId"] = "orgSourcedIds",   // 1.0 users: one org
-        ["agentSourcedId"] = "agentSourcedIds",
-        ["termSourcedId"] = "termSourcedIds",
-        ["primaryFlag"] = "primary",
-        ["userId"] = "userIds",
+        "userId", // 1.0 spelling of userIds
     };
 }

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using LmsCloud.Core.Database;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace LmsCloud.Sis;
@@ -34,7 +36,7 @@ public static class RunStatus
 /// with MERGE and set-based updates. Runs of one district queue behind each other; districts run independently.
 /// A failure or a kill at any point leaves the previous roster exactly as it was.
 /// </summary>
-public sealed class RosterImporter(NpgsqlDataSource db)
+public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
 {
     /// <summary>Test hook: runs inside the apply transaction after the given entity was applied (fault injection).</summary>
     internal Func<string, Task>? AfterApplying { get; set; }
@@ -182,7 +184,12 @@ public sealed class RosterImporter(NpgsqlDataSource db)
         }
         catch (Exception e)
         {
-            var outcome = await run.FailAsync($"The import failed and nothing was applied: {e.Message}", errors, counts, CancellationToken.None);
+            // Database errors name tables, constraints and values: a district admin gets a plain reason, the log the detail.
+            logger?.LogError(e, "Import run {RunId} of district {TenantId} failed", runId, tenantId);
+            var reason = e is DbException || e.InnerException is DbException
+                ? $"The import failed on a database error and nothing was applied; the details are in the server log (run {runId})."
+                : $"The import failed and nothing was applied: {e.Message}";
+            var outcome = await run.FailAsync(reason, errors, counts, CancellationToken.None);
             if (e is NpgsqlException { IsTransient: true }) throw; // the scheduler retries these
             return outcome;
         }

@@ -14,6 +14,7 @@ public sealed class RosterPackage : IDisposable
 {
     readonly ZipArchive? _zip;
     readonly Dictionary<string, string> _entries = new(StringComparer.OrdinalIgnoreCase); // file name → zip entry or path
+    readonly List<string> _files = []; // every file found (CSV or not), to tell a district admin what they sent
 
     RosterPackage(ZipArchive? zip) => _zip = zip;
 
@@ -32,6 +33,7 @@ public sealed class RosterPackage : IDisposable
             package = new RosterPackage(null);
             foreach (var file in Directory.EnumerateFiles(path, "*.csv"))
                 package._entries[Path.GetFileName(file)] = file;
+            package._files.AddRange(Directory.EnumerateFiles(path).Select(f => Path.GetFileName(f)).Order());
         }
         else
         {
@@ -54,9 +56,69 @@ public sealed class RosterPackage : IDisposable
             }
             foreach (var entry in csvs)
                 package._entries.TryAdd(Path.GetFileName(entry.FullName), entry.FullName);
+            package._files.AddRange(zip.Entries.Where(e => e.Name.Length > 0).Select(e => e.FullName).Order());
         }
-        package.ReadManifest();
+        try
+        {
+            package.ReadManifest();
+            if (!package.Has("manifest.csv")) package.CheckIsOneRoster();
+        }
+        catch
+        {
+            package.Dispose();
+            throw;
+        }
         return package;
+    }
+
+    /// <summary>The OneRoster data files of any version (the ones we read, and gradebook and resource files we ignore).</summary>
+    static readonly string[] OneRosterFiles =
+    [
+        "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv", "enrollments.csv", "demographics.csv", "roles.csv",
+        "userProfiles.csv", "categories.csv", "lineItems.csv", "results.csv", "resources.csv", "classResources.csv", "courseResources.csv",
+        "userResources.csv", "scoreScales.csv", "lineItemLearningObjectiveIds.csv", "lineItemScoreScales.csv", "resultLearningObjectiveIds.csv",
+        "resultScoreScales.csv",
+    ];
+
+    /// <summary>
+    /// A package without a manifest is OneRoster 1.0, if it is OneRoster at all: other rostering exports (Clever, Microsoft
+    /// School Data Sync, Canvas SIS) share some file names but not the layout, and would otherwise import nothing and
+    /// "succeed". Every OneRoster data file starts with sourcedId (demographics 1.0: userSourcedId), status and
+    /// dateLastModified, so the headers tell them apart.
+    /// </summary>
+    void CheckIsOneRoster()
+    {
+        var headers = _entries.Keys.ToDictionary(f => f, Header, StringComparer.OrdinalIgnoreCase);
+        bool HasColumns(string file, params string[] columns) => headers.TryGetValue(file, out var h) && columns.All(h.Contains);
+        string[] clever = ["schools.csv", "students.csv", "teachers.csv", "sections.csv", "enrollments.csv", "staff.csv", "admins.csv"];
+        string[] sdsClassic = ["School.csv", "Section.csv", "Student.csv", "Teacher.csv", "StudentEnrollment.csv", "TeacherRoster.csv"];
+        var oneRosterNamed = OneRosterFiles.Where(Has).ToList();
+        var format =
+            clever.Any(f => HasColumns(f, "School_id")) ? "a Clever SFTP export (schools.csv, students.csv, teachers.csv, sections.csv, enrollments.csv)"
+            : sdsClassic.Any(Has) ? "a Microsoft School Data Sync (SDS) classic CSV export (School.csv, Section.csv, Student.csv, Teacher.csv, StudentEnrollment.csv, TeacherRoster.csv)"
+            : HasColumns("users.csv", "user_id", "login_id") || HasColumns("courses.csv", "course_id", "short_name") ||
+              HasColumns("enrollments.csv", "course_id", "user_id", "role") || HasColumns("sections.csv", "section_id", "course_id")
+                ? "a Canvas SIS CSV import (users.csv with user_id and login_id, courses.csv, sections.csv, enrollments.csv)"
+            : Has("relationships.csv") || Has("userFlags.csv") ||
+              oneRosterNamed.Any(f => !headers[f].Contains("status") && !headers[f].Contains("dateLastModified"))
+                ? "a Microsoft School Data Sync (SDS) v2.1 CSV export (orgs.csv, users.csv, roles.csv, classes.csv, enrollments.csv without OneRoster's status and dateLastModified columns)"
+            : null;
+        var found = _files.Count == 0 ? "no files at all" : string.Join(", ", _files.Take(30)) + (_files.Count > 30 ? $" and {_files.Count - 30} more" : "");
+        if (format != null)
+            throw new PackageException($"This is not a OneRoster package: it looks like {format}. Files found: {found}. " +
+                                       "Nothing was imported; please send a OneRoster CSV export (version 1.0, 1.1 or 1.2) from the SIS instead.");
+        if (oneRosterNamed.Count == 0)
+            throw new PackageException($"The package holds none of the OneRoster files (manifest.csv, orgs.csv, academicSessions.csv, courses.csv, " +
+                                       $"classes.csv, users.csv, enrollments.csv, demographics.csv). Files found: {found}. " +
+                                       "Nothing was imported; please send a OneRoster CSV export (version 1.0, 1.1 or 1.2) from the SIS.");
+    }
+
+    /// <summary>A file's header names (first line, BOM and quotes stripped), compared ignoring case.</summary>
+    HashSet<string> Header(string fileName)
+    {
+        using var reader = new StreamReader(OpenFile(fileName));
+        var line = reader.ReadLine() ?? "";
+        return line.TrimStart('\uFEFF').Split(',').Select(h => h.Trim().Trim('"').Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     public bool Has(string fileName) => _entries.ContainsKey(fileName);

@@ -42,16 +42,29 @@ internal static class Staging
         var headers = reader.Headers.Select((h, i) => (Name: i == 0 ? h.TrimStart('\uFEFF').Trim() : h.Trim(), Index: i)).ToList();
 
         int Find(string name) =>
-            headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase), (null!, -1)).Index is var i and >= 0
-                ? i
-                : headers.FirstOrDefault(h => RosterFiles.LegacyNames.TryGetValue(h.Name, out var modern) && modern == name, (null!, -1)).Index;
+            headers.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase), (null!, -1)).Index;
+        // A column binds by its name, else by its OneRoster 1.0 name. 1.0 names are right in a 1.0 package; under a newer
+        // manifest (vendors upgrade the manifest, not the files) they are read with a warning.
+        var legacy = package.Version != OneRosterVersion.V1_0;
+        int Bind(string name, string[]? aliases)
+        {
+            var index = Find(name);
+            foreach (var alias in aliases ?? [])
+                if (index < 0 && (index = Find(alias)) >= 0 && legacy)
+                    errors.Add(new RowError(RowError.Warning, file, 1, headers[index].Name, "W_LEGACY_COLUMN",
+                        $"Column '{headers[index].Name}' is the OneRoster 1.0 name of '{name}'; it is read as {name}."));
+            return index;
+        }
 
-        var sidIndex = Find("sourcedId");
+        var sidIndex = Bind("sourcedId", spec.SourcedIdAliases);
         var statusIndex = Find("status");
         if (sidIndex < 0) throw new PackageException($"{file}: the header has no sourcedId column.");
-        var bound = spec.Columns.Select(c => (Column: c, Index: c.Kind == Kind.Json ? -1 : Find(c.Name))).ToList();
-        if (bound.FirstOrDefault(b => b.Column.Required && b.Index < 0) is { Column: { } missing })
+        var bound = spec.Columns.Select(c => (Column: c, Index: c.Kind == Kind.Json ? -1 : Bind(c.Name, c.Aliases))).ToList();
+        if (bound.FirstOrDefault(b => b.Column.Required && b.Index < 0 && b.Column.IfAbsent == null) is { Column: { } missing })
             throw new PackageException($"{file}: the required column '{missing.Name}' is missing from the header.");
+        foreach (var (column, _) in bound.Where(b => b.Index < 0 && b.Column.IfAbsent != null && legacy))
+            errors.Add(new RowError(RowError.Warning, file, 1, column.Name, "W_LEGACY_COLUMN",
+                $"The header has no {column.Name} column (OneRoster 1.0 had none); {column.IfAbsent} is used."));
         var known = bound.Select(b => b.Index).Append(sidIndex).Append(statusIndex).Append(Find("dateLastModified")).ToHashSet();
         var extra = headers.Where(h => !known.Contains(h.Index)).ToList(); // demographics keeps these as JSON
         var jsonColumn = spec.Columns.FirstOrDefault(c => c.Kind == Kind.Json);
@@ -121,9 +134,8 @@ internal static class Staging
                         continue;
                     }
                     var index = bound[i].Index;
-                    var text = index < 0 ? "" : reader.GetString(index).Trim();
-                    // A delta row that deletes needs only its sourcedId.
-                    values[i] = Parse(column, text, status == "tobedeleted", file, line, errors, ref ok);
+                    // A delta row that deletes needs only its sourcedId. A column the header lacks is null (IfAbsent: derived later).
+                    values[i] = index < 0 ? null : Parse(column, reader.GetString(index).Trim(), status == "tobedeleted", file, line, errors, ref ok);
                 }
                 if (!ok)
                 {

@@ -61,6 +61,7 @@ internal sealed class SyncContext(
                 sid => $"sourcedId '{sid}' matches no user in this package{Stored(e.MappedBy)}.", stage, ct);
         }
 
+        if (e.Entity == "academicSessions") await DeriveSchoolYearsAsync(ct);
         if (e.Entity == "classes") await ResolveTermsAsync(ct);
         if (e.Entity == "users") await PrepareUsersAsync(ct);
 
@@ -104,6 +105,23 @@ internal sealed class SyncContext(
             await RejectAsync(e, $"select line, {r.StageColumn} from {e.Resolved} where status = 'active' and {r.StageColumn} is not null and {target} is null",
                 r.Header, sid => $"{r.Header} '{sid}' matches no {r.Entity} record in this package{Stored(r.Entity)}.", e.Resolved, ct);
         }
+        // A self reference (session → parent session, org → parent org) resolves against the staged rows, so it may name a
+        // row rejected just above: its id would never be written. Reject along the whole chain of parents, as a reference
+        // to another entity's rejected row is; in a delta, a parent already imported still counts.
+        foreach (var r in e.Refs.Where(r => r.Entity == e.Entity))
+        {
+            var target = e.Values.First(v => v.Expression.Contains($"ref_{r.StageColumn}.id")).Column;
+            var stored = ModeOf(e.Entity) == FileMode.Bulk ? "" : $"""
+                and not exists (select 1 from external_ids x where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{e.Entity}' and x.internal_id = c.{target})
+                """;
+            while (await RejectAsync(e, $"""
+                       select line, {r.StageColumn} from {e.Resolved} c where status = 'active' and {target} is not null
+                         and not exists (select 1 from {e.Resolved} p where p.id = c.{target} and p.status = 'active') {stored}
+                       """, r.Header, sid => $"{r.Header} '{sid}' names a {r.Entity} record that was rejected in this run (see its own row), so this row is rejected too.",
+                       e.Resolved, ct) > 0)
+            {
+            }
+        }
         await Exec($"create index on {e.Resolved} (sid); create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
     }
 
@@ -126,7 +144,7 @@ internal sealed class SyncContext(
     }
 
     /// <summary>Turns the rows a query finds into row errors, drops them from <paramref name="from"/>, and remembers their ids as invalid.</summary>
-    async Task RejectAsync(EntitySync e, string query, string column, Func<string, string> message, string from, CancellationToken ct)
+    async Task<int> RejectAsync(EntitySync e, string query, string column, Func<string, string> message, string from, CancellationToken ct)
     {
         var rejected = new List<(int Line, string Sid)>();
         await using (var cmd = new NpgsqlCommand(query.Replace("select line, ", "select line, sid as row_sid, "), conn) { CommandTimeout = CommandTimeoutSeconds })
@@ -139,13 +157,32 @@ internal sealed class SyncContext(
                 rejected.Add((reader.GetInt32(0), reader.GetString(1)));
             }
         }
-        if (rejected.Count == 0) return;
+        if (rejected.Count == 0) return 0;
         Invalid[e.Entity] = Invalid.GetValueOrDefault(e.Entity) + rejected.Count;
         await Exec($"""
             delete from {from} where line = any($4);
             insert into invalid_sids select '{e.Entity}', unnest($5::text[]);
             """, ct, rejected.Select(r => r.Line).ToArray(), rejected.Select(r => r.Sid).ToArray());
+        return rejected.Count;
     }
+
+    /// <summary>
+    /// OneRoster 1.0 sessions have no schoolYear (the year in which the school year ends): a session without one takes the
+    /// endDate year of its top parent in the package (a term of 2026-27 ending in December belongs to 2027), else its own.
+    /// </summary>
+    async Task DeriveSchoolYearsAsync(CancellationToken ct) => await Exec("""
+        with recursive up as (
+          select s.sid as start_sid, s.parent_sid, s.end_date, 0 as depth from stage_academicSessions s
+          where s.school_year is null and s.status = 'active'
+          union all
+          select up.start_sid, p.parent_sid, p.end_date, up.depth + 1
+          from up join stage_academicSessions p on p.sid = up.parent_sid and p.status = 'active'
+          where up.depth < 10
+        )
+        update stage_academicSessions s set school_year = (
+          select extract(year from u.end_date)::int from up u where u.start_sid = s.sid order by u.depth desc limit 1)
+        where s.school_year is null and s.status = 'active'
+        """, ct);
 
     /// <summary>A class's termSourcedIds become an array of session ids; one unknown term rejects the class.</summary>
     async Task ResolveTermsAsync(CancellationToken ct)

@@ -22,7 +22,7 @@ public sealed record ImportProgressResponse(string? Phase, int Percent);
 public sealed record ImportRunResponse(
     Guid Id, string Status, string Trigger, bool DryRun, string? PackageName, string PackageSha256, string? OneRosterVersion,
     ImportProgressResponse Progress, JsonElement Counts, int WarningCount, int ErrorCount, string? FailureReason, JsonElement History,
-    string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JsonElement Findings);
 
 public sealed record ImportChangeResponse(long Seq, string EntityType, string ExternalId, string Action, JsonElement? OldValues,
     JsonElement? NewValues);
@@ -135,7 +135,7 @@ public static class ImportEndpoints
 
     static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
         r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), r.Counts, r.WarningCount,
-        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
+        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Findings);
 }
 
 /// <summary>

@@ -375,6 +375,12 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
         var first = await ImportAsync(fresh.Id, package.Folder);
         Assert.Equal(RunStatus.SucceededWithWarnings, first.Status);
         Assert.Equal(6, first.Counts["users"].Created); // 2 teachers, the guardian, stu1, stu2, stu6
+
+        // The manifest is the package's own description: a NUL there fails the run with a clear reason, not PostgreSQL's.
+        package.With("manifest.csv", RosterPackageBuilder.Manifest11Bulk.Replace("testsis", "test\0sis"));
+        var broken = await ImportAsync(fresh.Id, package.Folder);
+        Assert.Equal(RunStatus.Failed, broken.Status);
+        Assert.Equal("manifest.csv: a field holds a NUL byte (0x00); the manifest cannot be trusted.", broken.FailureReason);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public static class ImportEndpoints
             ? TypedResults.Ok(ToResponse(run))
             : RunNotFound(id);
 
-    /// <summary>Every row error and warning of the run as CSV, streamed row by row: never truncated, however many.</summary>
+    /// <summary>The run's stored row findings as CSV (the first 10,000 per file, then a summary row per cut file and code), streamed row by row.</summary>
     /// <remarks>
     /// Findings in demographics.csv quote its values (a birth date that is not ISO, a sex in the wrong case): their
     /// messages are masked unless the caller may read demographics, and a reader's download that holds any is audited

@@ -347,6 +347,25 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
         Assert.True(Interlocked.Read(ref peak) - heapBefore < 200 * 1_048_576, $"heap grew by {(Interlocked.Read(ref peak) - heapBefore) / 1_048_576} MB");
     }
 
+    [Fact]
+    public async Task Row_findings_are_stored_even_when_the_apply_fails_and_rolls_back()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(3);
+        package.With("users.csv", RosterPackageBuilder.Users(3).Replace("stu2,,,true", "stu2,,,maybe") + "ragged\n");
+        var importer = new RosterImporter(db.App) { AfterApplying = entity => entity == "users" ? throw new IOException("disk on fire") : Task.CompletedTask };
+
+        var outcome = await ImportAsync(district.Id, package.Folder, importer: importer);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        var errors = await ErrorsAsync(district.Id, outcome.RunId);
+        Assert.Contains((RowError.Error, "users.csv", 6, "enabledUser", "E_BOOL"), errors);
+        Assert.Contains((RowError.Error, "users.csv", 8, null, "E_FIELD_COUNT"), errors);
+        Assert.Contains(errors, e => e is { File: "enrollments.csv", Code: "E_REFERENCE" }); // found inside the rolled-back transaction
+        Assert.Equal(outcome.Errors, await ScalarAsync<int>(district.Id, $"select error_count from import_runs where id = '{outcome.RunId}'"));
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from users where source = 'sis'"));
+    }
+
     /// <summary>stu3's sourcedId, stu4's familyName and stu5's orgSourcedIds list each hold one NUL byte.</summary>
     static RosterPackageBuilder PackageWithNuls() => RosterPackageBuilder.Standard(6).With("users.csv", RosterPackageBuilder.Users(6)
         .Replace("stu3,,,true", "st\0u3,,,true").Replace("Number4,", "Num\0ber4,").Replace("stu5,,,true,s1,", "stu5,,,true,\"s1,d\01\","));

@@ -85,7 +85,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
         await using var status = await OpenAsync(db, tenantId, ct);
         await using var work = await OpenAsync(db, tenantId, ct);
         var run = new RunState(status, tenantId, runId, progress);
-        var errors = new List<RowError>();
+        var errors = new RowErrorLog(status, tenantId, runId);
         var counts = new Dictionary<string, EntityCounts>();
         try
         {
@@ -125,9 +125,9 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 await Exec(work, "insert into invalid_sids select $1, unnest($2::text[])", ct, spec.Entity, invalidSids.ToArray());
                 await Exec(work, $"analyze {spec.StageTable}", ct);
             }
-            if (settings.Strict && errors.Any(e => e.Severity == RowError.Error))
-                return await run.FailAsync($"Strict mode: {errors.Count(e => e.Severity == RowError.Error)} row errors; nothing was applied.",
-                    errors, counts, ct);
+            await errors.CheckpointAsync(ct);
+            if (settings.Strict && errors.Errors > 0)
+                return await run.FailAsync($"Strict mode: {errors.Errors} row errors; nothing was applied.", errors, counts, ct);
 
             // 2. Resolve references and compute the diff, all in one transaction with the apply (40-70%).
             await run.SetStatusAsync(RunStatus.Staged, "comparing", 40, ct);
@@ -140,11 +140,12 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 run.Report("comparing", 40 + 30 * (i + 1) / entities.Count);
             }
             foreach (var (name, set) in await context.DiffMembershipsAsync(ct)) counts[name] = set;
-            if (settings.Strict && errors.Any(e => e.Severity == RowError.Error))
+            if (settings.Strict && errors.Errors > 0)
             {
                 await tx.RollbackAsync(ct);
                 return await run.FailAsync("Strict mode: references did not resolve; nothing was applied.", errors, counts, ct);
             }
+            await errors.CheckpointAsync(ct); // rejected references count towards the limit too (the transaction rolls back)
             await context.RecordChangesAsync(entities, ct);
 
             var held = applyReviewed ? [] : await context.OverThresholdAsync(entities, counts, ct);
@@ -171,7 +172,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                     .ToDictionary(c => c.Key, c => c.Value), digest), ct);
             await run.WriteCountsAsync(errors, counts, work, tx, ct); // counts commit with the roster they describe
             await tx.CommitAsync(ct);
-            return await run.FinishAsync(errors.Any() ? RunStatus.SucceededWithWarnings : RunStatus.Succeeded, errors, counts, null, ct);
+            return await run.FinishAsync(errors.Errors + errors.Warnings > 0 ? RunStatus.SucceededWithWarnings : RunStatus.Succeeded, errors, counts, null, ct);
         }
         catch (PackageException e)
         {
@@ -260,7 +261,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 update import_runs set status = $3, progress_phase = $4, progress_percent = $5,
                   started_at = coalesce(started_at, now()), finished_at = null, failure_reason = null,
                   history = history || jsonb_build_array(jsonb_build_object('status', $3::text, 'at', now()))
-                  {(clearResults ? ", counts = '{}', warning_count = 0, error_count = 0" : "")}
+                  {(clearResults ? ", counts = '{}', warning_count = 0, error_count = 0, findings = '{}'" : "")}
                 where tenant_id = $1 and id = $2
                 """, ct, tenantId, runId, status, phase, percent);
             if (clearResults)
@@ -286,25 +287,26 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
             cmd.ExecuteNonQuery();
         }
 
-        public async Task WriteCountsAsync(List<RowError> errors, Dictionary<string, EntityCounts> counts, NpgsqlConnection on,
+        public async Task WriteCountsAsync(RowErrorLog errors, Dictionary<string, EntityCounts> counts, NpgsqlConnection on,
             NpgsqlTransaction? tx, CancellationToken ct)
         {
             await using var cmd = new NpgsqlCommand("""
-                update import_runs set counts = $3::jsonb, warning_count = $4, error_count = $5 where tenant_id = $1 and id = $2
+                update import_runs set counts = $3::jsonb, warning_count = $4, error_count = $5, findings = $6::jsonb
+                where tenant_id = $1 and id = $2
                 """, on, tx);
             foreach (var v in new object[]
                      {
-                         tenantId, runId, JsonSerializer.Serialize(counts, JsonSerializerOptions.Web),
-                         errors.Count(e => e.Severity == RowError.Warning), errors.Count(e => e.Severity == RowError.Error),
+                         tenantId, runId, JsonSerializer.Serialize(counts, JsonSerializerOptions.Web), errors.Warnings, errors.Errors,
+                         JsonSerializer.Serialize(errors.Summary()),
                      })
                 cmd.Parameters.Add(new NpgsqlParameter { Value = v });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        public async Task<ImportOutcome> FinishAsync(string status, List<RowError> errors, Dictionary<string, EntityCounts> counts,
+        public async Task<ImportOutcome> FinishAsync(string status, RowErrorLog errors, Dictionary<string, EntityCounts> counts,
             string? reason, CancellationToken ct)
         {
-            await WriteErrorsAsync(errors, ct);
+            await errors.CompleteAsync(ct);
             await WriteCountsAsync(errors, counts, conn, null, ct);
             await Exec(conn, """
                 update import_runs set status = $3, failure_reason = $4, finished_at = now(), progress_phase = 'done',
@@ -313,30 +315,10 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 where tenant_id = $1 and id = $2
                 """, ct, tenantId, runId, status, reason);
             progress?.Report(new ImportProgress("done", status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings ? 100 : _percent));
-            return new ImportOutcome(runId, status, counts, errors.Count(e => e.Severity == RowError.Warning),
-                errors.Count(e => e.Severity == RowError.Error), reason);
+            return new ImportOutcome(runId, status, counts, errors.Warnings, errors.Errors, reason);
         }
 
-        public Task<ImportOutcome> FailAsync(string reason, List<RowError> errors, Dictionary<string, EntityCounts> counts, CancellationToken ct) =>
+        public Task<ImportOutcome> FailAsync(string reason, RowErrorLog errors, Dictionary<string, EntityCounts> counts, CancellationToken ct) =>
             FinishAsync(RunStatus.Failed, errors, counts, reason, ct);
-
-        /// <summary>Every row error, never truncated; inserted from arrays (COPY does not work on RLS tables).</summary>
-        async Task WriteErrorsAsync(List<RowError> errors, CancellationToken ct)
-        {
-            await Exec(conn, "delete from import_row_errors where tenant_id = $1 and run_id = $2", ct, tenantId, runId);
-            var ordered = errors.OrderBy(e => e.File).ThenBy(e => e.Line ?? 0).ToList();
-            for (var start = 0; start < ordered.Count; start += 20_000)
-            {
-                var chunk = ordered.Skip(start).Take(20_000).ToList();
-                await Exec(conn, """
-                    insert into import_row_errors (tenant_id, run_id, seq, severity, file, line, column_name, code, message)
-                    select $1, $2, $3 + n, severity, file, line, column_name, code, message
-                    from unnest($4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[])
-                         with ordinality e(severity, file, line, column_name, code, message, n)
-                    """, ct, tenantId, runId, start, chunk.Select(e => e.Severity).ToArray(), chunk.Select(e => e.File).ToArray(),
-                    chunk.Select(e => e.Line).ToArray(), chunk.Select(e => e.Column).ToArray(), chunk.Select(e => e.Code).ToArray(),
-                    chunk.Select(e => e.Message).ToArray());
-            }
-        }
     }
 }

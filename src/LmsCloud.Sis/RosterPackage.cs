@@ -155,7 +155,9 @@ public sealed class RosterPackage : IDisposable
         var manifest = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         using (var reader = CsvReader.Create(OpenFile("manifest.csv"), new CsvReaderOptions { Separator = ',' }))
             while (reader.Read())
-                if (reader.FieldCount >= 2 && reader.GetString(0).Trim() is { Length: > 0 } name)
+                if (Enumerable.Range(0, reader.FieldCount).Any(i => reader.GetString(i).Contains('\0')))
+                    throw new PackageException("manifest.csv: a field holds a NUL byte (0x00); the manifest cannot be trusted.");
+                else if (reader.FieldCount >= 2 && reader.GetString(0).Trim() is { Length: > 0 } name)
                     manifest[name] = reader.GetString(1).Trim();
         Manifest = manifest;
         SourceSystem = manifest.GetValueOrDefault("source.systemCode") is { Length: > 0 } code ? code : "sis";

@@ -32,7 +32,7 @@ internal static class Staging
     /// deletes a record just because its row had a typo).
     /// </summary>
     public static async Task<(int Staged, List<string> InvalidSids, int Invalid)> StageAsync(NpgsqlConnection conn, RosterPackage package,
-        FileSpec spec, FileMode mode, List<RowError> errors, Action<long> bytesRead, CancellationToken ct)
+        FileSpec spec, FileMode mode, RowErrorLog errors, Action<long> bytesRead, CancellationToken ct)
     {
         await CreateTableAsync(conn, spec, ct);
         var file = spec.FileName;
@@ -87,13 +87,25 @@ internal static class Staging
             {
                 var line = (int)reader.LineNumber;
                 if (reader.FieldCount == 1 && reader.GetString(0).Length == 0) continue; // blank line
-                var rowErrors = errors.Count;
+                await errors.CheckpointAsync(ct);
+                var rowErrors = errors.Errors;
                 if (reader.FieldCount != headers.Count)
                 {
                     errors.Add(new RowError(RowError.Error, file, line, null, "E_FIELD_COUNT",
                         $"The row has {reader.FieldCount} fields; the header has {headers.Count}."));
                     invalid++;
-                    if (reader.FieldCount > sidIndex) invalidSids.Add(reader.GetString(sidIndex).Trim());
+                    if (reader.FieldCount > sidIndex && !HasNul(reader, sidIndex)) invalidSids.Add(reader.GetString(sidIndex).Trim());
+                    continue;
+                }
+
+                // PostgreSQL text cannot hold NUL (COPY would refuse the whole file): the row is rejected, like any invalid row.
+                if (FirstNul(reader) is var nul and >= 0)
+                {
+                    errors.Add(new RowError(RowError.Error, file, line, HeaderName(headers[nul].Name, nul), "E_NUL",
+                        "The field holds a NUL byte (0x00), which no text value may contain."));
+                    invalid++;
+                    // Never deletes its record: with a NUL in the sourcedId itself, the id without it is the best reading.
+                    if (reader.GetString(sidIndex).Replace("\0", "").Trim() is { Length: > 0 } readable) invalidSids.Add(readable);
                     continue;
                 }
 
@@ -115,7 +127,7 @@ internal static class Staging
                 var status = ParseStatus(statusIndex < 0 ? "" : reader.GetString(statusIndex), mode, file, line, errors);
                 if (status == null)
                 {
-                    if (errors.Count > rowErrors && errors[^1].Severity == RowError.Error)
+                    if (errors.Errors > rowErrors)
                     {
                         invalid++;
                         invalidSids.Add(sid);
@@ -163,8 +175,20 @@ internal static class Staging
         return (staged, invalidSids, invalid);
     }
 
+    static bool HasNul(CsvReader reader, int index) => reader.GetSpan(index).IndexOf((byte)0) >= 0;
+
+    /// <summary>The index of the first field holding a NUL byte, or -1.</summary>
+    static int FirstNul(CsvReader reader)
+    {
+        for (var i = 0; i < reader.FieldCount; i++)
+            if (HasNul(reader, i)) return i;
+        return -1;
+    }
+
+    static string HeaderName(string name, int index) => name.Length == 0 ? $"#{index + 1}" : name;
+
     /// <summary>'active' or 'tobedeleted'; null when the row is skipped (a bulk row marked tobedeleted, or an invalid status).</summary>
-    static string? ParseStatus(string text, FileMode mode, string file, int line, List<RowError> errors)
+    static string? ParseStatus(string text, FileMode mode, string file, int line, RowErrorLog errors)
     {
         text = text.Trim();
         string? status = text.ToLowerInvariant() switch
@@ -194,7 +218,7 @@ internal static class Staging
         return status;
     }
 
-    static object? Parse(Column column, string text, bool deleting, string file, int line, List<RowError> errors, ref bool ok)
+    static object? Parse(Column column, string text, bool deleting, string file, int line, RowErrorLog errors, ref bool ok)
     {
         if (text.Length == 0)
         {

@@ -8,7 +8,7 @@ namespace LmsCloud.Sis;
 /// Temp tables: <c>stage_x</c> (from COPY), <c>resolved_x</c> (valid rows with ids), <c>diff_x</c> (one action per record).
 /// </summary>
 internal sealed class SyncContext(
-    NpgsqlConnection conn, Guid tenantId, Guid runId, string source, List<(FileSpec Spec, FileMode Mode)> plan, List<RowError> errors,
+    NpgsqlConnection conn, Guid tenantId, Guid runId, string source, List<(FileSpec Spec, FileMode Mode)> plan, RowErrorLog errors,
     ImportSettings settings)
 {
     static readonly Dictionary<string, string> LoginRoles = new()

@@ -8,6 +8,7 @@ using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -23,10 +24,14 @@ public sealed record ImportProgressResponse(string? Phase, int Percent);
 public sealed record ImportRunResponse(
     Guid Id, string Status, string Trigger, bool DryRun, string? PackageName, string PackageSha256, string? OneRosterVersion,
     ImportProgressResponse Progress, JsonElement Counts, int WarningCount, int ErrorCount, string? FailureReason, JsonElement History,
-    string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JsonElement Findings);
 
+/// <summary>
+/// One change. <see cref="Masked"/>: a demographics change shown to a caller who may not read demographics (policy
+/// DemographicsReader) has null values, so neither the values nor which fields changed are shown.
+/// </summary>
 public sealed record ImportChangeResponse(long Seq, string EntityType, string ExternalId, string Action, JsonElement? OldValues,
-    JsonElement? NewValues);
+    JsonElement? NewValues, bool Masked = false);
 
 /// <summary>
 /// <c>/api/sis/imports</c>: upload a OneRoster package and follow its import (district admins, or an integration
@@ -78,27 +83,90 @@ public static class ImportEndpoints
             ? TypedResults.Ok(ToResponse(run))
             : RunNotFound(id);
 
-    /// <summary>Every row error and warning of the run as CSV, streamed row by row: never truncated, however many.</summary>
-    static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ErrorsCsvAsync(Guid id, LmsDbContext db, CancellationToken ct)
+    /// <summary>The run's stored row findings as CSV (the first 10,000 per file, then a summary row per cut file and code), streamed row by row.</summary>
+    /// <remarks>
+    /// Findings in demographics.csv quote its values (a birth date that is not ISO, a sex in the wrong case): their
+    /// messages are masked unless the caller may read demographics, and a reader's download that holds any is audited
+    /// (<c>demographics.viewed</c> naming the run).
+    /// </remarks>
+    static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ErrorsCsvAsync(Guid id, LmsDbContext db,
+        IAuthorizationService authorization, ClaimsPrincipal principal, AuditLog audit, CancellationToken ct)
     {
         if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
-        return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body,
-            db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).AsAsyncEnumerable(), ct),
+        var readsDemographics = (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
+        if (readsDemographics && await db.ImportRowErrors.AnyAsync(e => e.RunId == id && e.File == DemographicsFile, ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await audit.WriteAsync(new AuditEntry("demographics.viewed", "import_run", id.ToString(),
+                Reason: $"Read the demographics.csv findings in the errors CSV of SIS import run {id}"), ct);
+            await tx.CommitAsync(ct);
+        }
+        var errors = db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq);
+        return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body, (readsDemographics ? errors : errors.Select(e => new ImportRowError
+            {
+                TenantId = e.TenantId, RunId = e.RunId, Seq = e.Seq, Severity = e.Severity, File = e.File, Line = e.Line, ColumnName = e.ColumnName,
+                Code = e.Code, Message = e.File == DemographicsFile ? MaskedMessage : e.Message,
+            })).AsAsyncEnumerable(), ct),
             "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
+    const string DemographicsFile = "demographics.csv";
+    const string MaskedMessage = "(masked: demographics.csv messages quote its values; only DistrictAdmin and ComplianceOfficer see them)";
+
+    /// <summary>
+    /// The run's change list. Demographics are sensitive: their values are masked unless the caller may read
+    /// demographics (policy DemographicsReader), and each student whose values are shown gets a
+    /// <c>demographics.viewed</c> event in the same transaction as the read, as <c>GET /api/students/{id}/demographics</c> does.
+    /// </summary>
     static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ValidationProblem, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db,
-        string? entity, string? action, [AsParameters] PageRequest paging, CancellationToken ct)
+        IAuthorizationService authorization, ClaimsPrincipal principal, AuditLog audit, string? entity, string? action,
+        [AsParameters] PageRequest paging, CancellationToken ct)
     {
         var errors = paging.Validate(maxPageSize: 1000);
         TextFilter.Check(errors, ("entity", entity), ("action", action));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
+        var readsDemographics = (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await db.ImportRuns.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.SourceSystem }).SingleOrDefaultAsync(ct) is not { } run)
+            return RunNotFound(id);
         var query = db.ImportChanges.AsNoTracking().Where(c => c.RunId == id);
         if (!string.IsNullOrWhiteSpace(entity)) query = query.Where(c => c.EntityType == entity);
         if (!string.IsNullOrWhiteSpace(action)) query = query.Where(c => c.Action == action);
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Seq), paging,
-            c => new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct));
+        var page = await PagedList.CreateAsync(query.OrderBy(c => c.Seq), paging, c => c.EntityType == DemographicsEntity && !readsDemographics
+            ? new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, null, null, Masked: true)
+            : new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct);
+
+        var shown = page.Items.Where(c => c.EntityType == DemographicsEntity && !c.Masked && (c.OldValues != null || c.NewValues != null))
+            .Select(c => c.ExternalId).Distinct().ToArray();
+        if (shown.Length > 0)
+        {
+            var students = await StudentIdsAsync(db, run.SourceSystem ?? "sis", shown, ct);
+            foreach (var sid in shown)
+            {
+                var student = students.GetValueOrDefault(sid);
+                await audit.WriteAsync(new AuditEntry("demographics.viewed", "demographics", student?.ToString() ?? sid, SubjectUserId: student,
+                    After: new { runId = id, externalId = sid }, Reason: $"Read in the change list of SIS import run {id}"), ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(page);
+    }
+
+    const string DemographicsEntity = "demographics";
+
+    /// <summary>Our user ids of the people with these sourcedIds (a person new in a dry run has none yet).</summary>
+    static async Task<Dictionary<string, Guid?>> StudentIdsAsync(LmsDbContext db, string sourceSystem, string[] sourcedIds, CancellationToken ct)
+    {
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var cmd = new NpgsqlCommand("""
+            select external_id, internal_id from external_ids where entity_type = 'users' and source_system = $1 and external_id = any($2)
+            """, conn, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = sourceSystem });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = sourcedIds });
+        var ids = new Dictionary<string, Guid?>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids[reader.GetString(0)] = reader.GetGuid(1);
+        return ids;
     }
 
     /// <summary>
@@ -130,7 +198,7 @@ public static class ImportEndpoints
 
     static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
         r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), r.Counts, r.WarningCount,
-        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt);
+        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Findings);
 }
 
 /// <summary>

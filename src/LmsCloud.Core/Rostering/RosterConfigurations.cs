@@ -50,6 +50,7 @@ sealed class ImportRunConfiguration : IEntityTypeConfiguration<ImportRun>
         e.ToTable("import_runs").HasKey(x => new { x.TenantId, x.Id });
         e.Property(x => x.OneRosterVersion).HasColumnName("oneroster_version");
         e.Property(x => x.Counts).HasColumnType("jsonb");
+        e.Property(x => x.Findings).HasColumnType("jsonb");
         e.Property(x => x.History).HasColumnType("jsonb");
     }
 }

@@ -118,6 +118,8 @@ public sealed class ImportRun : ITenantOwned
     public JsonElement Counts { get; set; }
     public int WarningCount { get; set; }
     public int ErrorCount { get; set; }
+    /// <summary>Per file: findings stored and in all, and the count per code (migration 0009).</summary>
+    public JsonElement Findings { get; set; }
     public string? FailureReason { get; set; }
     public JsonElement History { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

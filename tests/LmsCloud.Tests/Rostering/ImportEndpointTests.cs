@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -173,6 +174,69 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         await HttpAssert.ProblemAsync(await student.GetAsync("/api/sis/imports"), HttpStatusCode.Forbidden);
         // Applying over a threshold is for a person: even a client that may upload may not apply.
         await HttpAssert.ProblemAsync(await withScope.PostAsync($"/api/sis/imports/{run.GetProperty("id")}/apply", null), HttpStatusCode.Forbidden);
+    }
+
+    /// <summary>A delta that changes nw-s-001's birth date and spells nw-s-002's sex in the wrong case (a warning quoting it).</summary>
+    static byte[] DemographicsDelta()
+    {
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, text) in new[]
+                     {
+                         ("manifest.csv", "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.demographics,delta\nsource.systemCode,nw-sis\n"),
+                         ("demographics.csv", File.ReadAllLines(Path.Combine(Samples.Path("northwind-1.1-bulk"), "demographics.csv"))[0] + "\n" +
+                             "nw-s-001,active,2026-09-01T00:00:00Z,2011-10-04,male,false,false,false,false,true,false,false,US,IL,Chicago,\n" +
+                             "nw-s-002,active,2026-09-01T00:00:00Z,2012-02-14,Female,false,true,false,false,false,false,false,US,IL,Naperville,\n"),
+                     })
+                using (var writer = new StreamWriter(archive.CreateEntry(name).Open()))
+                    writer.Write(text);
+        return zip.ToArray();
+    }
+
+    [Fact]
+    public async Task Demographics_in_the_change_list_and_errors_csv_are_masked_for_a_sis_import_client_and_shown_and_audited_for_an_admin()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        await RosterSamples.ImportAsync(admin, "northwind-1.1-bulk");
+        var created = await (await admin.PostAsJsonAsync("/api/integrations/clients", new { name = "SIS sync", scopes = new[] { Scopes.SisImport } }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var client = await ClientTokenAsync(district.Slug, created.GetProperty("clientId").GetString()!, created.GetProperty("clientSecret").GetString()!);
+        await HttpAssert.ProblemAsync(await client.GetAsync($"/api/students/{Guid.NewGuid()}/demographics"), HttpStatusCode.Forbidden);
+        var ethan = await RosterSamples.InternalIdAsync(api.Database, district.Id, "users", "nw-s-001");
+
+        var upload = await client.PostAsync("/api/sis/imports?dryRun=true", RosterSamples.Form(DemographicsDelta()));
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        var run = await RosterSamples.WaitForRunAsync(client, upload.Headers.Location!.ToString());
+        Assert.Equal("dry_run", run.GetProperty("status").GetString());
+        var changes = $"/api/sis/imports/{run.GetProperty("id")}/changes";
+        async Task<int> ViewsAsync() => (await admin.GetFromJsonAsync<JsonElement>($"/api/audit/events?action=demographics.viewed&subject={ethan}"))
+            .GetProperty("total").GetInt32();
+
+        foreach (var path in new[] { changes, $"{changes}?entity=demographics" })
+        {
+            var masked = Assert.Single((await client.GetFromJsonAsync<JsonElement>(path)).GetProperty("items").EnumerateArray(),
+                c => c.GetProperty("externalId").GetString() == "nw-s-001");
+            Assert.Equal(("demographics", "updated"), (masked.GetProperty("entityType").GetString(), masked.GetProperty("action").GetString()));
+            Assert.True(masked.GetProperty("masked").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, masked.GetProperty("oldValues").ValueKind);
+            Assert.Equal(JsonValueKind.Null, masked.GetProperty("newValues").ValueKind);
+        }
+        var clientCsv = await client.GetStringAsync($"/api/sis/imports/{run.GetProperty("id")}/errors");
+        Assert.Contains("W_CASE", clientCsv);
+        Assert.DoesNotContain("Female", clientCsv);
+        Assert.Equal(0, await ViewsAsync());
+
+        var shown = Assert.Single((await admin.GetFromJsonAsync<JsonElement>($"{changes}?entity=demographics")).GetProperty("items").EnumerateArray(),
+            c => c.GetProperty("externalId").GetString() == "nw-s-001");
+        Assert.False(shown.GetProperty("masked").GetBoolean());
+        Assert.Equal("2011-10-03", shown.GetProperty("oldValues").GetProperty("birth_date").GetString());
+        Assert.Equal("2011-10-04", shown.GetProperty("newValues").GetProperty("birth_date").GetString());
+        Assert.Equal(1, await ViewsAsync());
+        Assert.Contains("'Female'", await admin.GetStringAsync($"/api/sis/imports/{run.GetProperty("id")}/errors"));
+        var csvViews = await admin.GetFromJsonAsync<JsonElement>($"/api/audit/events?action=demographics.viewed");
+        Assert.Contains(csvViews.GetProperty("items").EnumerateArray(), e => e.ToString().Contains(run.GetProperty("id").GetString()!) &&
+                                                                            e.ToString().Contains("errors CSV"));
     }
 
     async Task<HttpClient> ClientTokenAsync(string slug, string clientId, string secret)

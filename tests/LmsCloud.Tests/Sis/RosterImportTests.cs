@@ -1,11 +1,14 @@
 using LmsCloud.Sis;
 using LmsCloud.Tests.Infrastructure;
+using System.Diagnostics;
+using System.Text.Json;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace LmsCloud.Tests.Sis;
 
 /// <summary>The import engine against a real database: idempotence, deletions, deltas, thresholds, atomicity, errors.</summary>
-public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatabase>
+public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output) : IClassFixture<TestDatabase>
 {
     async Task<ImportOutcome> ImportAsync(Guid tenant, string folder, bool dryRun = false, RosterImporter? importer = null)
     {
@@ -287,6 +290,134 @@ public sealed class RosterImportTests(TestDatabase db) : IClassFixture<TestDatab
         var overwritten = await ImportAsync(district.Id, package.Folder);
         Assert.Equal("Student Again1", await ScalarAsync<string>(district.Id, "select display_name from users where user_name = 'stu1@test.example'"));
         Assert.Equal(1, await CountAsync(district.Id, $"select count(*) from import_changes where run_id = '{overwritten.RunId}' and action = 'conflict'"));
+    }
+
+    const string UsersHeader =
+        "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password";
+
+    [Fact]
+    public async Task Row_findings_past_ten_thousand_per_file_are_counted_not_stored_and_the_run_still_applies()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(2);
+        package.With("users.csv", RosterPackageBuilder.Users(2) + string.Concat(Enumerable.Range(0, 12_000).Select(i => $"bad{i}\n")));
+
+        var outcome = await ImportAsync(district.Id, package.Folder);
+
+        AssertApplied(outcome);
+        Assert.Equal(12_000, outcome.Errors);
+        Assert.Equal(5, outcome.Counts["users"].Created);
+        var errors = await ErrorsAsync(district.Id, outcome.RunId);
+        Assert.Equal(RowErrorLog.StoredPerFile, errors.Count(e => e.File == "users.csv" && e.Line != null));
+        var summary = Assert.Single(errors, e => e.File == "users.csv" && e.Line == null);
+        Assert.Equal((RowError.Error, "E_FIELD_COUNT"), (summary.Severity, summary.Code));
+        Assert.Contains("2,000 more E_FIELD_COUNT", await ScalarAsync<string>(district.Id,
+            $"select message from import_row_errors where run_id = '{outcome.RunId}' and line is null"));
+        var findings = JsonDocument.Parse(await ScalarAsync<string>(district.Id, $"select findings::text from import_runs where id = '{outcome.RunId}'"))
+            .RootElement.GetProperty("users.csv");
+        Assert.Equal(12_000, findings.GetProperty("total").GetInt32());
+        Assert.Equal(RowErrorLog.StoredPerFile, findings.GetProperty("stored").GetInt32());
+        Assert.True(findings.GetProperty("truncated").GetBoolean());
+        Assert.Equal(12_000, findings.GetProperty("codes").GetProperty("E_FIELD_COUNT").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_users_file_of_200k_garbage_lines_fails_fast_with_flat_memory_and_capped_stored_errors()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var good = RosterPackageBuilder.Standard(4);
+        AssertApplied(await ImportAsync(district.Id, good.Folder));
+        using var garbage = RosterPackageBuilder.Standard(4);
+        garbage.With("users.csv", UsersHeader + "\n" + string.Concat(Enumerable.Repeat("x\n", 200_000)));
+
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var clock = Stopwatch.StartNew();
+        long peak = 0;
+        using var sampler = new Timer(_ => Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), GC.GetTotalMemory(false))), null, 0, 20);
+        var outcome = await ImportAsync(district.Id, garbage.Folder);
+        clock.Stop();
+        output.WriteLine($"200k bad lines: {clock.ElapsedMilliseconds} ms, managed heap before {heapBefore / 1_048_576} MB, peak {Interlocked.Read(ref peak) / 1_048_576} MB");
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains($"Too many row errors: more than {RowErrorLog.MaxErrors:N0} (most in users.csv, mostly E_FIELD_COUNT)", outcome.FailureReason);
+        Assert.Equal(RowErrorLog.MaxErrors + 1, outcome.Errors); // reading stopped at the limit
+        var errors = await ErrorsAsync(district.Id, outcome.RunId);
+        Assert.Equal(RowErrorLog.StoredPerFile + 1, errors.Count); // the first 10,000 and one summary row
+        Assert.Equal(RowErrorLog.MaxErrors + 1, await ScalarAsync<int>(district.Id, $"select error_count from import_runs where id = '{outcome.RunId}'"));
+        Assert.Equal(RowErrorLog.MaxErrors + 1, await ScalarAsync<int>(district.Id,
+            $"select (findings -> 'users.csv' -> 'codes' ->> 'E_FIELD_COUNT')::int from import_runs where id = '{outcome.RunId}'"));
+        Assert.Equal(7, await CountAsync(district.Id, "select count(*) from users where source = 'sis' and status = 'active'")); // untouched
+        Assert.True(Interlocked.Read(ref peak) - heapBefore < 200 * 1_048_576, $"heap grew by {(Interlocked.Read(ref peak) - heapBefore) / 1_048_576} MB");
+    }
+
+    [Fact]
+    public async Task Row_findings_are_stored_even_when_the_apply_fails_and_rolls_back()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(3);
+        package.With("users.csv", RosterPackageBuilder.Users(3).Replace("stu2,,,true", "stu2,,,maybe") + "ragged\n");
+        var importer = new RosterImporter(db.App) { AfterApplying = entity => entity == "users" ? throw new IOException("disk on fire") : Task.CompletedTask };
+
+        var outcome = await ImportAsync(district.Id, package.Folder, importer: importer);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        var errors = await ErrorsAsync(district.Id, outcome.RunId);
+        Assert.Contains((RowError.Error, "users.csv", 6, "enabledUser", "E_BOOL"), errors);
+        Assert.Contains((RowError.Error, "users.csv", 8, null, "E_FIELD_COUNT"), errors);
+        Assert.Contains(errors, e => e is { File: "enrollments.csv", Code: "E_REFERENCE" }); // found inside the rolled-back transaction
+        Assert.Equal(outcome.Errors, await ScalarAsync<int>(district.Id, $"select error_count from import_runs where id = '{outcome.RunId}'"));
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from users where source = 'sis'"));
+    }
+
+    /// <summary>stu3's sourcedId, stu4's familyName and stu5's orgSourcedIds list each hold one NUL byte.</summary>
+    static RosterPackageBuilder PackageWithNuls() => RosterPackageBuilder.Standard(6).With("users.csv", RosterPackageBuilder.Users(6)
+        .Replace("stu3,,,true", "st\0u3,,,true").Replace("Number4,", "Num\0ber4,").Replace("stu5,,,true,s1,", "stu5,,,true,\"s1,d\01\","));
+
+    [Fact]
+    public async Task A_NUL_byte_in_a_field_rejects_its_row_with_E_NUL_and_a_lenient_run_applies_the_rest()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var clean = RosterPackageBuilder.Standard(6);
+        AssertApplied(await ImportAsync(district.Id, clean.Folder));
+        using var package = PackageWithNuls();
+
+        var outcome = await ImportAsync(district.Id, package.Folder);
+
+        Assert.Equal(RunStatus.SucceededWithWarnings, outcome.Status);
+        var errors = await ErrorsAsync(district.Id, outcome.RunId);
+        Assert.Contains((RowError.Error, "users.csv", 7, "sourcedId", "E_NUL"), errors);
+        Assert.Contains((RowError.Error, "users.csv", 8, "familyName", "E_NUL"), errors);
+        Assert.Contains((RowError.Error, "users.csv", 9, "orgSourcedIds", "E_NUL"), errors);
+        Assert.Equal(3, outcome.Counts["users"].Invalid);
+        Assert.Equal(0, outcome.Counts["users"].Deleted); // a rejected row never deletes its record
+        foreach (var sid in new[] { "stu3", "stu4", "stu5" }) Assert.Equal("active", await StatusOfAsync(district.Id, sid));
+        Assert.Equal("Number4", await ScalarAsync<string>(district.Id, "select family_name from users where user_name = 'stu4@test.example'"));
+
+        var fresh = await db.CreateDistrictAsync();
+        var first = await ImportAsync(fresh.Id, package.Folder);
+        Assert.Equal(RunStatus.SucceededWithWarnings, first.Status);
+        Assert.Equal(6, first.Counts["users"].Created); // 2 teachers, the guardian, stu1, stu2, stu6
+
+        // The manifest is the package's own description: a NUL there fails the run with a clear reason, not PostgreSQL's.
+        package.With("manifest.csv", RosterPackageBuilder.Manifest11Bulk.Replace("testsis", "test\0sis"));
+        var broken = await ImportAsync(fresh.Id, package.Folder);
+        Assert.Equal(RunStatus.Failed, broken.Status);
+        Assert.Equal("manifest.csv: a field holds a NUL byte (0x00); the manifest cannot be trusted.", broken.FailureReason);
+    }
+
+    [Fact]
+    public async Task A_NUL_byte_fails_a_strict_run_like_any_row_error()
+    {
+        var district = await db.CreateDistrictAsync();
+        await SetSettingsAsync(district.Id, """{"mode": "strict"}""");
+        using var package = PackageWithNuls();
+
+        var outcome = await ImportAsync(district.Id, package.Folder);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("Strict mode: 3 row errors; nothing was applied.", outcome.FailureReason);
+        Assert.Equal(3, (await ErrorsAsync(district.Id, outcome.RunId)).Count(e => e.Code == "E_NUL"));
+        Assert.Equal(0, await CountAsync(district.Id, "select count(*) from users where source = 'sis'"));
     }
 
     async Task<string> StatusOfAsync(Guid tenant, string sid) =>

@@ -18,9 +18,6 @@ public sealed class RosterPackage : IDisposable
 
     RosterPackage(ZipArchive? zip) => _zip = zip;
 
-    /// <summary>The most a package's CSV files may expand to (a 50k-student district is about 60 MB).</summary>
-    public const long MaxUncompressedBytes = 8L << 30;
-
     public OneRosterVersion Version { get; private set; }
     public IReadOnlyDictionary<string, string> Manifest { get; private set; } = new Dictionary<string, string>();
     public string SourceSystem { get; private set; } = "sis";
@@ -44,16 +41,15 @@ public sealed class RosterPackage : IDisposable
             }
             catch (InvalidDataException)
             {
-                throw new PackageException("The package is not a readable zip file.");
+                throw new PackageException(PackageCheck.NotAZip);
             }
             package = new RosterPackage(zip);
-            var csvs = zip.Entries.Where(e => e.FullName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
-            // A zip bomb must not fill the disk or run for hours: cap what the entries claim to expand to.
-            if (csvs.Sum(e => e.Length) > MaxUncompressedBytes || csvs.Any(e => e.CompressedLength > 0 && e.Length / e.CompressedLength > 1000))
+            if (PackageCheck.CheckEntries(zip) is { } refused)
             {
                 zip.Dispose();
-                throw new PackageException($"The package expands to more than {MaxUncompressedBytes >> 30} GiB or compresses implausibly well; refused.");
+                throw new PackageException(refused);
             }
+            var csvs = zip.Entries.Where(e => e.FullName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).ToList();
             foreach (var entry in csvs)
                 package._entries.TryAdd(Path.GetFileName(entry.FullName), entry.FullName);
             package._files.AddRange(zip.Entries.Where(e => e.Name.Length > 0).Select(e => e.FullName).Order());

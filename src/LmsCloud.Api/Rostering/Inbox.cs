@@ -47,7 +47,7 @@ public sealed class SisInbox(IFileStorage storage, IOptions<SisOptions> options)
         foreach (var item in await ListAsync(district, ct))
         {
             var path = item.StorageKey != null ? await storage.GetLocalPathAsync(item.StorageKey, ct) : item.FolderPath!;
-            if (!IsCompleteZip(path)) continue; // still being written into the folder, or not a zip at all: not a candidate
+            if (PackageCheck.Check(path) != null) continue; // still being written into the folder, not a zip, or a bomb: not a candidate
             var sha256 = PackageHash.Compute(path);
             var imported = await db.ImportRuns.AnyAsync(r => r.PackageSha256 == sha256 && r.Status != RunStatus.Failed && r.Status != RunStatus.DryRun, ct);
             return imported ? null : (item, path, sha256);
@@ -55,18 +55,6 @@ public sealed class SisInbox(IFileStorage storage, IOptions<SisOptions> options)
         return null;
     }
 
-    static bool IsCompleteZip(string path)
-    {
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            return zip.Entries.Count > 0;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
 }
 
 /// <summary><c>/api/sis/inbox</c>: deliver a package for the nightly import without importing it now, and list the inbox.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using LmsCloud.Core;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
+using LmsCloud.Sis;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -35,7 +36,6 @@ public static class PackageUpload
     // Room for the multipart boundaries and part headers around the file itself.
     const long MultipartOverhead = 64 * 1024;
 
-    static readonly byte[] ZipSignature = "PK\u0003\u0004"u8.ToArray();
 
     public static async Task<(StoredPackage? Package, IResult? Problem)> StoreAsync(HttpRequest request, IFileStorage storage, string key,
         long maxBytes, CancellationToken ct)
@@ -94,30 +94,19 @@ public static class PackageUpload
                 return (null, Incomplete());
             }
 
-            // The signature says zip; the central directory (at the end) says it is a whole one.
-            if (checkedStream.Length < ZipSignature.Length || !IsReadableZip(await storage.GetLocalPathAsync(key, ct)))
+            // The signature said zip; the package check (the one the inbox and the engine use too) says it is a whole one
+            // within the caps, so a zip bomb is refused here rather than by a failed run.
+            var refused = checkedStream.Length < PackageCheck.ZipSignature.Length ? PackageCheck.NotAZip
+                : PackageCheck.Check(await storage.GetLocalPathAsync(key, ct));
+            if (refused != null)
             {
                 await storage.DeleteAsync(key, ct);
-                return (null, NotAZip());
+                return (null, refused == PackageCheck.NotAZip ? NotAZip() : Refused(refused));
             }
             return (new StoredPackage(key, checkedStream.Sha256(), checkedStream.Length, Path.GetFileName(fileName)), null);
         }
         return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No package",
             detail: "The multipart field 'file' with the zip is missing."));
-    }
-
-    static bool IsReadableZip(string path)
-    {
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            _ = zip.Entries.Count;
-            return true;
-        }
-        catch (InvalidDataException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
@@ -137,6 +126,9 @@ public static class PackageUpload
     static IResult NotAZip() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a zip",
         detail: "The file is not a zip archive. A OneRoster package is a zip with the CSV files at its root.");
 
+    static IResult Refused(string reason) => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Package refused",
+        detail: reason);
+
     sealed class UploadTooLargeException : Exception;
 
     sealed class NotAZipException : Exception;
@@ -148,7 +140,7 @@ public static class PackageUpload
     sealed class CheckedUploadStream(Stream inner, long maxBytes) : Stream
     {
         readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        readonly byte[] _head = new byte[ZipSignature.Length];
+        readonly byte[] _head = new byte[PackageCheck.ZipSignature.Length];
         long _length;
 
         public override long Length => _length;
@@ -194,7 +186,7 @@ public static class PackageUpload
             {
                 var take = (int)Math.Min(chunk.Length, _head.Length - _length);
                 chunk[..take].CopyTo(_head.AsSpan((int)_length));
-                if (!_head.AsSpan(0, (int)_length + take).SequenceEqual(ZipSignature.AsSpan(0, (int)_length + take)))
+                if (!_head.AsSpan(0, (int)_length + take).SequenceEqual(PackageCheck.ZipSignature[..((int)_length + take)]))
                     throw new NotAZipException();
             }
             _length += chunk.Length;

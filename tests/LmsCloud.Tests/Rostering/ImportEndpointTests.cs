@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Users;
+using LmsCloud.Sis;
 using LmsCloud.Tests.Infrastructure;
 using Npgsql;
 
@@ -150,6 +151,36 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
 
         Assert.Empty(Directory.Exists(api.StorageRoot) ? Directory.GetFiles(Path.Combine(api.StorageRoot, district.Id.ToString()), "*", SearchOption.AllDirectories) : []);
         Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_zip_bomb_is_refused_by_the_one_package_check_at_upload_in_the_inbox_and_in_the_engine()
+    {
+        // 64 MB of one byte deflates about 1,030 to 1: past the cap no real CSV comes near.
+        var bomb = Path.Combine(Directory.CreateTempSubdirectory("bomb-").FullName, "bomb.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(bomb, System.IO.Compression.ZipArchiveMode.Create))
+        await using (var entry = zip.CreateEntry("users.csv", System.IO.Compression.CompressionLevel.SmallestSize).Open())
+        {
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < 64; i++) await entry.WriteAsync(zeros);
+        }
+        Assert.Equal("The package expands to more than 8 GiB or compresses implausibly well; refused.", PackageCheck.Check(bomb));
+        Assert.Null(PackageCheck.Check(Samples.Zip("northwind-1.1-bulk")));
+        Assert.Equal(PackageCheck.NotAZip, PackageCheck.Check(Samples.Path("northwind-1.1-bulk") + "/users.csv"));
+
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        foreach (var endpoint in new[] { "/api/sis/imports", "/api/sis/inbox" })
+        {
+            var problem = await HttpAssert.ProblemAsync(await admin.PostAsync(endpoint, RosterSamples.Form(await File.ReadAllBytesAsync(bomb))),
+                HttpStatusCode.BadRequest, "Package refused");
+            Assert.Equal(PackageCheck.Check(bomb), problem.GetProperty("detail").GetString());
+        }
+        Assert.Empty(Directory.Exists(api.StorageRoot) ? Directory.GetFiles(Path.Combine(api.StorageRoot, district.Id.ToString()), "*", SearchOption.AllDirectories) : []);
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("total").GetInt32());
+
+        var (_, outcome) = await api.Database.Imports.ImportAsync(new ImportRequest(district.Id, bomb, "bomb.zip", ImportTrigger.Cli, TestDatabase.TestActor));
+        Assert.Equal((RunStatus.Failed, PackageCheck.Check(bomb)), (outcome.Status, outcome.FailureReason));
     }
 
     [Fact]

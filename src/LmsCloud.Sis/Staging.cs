@@ -77,6 +77,7 @@ internal static class Staging
         var invalid = 0;
         var invalidSids = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var findings = new List<RowError>(); // one row's findings, handed to the log when the row is read
         var copyColumns = string.Join(", ", spec.Columns.Select(c => c.Stage));
         await using (var copy = await conn.BeginBinaryImportAsync(
                          $"copy {spec.StageTable} (line, sid, status, {copyColumns}) from stdin (format binary)", ct))
@@ -124,7 +125,8 @@ internal static class Staging
                     continue;
                 }
 
-                var status = ParseStatus(statusIndex < 0 ? "" : reader.GetString(statusIndex), mode, file, line, errors);
+                var status = FieldParser.Status(statusIndex < 0 ? "" : reader.GetString(statusIndex), mode, file, line, findings);
+                Drain(findings, errors);
                 if (status == null)
                 {
                     if (errors.Errors > rowErrors)
@@ -147,8 +149,9 @@ internal static class Staging
                     }
                     var index = bound[i].Index;
                     // A delta row that deletes needs only its sourcedId. A column the header lacks is null (IfAbsent: derived later).
-                    values[i] = index < 0 ? null : Parse(column, reader.GetString(index).Trim(), status == "tobedeleted", file, line, errors, ref ok);
+                    values[i] = index < 0 ? null : FieldParser.Value(column, reader.GetString(index).Trim(), status == "tobedeleted", file, line, findings, ref ok);
                 }
+                Drain(findings, errors);
                 if (!ok)
                 {
                     invalid++;
@@ -185,97 +188,15 @@ internal static class Staging
         return -1;
     }
 
+    static void Drain(List<RowError> findings, RowErrorLog errors)
+    {
+        foreach (var finding in findings) errors.Add(finding);
+        findings.Clear();
+    }
+
     static string HeaderName(string name, int index) => name.Length == 0 ? $"#{index + 1}" : name;
 
     /// <summary>'active' or 'tobedeleted'; null when the row is skipped (a bulk row marked tobedeleted, or an invalid status).</summary>
-    static string? ParseStatus(string text, FileMode mode, string file, int line, RowErrorLog errors)
-    {
-        text = text.Trim();
-        string? status = text.ToLowerInvariant() switch
-        {
-            "" => mode == FileMode.Delta ? null : "active",
-            "active" => "active",
-            "tobedeleted" => "tobedeleted",
-            "inactive" => "tobedeleted", // OneRoster 1.0
-            _ => null,
-        };
-        if (status == null)
-        {
-            errors.Add(new RowError(RowError.Error, file, line, "status", text.Length == 0 ? "E_REQUIRED" : "E_ENUM",
-                text.Length == 0 ? "A delta row needs a status (active or tobedeleted)." : $"Status '{text}' is not active or tobedeleted."));
-            return null;
-        }
-        if (text == "inactive")
-            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_LEGACY_STATUS", "Status 'inactive' (OneRoster 1.0) is read as tobedeleted."));
-        else if (text.Length > 0 && text != status)
-            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_CASE", $"Status '{text}' read as '{status}'."));
-        if (mode == FileMode.Bulk && status == "tobedeleted")
-        {
-            errors.Add(new RowError(RowError.Warning, file, line, "status", "W_BULK_STATUS",
-                "A bulk file is the full truth: a row marked tobedeleted is treated as absent, so the record is deleted."));
-            return null;
-        }
-        return status;
-    }
-
-    static object? Parse(Column column, string text, bool deleting, string file, int line, RowErrorLog errors, ref bool ok)
-    {
-        if (text.Length == 0)
-        {
-            if (column.Required && !deleting)
-            {
-                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_REQUIRED", $"{column.Name} is required."));
-                ok = false;
-            }
-            return null;
-        }
-        switch (column.Kind)
-        {
-            case Kind.Enum:
-                var match = column.Values!.FirstOrDefault(v => string.Equals(v, text, StringComparison.OrdinalIgnoreCase));
-                if (match == null)
-                {
-                    errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_ENUM",
-                        $"'{text}' is not a valid {column.Name}; expected one of: {string.Join(", ", column.Values!)}."));
-                    ok = false;
-                    return null;
-                }
-                if (match != text)
-                    errors.Add(new RowError(RowError.Warning, file, line, column.Name, "W_CASE", $"'{text}' read as '{match}'."));
-                return match;
-            case Kind.Bool:
-                if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
-                {
-                    if (text is not ("true" or "false"))
-                        errors.Add(new RowError(RowError.Warning, file, line, column.Name, "W_CASE", $"'{text}' read as '{text.ToLowerInvariant()}'."));
-                    return string.Equals(text, "true", StringComparison.OrdinalIgnoreCase);
-                }
-                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_BOOL", $"'{text}' is not true or false."));
-                ok = false;
-                return null;
-            case Kind.Date:
-                // ISO 8601 only: 03/04/2026 could be March or April, and we never guess.
-                if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
-                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_DATE", $"'{text}' is not a date in the form YYYY-MM-DD."));
-                ok = false;
-                return null;
-            case Kind.Int:
-                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)) return number;
-                errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_NUMBER", $"'{text}' is not a whole number."));
-                ok = false;
-                return null;
-            case Kind.List:
-                var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                if (items.Length == 0 && column.Required && !deleting)
-                {
-                    errors.Add(new RowError(RowError.Error, file, line, column.Name, "E_REQUIRED", $"{column.Name} needs at least one value."));
-                    ok = false;
-                }
-                return items;
-            default:
-                return text;
-        }
-    }
 
     /// <summary>Reports bytes read, for progress by position in the file.</summary>
     sealed class CountingStream(Stream inner, Action<long> read) : Stream

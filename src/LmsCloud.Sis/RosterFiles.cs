@@ -1,3 +1,4 @@
+using LmsCloud.Core.Rostering;
 using NpgsqlTypes;
 
 namespace LmsCloud.Sis;
@@ -41,12 +42,6 @@ internal static class RosterFiles
     public static readonly string[] OrgTypes = ["district", "school", "department", "local", "state", "national"];
     public static readonly string[] SessionTypes = ["schoolYear", "term", "semester", "gradingPeriod"];
     public static readonly string[] ClassTypes = ["homeroom", "scheduled"];
-    public static readonly string[] UserRoles =
-    [
-        "student", "teacher", "administrator", "aide", "guardian", "parent", "relative", "proctor", "counselor",
-        "districtAdministrator", "principal", "siteAdministrator", "systemAdministrator",
-    ];
-    public static readonly string[] EnrollmentRoles = ["student", "teacher", "administrator", "proctor", "aide", "guardian", "parent"];
     public static readonly string[] RoleTypes = ["primary", "secondary"];
     public static readonly string[] Sexes = ["male", "female", "other", "unspecified"];
 
@@ -114,7 +109,7 @@ internal static class RosterFiles
     public static readonly FileSpec Users11 = new("users.csv", "users",
     [
         .. UserCommon,
-        new("role", "role", Kind.Enum, Required: true, UserRoles),
+        new("role", "role", Kind.Enum, Required: true, RosterRoles.OfPeople),
         new("orgSourcedIds", "org_sids", Kind.List, Required: true, Aliases: ["orgSourcedId"]),
     ]);
 
@@ -129,7 +124,7 @@ internal static class RosterFiles
     [
         new("userSourcedId", "user_sid", Kind.Text, Required: true),
         new("roleType", "role_type", Kind.Enum, Required: true, RoleTypes),
-        new("role", "role", Kind.Enum, Required: true, UserRoles),
+        new("role", "role", Kind.Enum, Required: true, RosterRoles.OfPeople),
         new("beginDate", "begin_date", Kind.Date),
         new("endDate", "end_date", Kind.Date),
         new("orgSourcedId", "org_sid", Kind.Text, Required: true),
@@ -140,7 +135,7 @@ internal static class RosterFiles
         new("classSourcedId", "class_sid", Kind.Text, Required: true),
         new("schoolSourcedId", "school_sid", Kind.Text, Required: true),
         new("userSourcedId", "user_sid", Kind.Text, Required: true),
-        new("role", "role", Kind.Enum, Required: true, EnrollmentRoles),
+        new("role", "role", Kind.Enum, Required: true, RosterRoles.InClasses),
         new("primary", "is_primary", Kind.Bool, Aliases: ["primaryFlag"]),
         new("beginDate", "begin_date", Kind.Date),
         new("endDate", "end_date", Kind.Date),

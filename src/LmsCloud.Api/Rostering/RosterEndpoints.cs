@@ -92,8 +92,8 @@ public static class RosterEndpoints
         {
             // Not an admin: only the classes this person is actively enrolled in, as teacher or as student.
             var roles = new List<string>();
-            if (principal.IsInRole(Roles.Teacher)) roles.Add("teacher");
-            if (principal.IsInRole(Roles.Student)) roles.Add("student");
+            if (principal.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
+            if (principal.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
             if (roles.Count == 0 || PersonId(principal) is not { } me)
                 return Forbidden("Classes are listed for administrators, teachers and students.");
             query = query.Where(c => db.Enrollments.Any(e => e.ClassId == c.Id && e.UserId == me && roles.Contains(e.Role) && e.Status == Active));
@@ -108,7 +108,7 @@ public static class RosterEndpoints
         CancellationToken ct)
     {
         if (!IsAdmin(principal) && !(PersonId(principal) is { } me && principal.IsInRole(Roles.Teacher) &&
-                                     await db.Enrollments.AnyAsync(e => e.ClassId == id && e.UserId == me && e.Role == "teacher" && e.Status == Active, ct)))
+                                     await db.Enrollments.AnyAsync(e => e.ClassId == id && e.UserId == me && e.Role == RosterRoles.Teacher && e.Status == Active, ct)))
             return Forbidden("A class roster is for the class's teachers and administrators.");
         var rosterClass = await db.RosterClasses.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && c.Status == Active, ct);
         if (rosterClass == null) return NotFound("Class", id);
@@ -157,8 +157,8 @@ public static class RosterEndpoints
 
     /// <summary>Whether the teacher has an active teacher enrollment in a class where the student is actively enrolled.</summary>
     static Task<bool> TeachesAsync(LmsDbContext db, Guid teacherId, Guid studentId, CancellationToken ct) =>
-        db.Enrollments.AnyAsync(t => t.UserId == teacherId && t.Role == "teacher" && t.Status == Active &&
-            db.Enrollments.Any(s => s.ClassId == t.ClassId && s.UserId == studentId && s.Role == "student" && s.Status == Active), ct);
+        db.Enrollments.AnyAsync(t => t.UserId == teacherId && t.Role == RosterRoles.Teacher && t.Status == Active &&
+            db.Enrollments.Any(s => s.ClassId == t.ClassId && s.UserId == studentId && s.Role == RosterRoles.Student && s.Status == Active), ct);
 
     static bool IsAdmin(ClaimsPrincipal principal) => principal.IsInRole(Roles.DistrictAdmin) || principal.IsInRole(Roles.SchoolAdmin);
 

@@ -143,27 +143,28 @@ internal sealed class SyncContext(
         };
     }
 
-    /// <summary>Turns the rows a query finds into row errors, drops them from <paramref name="from"/>, and remembers their ids as invalid.</summary>
+    /// <summary>
+    /// Rejects the rows a query finds: drops them from <paramref name="from"/> and remembers their sourcedIds as invalid
+    /// in the same statement, so the rows never leave SQL; only what the row errors say comes back.
+    /// </summary>
     async Task<int> RejectAsync(EntitySync e, string query, string column, Func<string, string> message, string from, CancellationToken ct)
     {
-        var rejected = new List<(int Line, string Sid)>();
-        await using (var cmd = new NpgsqlCommand(query.Replace("select line, ", "select line, sid as row_sid, "), conn) { CommandTimeout = CommandTimeoutSeconds })
-        {
-            AddParameters(cmd.Parameters);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rejected = 0;
+        await using var cmd = new NpgsqlCommand($"""
+            with rejected as ({query.Replace("select line, ", "select line, sid as row_sid, ")}),
+                 dropped as (delete from {from} s using rejected r where s.line = r.line),
+                 remembered as (insert into invalid_sids select '{e.Entity}', row_sid from rejected)
+            select * from rejected
+            """, conn) { CommandTimeout = CommandTimeoutSeconds };
+        AddParameters(cmd.Parameters);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
             {
                 errors.Add(new RowError(RowError.Error, e.Spec.FileName, reader.GetInt32(0), column, "E_REFERENCE", message(reader.GetString(2))));
-                rejected.Add((reader.GetInt32(0), reader.GetString(1)));
+                rejected++;
             }
-        }
-        if (rejected.Count == 0) return 0;
-        Invalid[e.Entity] = Invalid.GetValueOrDefault(e.Entity) + rejected.Count;
-        await Exec($"""
-            delete from {from} where line = any($4);
-            insert into invalid_sids select '{e.Entity}', unnest($5::text[]);
-            """, ct, rejected.Select(r => r.Line).ToArray(), rejected.Select(r => r.Sid).ToArray());
-        return rejected.Count;
+        if (rejected > 0) Invalid[e.Entity] = Invalid.GetValueOrDefault(e.Entity) + rejected;
+        return rejected;
     }
 
     /// <summary>

@@ -105,12 +105,17 @@ public sealed class RosterImporter(NpgsqlDataSource db)
                 await Exec(work, "insert into invalid_sids select $1, unnest($2::text[])", ct, spec.Entity, invalidSids.ToArray());
                 await Exec(work, $"analyze {spec.StageTable}", ct);
             }
+            await Exec(work, "create index on invalid_sids (entity, sid); analyze invalid_sids", ct);
             if (settings.Strict && errors.Any(e => e.Severity == RowError.Error))
                 return await run.FailAsync($"Strict mode: {errors.Count(e => e.Severity == RowError.Error)} row errors; nothing was applied.",
                     errors, counts, ct);
 
             // 2. Resolve references and compute the diff, all in one transaction with the apply (40-70%).
             await run.SetStatusAsync(RunStatus.Staged, "comparing", 40, ct);
+            // Roster tables changed a lot since autovacuum last analyzed them (the previous import of this or another
+            // district, typically) get fresh statistics first: otherwise the plans below believe this district has
+            // no rows and loop over them (a no-op right after a first import took minutes). Bounded: ANALYZE samples.
+            await Exec(work, "select analyze_stale_roster_tables()", ct);
             await using var tx = await work.BeginTransactionAsync(ct);
             var entities = context.Entities();
             for (var i = 0; i < entities.Count; i++)

@@ -48,6 +48,9 @@ internal sealed class SyncContext(
         var idsInStage = e.MappedBy != null || e.Entity == "users" || e.Refs.Any(r => r.Entity == e.Entity);
         if (e.MappedBy == null && idsInStage)
         {
+            // Indexed first, so no plan of this join can scan the stage once per mapping (whatever the statistics of
+            // external_ids, a table of every district, believe about this one).
+            await Exec($"create index on {stage} (sid); analyze {stage}", ct);
             await Exec($"""
                 update {stage} s set id = x.internal_id from external_ids x
                 where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{e.Entity}' and x.external_id = s.sid
@@ -176,13 +179,24 @@ internal sealed class SyncContext(
               normalized_email = upper(email)
             where status = 'active';
             """, ct);
+        // The identity checks below join stage_users to users (a table of every district) on user name, email and id.
+        // Both sides are indexed and the checks are plain joins (an OR'ed EXISTS cannot become a semi-join: it runs
+        // once per row, and its cost then hangs on what the planner believes about users at that moment).
+        await Exec("""
+            create index on stage_users (upper(username)); create index on stage_users (normalized_email); create index on stage_users (id);
+            analyze stage_users
+            """, ct);
         var users = EntitySync.Users(SpecOf("users"));
         await RejectAsync(users, """
             select line, username from (
-              select s.line, s.sid, s.username, s.id, row_number() over (partition by upper(s.username) order by s.line) as nth
-              from stage_users s where s.status = 'active') s
-            where s.nth > 1
-               or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_user_name = upper(s.username) and u.id <> s.id and u.status = 'active')
+              select s.line, s.sid, s.username from (
+                select s.line, s.sid, s.username, row_number() over (partition by upper(s.username) order by s.line) as nth
+                from stage_users s where s.status = 'active') s
+              where s.nth > 1
+              union
+              select s.line, s.sid, s.username
+              from stage_users s join users u on u.tenant_id = $1 and u.normalized_user_name = upper(s.username)
+              where s.status = 'active' and u.id <> s.id and u.status = 'active') s
             """, "username", name => $"username '{name}' already belongs to another person in this district; sourcedId is the identity, so this row is skipped.",
             "stage_users", ct);
 
@@ -190,9 +204,12 @@ internal sealed class SyncContext(
         await Exec("""
             create temp table shared_emails as
             select line from (
-              select s.line, s.normalized_email, s.id, row_number() over (partition by s.normalized_email order by s.line) as nth
+              select s.line, row_number() over (partition by s.normalized_email order by s.line) as nth
               from stage_users s where s.status = 'active' and s.normalized_email is not null) s
-            where s.nth > 1 or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
+            where s.nth > 1
+            union
+            select s.line from stage_users s join users u on u.tenant_id = $1 and u.normalized_email = s.normalized_email
+            where s.status = 'active' and u.id <> s.id
             """, ct);
         await using (var cmd = new NpgsqlCommand("select s.line, s.email from stage_users s join shared_emails e using (line)", conn))
         {
@@ -301,15 +318,19 @@ internal sealed class SyncContext(
                 where m.tenant_id = $1 and m.user_id in ({scope})
                   and not exists (select 1 from new_memberships n where n.user_id = m.user_id and n.org_id = m.org_id and n.role = m.role);
                 """, ct);
+            // Indexed and analyzed: the apply joins user_orgs (rows this transaction writes) against it.
+            await Exec("create index on diff_roles (user_id, org_id, role); analyze diff_roles", ct);
             result["roles"] = await SetCountsAsync("diff_roles", "(select count(*) from new_memberships)", ct);
         }
 
         if (ModeOf("users") != FileMode.Absent)
         {
             // agentSourcedIds may be listed on either side; the row's role says which side it is.
-            var role = plan.Any(p => p.Spec == RosterFiles.Roles12) && ModeOf("roles") != FileMode.Absent
+            var roles12 = plan.Any(p => p.Spec == RosterFiles.Roles12) && ModeOf("roles") != FileMode.Absent;
+            var role = roles12
                 ? "(select r.role from stage_roles r where r.user_sid = s.sid order by r.role_type limit 1)"
                 : plan.Any(p => p.Spec == RosterFiles.Users11) ? "s.role" : "null";
+            if (roles12) await Exec("create index on stage_roles (user_sid, role_type)", ct); // looked up once per user
             await Exec($"""
                 drop table if exists new_guardians;
                 create temp table new_guardians as
@@ -337,6 +358,7 @@ internal sealed class SyncContext(
                 where g.tenant_id = $1 and g.student_id in ({scope})
                   and not exists (select 1 from new_guardians n where n.student_id = g.student_id and n.guardian_id = g.guardian_id);
                 """, ct);
+            await Exec("create index on diff_guardians (student_id, guardian_id); analyze diff_guardians", ct);
             result["guardians"] = await SetCountsAsync("diff_guardians", "(select count(distinct (student_id, guardian_id)) from new_guardians)", ct);
         }
         _membershipsDiffed = true;
@@ -433,8 +455,9 @@ internal sealed class SyncContext(
             update {e.Table} t set status = 'tobedeleted', updated_at = now()
             from {e.Diff} d where d.action = 'deleted' and t.tenant_id = $1 and t.{e.KeyColumn} = d.id;
             """, ct);
-        // Fresh statistics, so the next entity's joins against this table (and a big first import) get hash joins.
-        await Exec($"set local default_statistics_target = 100; analyze {e.Table}{(e.MappedBy == null ? "; analyze external_ids" : "")}", ct);
+        // No ANALYZE of the table here: the application role cannot analyze a table it does not own (it was skipped
+        // with a warning), and no later statement of this transaction plans on this table's statistics (each joins
+        // it to an indexed temp table). The next run analyzes what this one changed (analyze_stale_roster_tables).
         if (e.MappedBy == null)
             await Exec($"""
                 update external_ids x set state = case d.action when 'deleted' then 'tobedeleted' else 'active' end, last_run_id = $3
@@ -456,16 +479,22 @@ internal sealed class SyncContext(
                 insert into user_orgs (tenant_id, user_id, org_id, role, role_type, begin_date, end_date)
                 select $1, user_id, org_id, role, role_type, begin_date, end_date from diff_roles where action = 'created';
 
+                drop table if exists role_users; drop table if exists desired_login_roles;
+                create temp table role_users as select distinct user_id from diff_roles;
+                create unique index on role_users (user_id);
+                analyze role_users;
                 create temp table desired_login_roles as
                 select distinct m.user_id, case m.role {mapping} end as role
-                from user_orgs m where m.tenant_id = $1 and m.user_id in (select user_id from diff_roles);
-                delete from user_roles r
-                where r.tenant_id = $1 and r.source = 'sis' and r.user_id in (select user_id from diff_roles)
+                from role_users c join user_orgs m on m.tenant_id = $1 and m.user_id = c.user_id;
+                create index on desired_login_roles (user_id, role);
+                analyze desired_login_roles;
+                delete from user_roles r using role_users c
+                where r.tenant_id = $1 and r.source = 'sis' and r.user_id = c.user_id
                   and not exists (select 1 from desired_login_roles d where d.user_id = r.user_id and d.role = r.role);
                 insert into user_roles (tenant_id, user_id, role, source)
                 select $1, user_id, role, 'sis' from desired_login_roles where role is not null
                 on conflict do nothing;
-                drop table desired_login_roles;
+                drop table desired_login_roles; drop table role_users;
                 """, ct);
         }
         if (await HasRowsAsync("diff_guardians", ct))

@@ -25,6 +25,7 @@ var students = args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).
 var logSlow = args.Contains("--log-slow"); // prints statements over 1 s from the server log, to find what dominates
 var big = args.Contains("--big");     // also the first import of a district 4x the size
 var alone = args.Contains("--alone"); // no other districts in the database (the old benchmark)
+var floor = args.Contains("--floor"); // after the runs: the floor of writing district A's rows into the real tables
 var work = Directory.CreateTempSubdirectory("lms-bench-").FullName;
 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres OS user must reach the cluster inside
 var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = FreePort() };
@@ -61,8 +62,13 @@ try
     {
         await using var su = new NpgsqlConnection(EmbeddedPostgres.SuperuserConnectionString(options));
         await su.OpenAsync();
-        await using var set = new NpgsqlCommand("alter system set log_min_duration_statement = 1000", su);
-        await set.ExecuteNonQueryAsync();
+        // Statements over 1 s, and the plans of those over 5 s (auto_explain, without ANALYZE: no overhead).
+        await using (var load = new NpgsqlCommand("load 'auto_explain'", su)) await load.ExecuteNonQueryAsync(); // so ALTER SYSTEM knows its settings
+        foreach (var setting in new[] { "log_min_duration_statement = 1000", "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 5000" })
+        {
+            await using var set = new NpgsqlCommand($"alter system set {setting}", su);
+            await set.ExecuteNonQueryAsync();
+        }
         await using var reload = new NpgsqlCommand("select pg_reload_conf()", su);
         await reload.ExecuteNonQueryAsync();
     }
@@ -106,9 +112,28 @@ try
     if (big)
         Console.WriteLine($"4x rows/s / first rows/s  = {results[6].Rows / results[6].Seconds / (first.Rows / first.Seconds):0.00} (target >= 0.8)");
     Console.WriteLine($"peak memory of an import: {results.Skip(1).Max(r => r.PeakBytes ?? 0) / 1024 / 1024} MB (target < 500 MB)");
+    if (floor)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Floor: district A's rows copied into another district, as superuser (no RLS), one transaction, rolled back:");
+        Console.WriteLine("| variant | seconds | × baseline |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var variant in new[] { "all constraints and indexes", "no foreign keys", "no foreign keys, primary keys only" })
+        {
+            var superuser = new NpgsqlConnectionStringBuilder(EmbeddedPostgres.SuperuserConnectionString(options))
+            {
+                Database = new NpgsqlConnectionStringBuilder(strings.App).Database, // the superuser string names "postgres"
+            }.ConnectionString;
+            var seconds = await FloorAsync(strings, superuser, district.Id, variant);
+            Console.WriteLine($"| {variant} | {seconds:0.00} | {seconds / results[0].Seconds:0.0} |");
+        }
+    }
     if (logSlow)
     {
         var log = File.ReadAllText(Path.Combine(options.DataDirectory!, "postgres", "server.log"));
+        var kept = Path.Combine(Path.GetTempPath(), "lms-bench-server.log"); // the full log (plans included) outlives the cluster
+        File.WriteAllText(kept, log);
+        Console.WriteLine($"Server log with the plans of statements over 5 s: {kept}");
         foreach (var entry in System.Text.RegularExpressions.Regex.Split(log, @"(?m)^(?=\d{4}-\d\d-\d\d )").Where(e => e.Contains("duration:")))
             Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(entry, @"\s+", " ") is var flat && flat.Length > 500 ? flat[..500] : flat);
     }
@@ -181,6 +206,62 @@ static async Task<int> ImportInChildAsync(string appConnection, Guid tenant, str
     using var self = Process.GetCurrentProcess();
     Console.WriteLine($"{outcome.Status} {written} {self.PeakWorkingSet64}");
     return outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings ? 0 : 1;
+}
+
+/// <summary>
+/// The physical floor of a first import here: every roster row of the district (and its mappings) written once into
+/// the real tables, nothing resolved or compared, with the given constraints; rolled back, so nothing stays.
+/// </summary>
+static async Task<double> FloorAsync(DatabaseConnectionStrings strings, string superuser, Guid from, string variant)
+{
+    var to = (await DistrictProvisioning.CreateAsync(strings, $"floor-{Guid.NewGuid():N}"[..20], "Floor", "America/Chicago")).Id;
+    await using var conn = new NpgsqlConnection(superuser);
+    await conn.OpenAsync();
+    await using var tx = await conn.BeginTransactionAsync();
+    string[] tables = ["users", "orgs", "academic_sessions", "courses", "classes", "enrollments", "demographics", "user_orgs",
+        "guardian_links", "user_roles", "external_ids"];
+    async Task<List<string>> Strings(string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await reader.ReadAsync()) list.Add(reader.GetString(0));
+        return list;
+    }
+    async Task Run(string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 3600 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+    var list = string.Join(", ", tables.Select(t => $"'{t}'"));
+    var drops = new List<string>();
+    if (variant != "all constraints and indexes")
+        drops.AddRange(await Strings($"""
+            select format('alter table %I drop constraint %I', conrelid::regclass, conname) from pg_constraint
+            where contype = 'f' and conrelid::regclass::text in ({list})
+            """));
+    if (variant.EndsWith("primary keys only"))
+    {
+        drops.AddRange(await Strings($"""
+            select format('alter table %I drop constraint %I', conrelid::regclass, conname) from pg_constraint
+            where contype = 'u' and conrelid::regclass::text in ({list})
+            """));
+        drops.AddRange(await Strings($"""
+            select format('drop index %I', i.indexrelid::regclass) from pg_index i
+            where i.indrelid::regclass::text in ({list}) and not i.indisprimary and not i.indisunique
+            """));
+    }
+    foreach (var d in drops) await Run(d);
+    await Run("set constraints all immediate");
+    var started = Stopwatch.GetTimestamp();
+    foreach (var t in tables)
+    {
+        var columns = await Strings($"select column_name::text from information_schema.columns where table_schema = 'public' and table_name = '{t}' order by ordinal_position");
+        await Run($"insert into {t} ({string.Join(", ", columns)}) select {string.Join(", ", columns.Select(c => c == "tenant_id" ? $"'{to}'::uuid" : c))} from {t} where tenant_id = '{from}'");
+    }
+    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    await tx.RollbackAsync();
+    return seconds;
 }
 
 static string RepositoryRoot()

@@ -108,7 +108,9 @@ internal sealed class SyncContext(
             await RejectAsync(e, $"select line, {r.StageColumn} from {e.Resolved} where status = 'active' and {r.StageColumn} is not null and {target} is null",
                 r.Header, sid => $"{r.Header} '{sid}' matches no {r.Entity} record in this package{Stored(r.Entity)}.", e.Resolved, ct);
         }
-        await Exec($"create index on {e.Resolved} (sid); create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
+        // Indexed on sid only where other entities look it up (enrollments and demographics are referred to by nothing).
+        var referenced = e.Entity is not ("enrollments" or "demographics");
+        await Exec($"{(referenced ? $"create index on {e.Resolved} (sid); " : "")}create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
     }
 
     string Stored(string entity) => ModeOf(entity) == FileMode.Bulk ? "" : " or already imported";
@@ -265,17 +267,20 @@ internal sealed class SyncContext(
                    case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("t")} end as old_values,
                    case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("r")} end as new_values
             from {e.Resolved} r left join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = r.id
-            where r.status = 'active'
+            where r.status = 'active' and (t.{e.KeyColumn} is null or t.status <> 'active' or ({t}) is distinct from ({r}))
             union all
             {deletions};
             create index on {e.Diff} (id);
             analyze {e.Diff};
             """, ct);
 
+        // The diff holds changes only (a no-op writes no row to it); unchanged is what the active resolved rows leave.
         var byAction = new Dictionary<string, int>();
         await using (var cmd = new NpgsqlCommand($"select action, count(*)::int from {e.Diff} group by action", conn))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) byAction[reader.GetString(0)] = reader.GetInt32(1);
+        byAction["unchanged"] = await Scalar<int>($"select count(*)::int from {e.Resolved} where status = 'active'", ct)
+                                - byAction.GetValueOrDefault("created") - byAction.GetValueOrDefault("updated") - byAction.GetValueOrDefault("revived");
         _actions[e.Entity] = byAction;
         return new EntityCounts(byAction.GetValueOrDefault("created"), byAction.GetValueOrDefault("updated"), byAction.GetValueOrDefault("deleted"),
             byAction.GetValueOrDefault("revived"), byAction.GetValueOrDefault("unchanged"), Invalid.GetValueOrDefault(e.Entity));

@@ -156,7 +156,7 @@ async Task<Result> MeasureAsync(string name, int rows, Func<Task<(long? Written,
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
     await using var wal = new NpgsqlCommand($"select pg_wal_lsn_diff(pg_current_wal_lsn(), '{before}')::bigint", conn);
     var result = new Result(name, rows, seconds, written, (long)(await wal.ExecuteScalarAsync())!, peak);
-    Console.WriteLine($"  {name}: {seconds:0.00} s");
+    Console.WriteLine($"  {name}: {seconds:0.00} s, rows written {written?.ToString() ?? "-"}, WAL {result.WalBytes / 1024.0 / 1024.0:0.00} MB, peak {(peak ?? 0) / 1024 / 1024} MB");
     return result;
 }
 

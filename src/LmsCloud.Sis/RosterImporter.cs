@@ -155,6 +155,9 @@ public sealed class RosterImporter(NpgsqlDataSource db)
                 await writeAudit(work, tx, new RosterAccessChange(runId, counts.Where(c => c.Key is "enrollments" or "roles")
                     .ToDictionary(c => c.Key, c => c.Value), digest), ct);
             await run.WriteCountsAsync(errors, counts, work, tx, ct); // counts commit with the roster they describe
+            // The deferred foreign-key checks run here, under the run's own timeout: in COMMIT they ran under the
+            // connection's 30 s default, which a 200k-student district's first import (~1.5M checks) exceeds.
+            await Exec(work, "set constraints all immediate", ct);
             await tx.CommitAsync(ct);
             return await run.FinishAsync(errors.Any() ? RunStatus.SucceededWithWarnings : RunStatus.Succeeded, errors, counts, null, ct);
         }

@@ -125,12 +125,17 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 await Exec(work, "insert into invalid_sids select $1, unnest($2::text[])", ct, spec.Entity, invalidSids.ToArray());
                 await Exec(work, $"analyze {spec.StageTable}", ct);
             }
+            await Exec(work, "create index on invalid_sids (entity, sid); analyze invalid_sids", ct);
             await errors.CheckpointAsync(ct);
             if (settings.Strict && errors.Errors > 0)
                 return await run.FailAsync($"Strict mode: {errors.Errors} row errors; nothing was applied.", errors, counts, ct);
 
             // 2. Resolve references and compute the diff, all in one transaction with the apply (40-70%).
             await run.SetStatusAsync(RunStatus.Staged, "comparing", 40, ct);
+            // Roster tables changed a lot since autovacuum last analyzed them (the previous import of this or another
+            // district, typically) get fresh statistics first: otherwise the plans below believe this district has
+            // no rows and loop over them (a no-op right after a first import took minutes). Bounded: ANALYZE samples.
+            await Exec(work, "select analyze_stale_roster_tables()", ct);
             await using var tx = await work.BeginTransactionAsync(ct);
             var entities = context.Entities();
             for (var i = 0; i < entities.Count; i++)
@@ -171,6 +176,9 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 await writeAudit(work, tx, new RosterAccessChange(runId, counts.Where(c => c.Key is "enrollments" or "roles")
                     .ToDictionary(c => c.Key, c => c.Value), digest), ct);
             await run.WriteCountsAsync(errors, counts, work, tx, ct); // counts commit with the roster they describe
+            // The deferred foreign-key checks run here, under the run's own timeout: in COMMIT they ran under the
+            // connection's 30 s default, which a 200k-student district's first import (~1.5M checks) exceeds.
+            await Exec(work, "set constraints all immediate", ct);
             await tx.CommitAsync(ct);
             return await run.FinishAsync(errors.Errors + errors.Warnings > 0 ? RunStatus.SucceededWithWarnings : RunStatus.Succeeded, errors, counts, null, ct);
         }

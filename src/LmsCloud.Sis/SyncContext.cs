@@ -24,6 +24,7 @@ internal sealed class SyncContext(
     const int CommandTimeoutSeconds = 3600;
 
     long _changeSeq;
+    readonly Dictionary<string, Dictionary<string, int>> _actions = new(); // per entity: the diff's count of each action
     bool _membershipsDiffed;
 
     /// <summary>Rows rejected while staging, per entity.</summary>
@@ -48,6 +49,9 @@ internal sealed class SyncContext(
         var idsInStage = e.MappedBy != null || e.Entity == "users" || e.Refs.Any(r => r.Entity == e.Entity);
         if (e.MappedBy == null && idsInStage)
         {
+            // Indexed first, so no plan of this join can scan the stage once per mapping (whatever the statistics of
+            // external_ids, a table of every district, believe about this one).
+            await Exec($"create index on {stage} (sid); analyze {stage}", ct);
             await Exec($"""
                 update {stage} s set id = x.internal_id from external_ids x
                 where x.tenant_id = $1 and x.source_system = $2 and x.entity_type = '{e.Entity}' and x.external_id = s.sid
@@ -122,7 +126,9 @@ internal sealed class SyncContext(
             {
             }
         }
-        await Exec($"create index on {e.Resolved} (sid); create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
+        // Indexed on sid only where other entities look it up (enrollments and demographics are referred to by nothing).
+        var referenced = e.Entity is not ("enrollments" or "demographics");
+        await Exec($"{(referenced ? $"create index on {e.Resolved} (sid); " : "")}create index on {e.Resolved} (id); analyze {e.Resolved}", ct);
     }
 
     string Stored(string entity) => ModeOf(entity) == FileMode.Bulk ? "" : " or already imported";
@@ -214,13 +220,24 @@ internal sealed class SyncContext(
               normalized_email = upper(email)
             where status = 'active';
             """, ct);
+        // The identity checks below join stage_users to users (a table of every district) on user name, email and id.
+        // Both sides are indexed and the checks are plain joins (an OR'ed EXISTS cannot become a semi-join: it runs
+        // once per row, and its cost then hangs on what the planner believes about users at that moment).
+        await Exec("""
+            create index on stage_users (upper(username)); create index on stage_users (normalized_email); create index on stage_users (id);
+            analyze stage_users
+            """, ct);
         var users = EntitySync.Users(SpecOf("users"));
         await RejectAsync(users, """
             select line, username from (
-              select s.line, s.sid, s.username, s.id, row_number() over (partition by upper(s.username) order by s.line) as nth
-              from stage_users s where s.status = 'active') s
-            where s.nth > 1
-               or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_user_name = upper(s.username) and u.id <> s.id and u.status = 'active')
+              select s.line, s.sid, s.username from (
+                select s.line, s.sid, s.username, row_number() over (partition by upper(s.username) order by s.line) as nth
+                from stage_users s where s.status = 'active') s
+              where s.nth > 1
+              union
+              select s.line, s.sid, s.username
+              from stage_users s join users u on u.tenant_id = $1 and u.normalized_user_name = upper(s.username)
+              where s.status = 'active' and u.id <> s.id and u.status = 'active') s
             """, "username", name => $"username '{name}' already belongs to another person in this district; sourcedId is the identity, so this row is skipped.",
             "stage_users", ct);
 
@@ -228,9 +245,12 @@ internal sealed class SyncContext(
         await Exec("""
             create temp table shared_emails as
             select line from (
-              select s.line, s.normalized_email, s.id, row_number() over (partition by s.normalized_email order by s.line) as nth
+              select s.line, row_number() over (partition by s.normalized_email order by s.line) as nth
               from stage_users s where s.status = 'active' and s.normalized_email is not null) s
-            where s.nth > 1 or exists (select 1 from users u where u.tenant_id = $1 and u.normalized_email = s.normalized_email and u.id <> s.id)
+            where s.nth > 1
+            union
+            select s.line from stage_users s join users u on u.tenant_id = $1 and u.normalized_email = s.normalized_email
+            where s.status = 'active' and u.id <> s.id
             """, ct);
         await using (var cmd = new NpgsqlCommand("select s.line, s.email from stage_users s join shared_emails e using (line)", conn))
         {
@@ -285,17 +305,21 @@ internal sealed class SyncContext(
                    case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("t")} end as old_values,
                    case when t.{e.KeyColumn} is not null and ({t}) is distinct from ({r}) then {Json("r")} end as new_values
             from {e.Resolved} r left join {e.Table} t on t.tenant_id = $1 and t.{e.KeyColumn} = r.id
-            where r.status = 'active'
+            where r.status = 'active' and (t.{e.KeyColumn} is null or t.status <> 'active' or ({t}) is distinct from ({r}))
             union all
             {deletions};
             create index on {e.Diff} (id);
             analyze {e.Diff};
             """, ct);
 
+        // The diff holds changes only (a no-op writes no row to it); unchanged is what the active resolved rows leave.
         var byAction = new Dictionary<string, int>();
         await using (var cmd = new NpgsqlCommand($"select action, count(*)::int from {e.Diff} group by action", conn))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) byAction[reader.GetString(0)] = reader.GetInt32(1);
+        byAction["unchanged"] = await Scalar<int>($"select count(*)::int from {e.Resolved} where status = 'active'", ct)
+                                - byAction.GetValueOrDefault("created") - byAction.GetValueOrDefault("updated") - byAction.GetValueOrDefault("revived");
+        _actions[e.Entity] = byAction;
         return new EntityCounts(byAction.GetValueOrDefault("created"), byAction.GetValueOrDefault("updated"), byAction.GetValueOrDefault("deleted"),
             byAction.GetValueOrDefault("revived"), byAction.GetValueOrDefault("unchanged"), Invalid.GetValueOrDefault(e.Entity));
     }
@@ -339,15 +363,19 @@ internal sealed class SyncContext(
                 where m.tenant_id = $1 and m.user_id in ({scope})
                   and not exists (select 1 from new_memberships n where n.user_id = m.user_id and n.org_id = m.org_id and n.role = m.role);
                 """, ct);
+            // Indexed and analyzed: the apply joins user_orgs (rows this transaction writes) against it.
+            await Exec("create index on diff_roles (user_id, org_id, role); analyze diff_roles", ct);
             result["roles"] = await SetCountsAsync("diff_roles", "(select count(*) from new_memberships)", ct);
         }
 
         if (ModeOf("users") != FileMode.Absent)
         {
             // agentSourcedIds may be listed on either side; the row's role says which side it is.
-            var role = plan.Any(p => p.Spec == RosterFiles.Roles12) && ModeOf("roles") != FileMode.Absent
+            var roles12 = plan.Any(p => p.Spec == RosterFiles.Roles12) && ModeOf("roles") != FileMode.Absent;
+            var role = roles12
                 ? "(select r.role from stage_roles r where r.user_sid = s.sid order by r.role_type limit 1)"
                 : plan.Any(p => p.Spec == RosterFiles.Users11) ? "s.role" : "null";
+            if (roles12) await Exec("create index on stage_roles (user_sid, role_type)", ct); // looked up once per user
             await Exec($"""
                 drop table if exists new_guardians;
                 create temp table new_guardians as
@@ -375,6 +403,7 @@ internal sealed class SyncContext(
                 where g.tenant_id = $1 and g.student_id in ({scope})
                   and not exists (select 1 from new_guardians n where n.student_id = g.student_id and n.guardian_id = g.guardian_id);
                 """, ct);
+            await Exec("create index on diff_guardians (student_id, guardian_id); analyze diff_guardians", ct);
             result["guardians"] = await SetCountsAsync("diff_guardians", "(select count(distinct (student_id, guardian_id)) from new_guardians)", ct);
         }
         _membershipsDiffed = true;
@@ -454,13 +483,18 @@ internal sealed class SyncContext(
     {
         var columns = e.Values.Select(v => v.Column).ToArray();
         var isUsers = e.Table == "users";
-        if (e.MappedBy == null)
+        // A statement with nothing to do is skipped: a first import has no updates or deletions, and each of those
+        // statements still joined the whole district's table (rows this transaction wrote, unknown to the statistics).
+        var n = _actions.GetValueOrDefault(e.Entity) ?? new Dictionary<string, int>();
+        int N(string action) => n.GetValueOrDefault(action);
+        if (e.MappedBy == null && N("created") > 0)
             await Exec($"""
                 insert into external_ids (tenant_id, source_system, entity_type, external_id, internal_id, first_run_id, last_run_id)
                 select $1, $2, '{e.Entity}', d.sid, d.id, $3, $3 from {e.Diff} d where d.action = 'created'
                 """, ct);
         // Only changed rows reach MERGE, so a no-op re-import writes nothing.
-        await Exec($"""
+        if (N("created") + N("updated") + N("revived") > 0)
+            await Exec($"""
             merge into {e.Table} t
             using (select r.* from {e.Resolved} r join {e.Diff} d on d.id = r.id and d.action in ('created', 'updated', 'revived')) s
             on t.tenant_id = $1 and t.{e.KeyColumn} = s.id
@@ -468,12 +502,16 @@ internal sealed class SyncContext(
               {(isUsers && !settings.LocalWins ? ", locally_edited = array_remove(t.locally_edited, 'display_name')" : "")}
             when not matched then insert (tenant_id, {e.KeyColumn}, {string.Join(", ", columns)}, status{(isUsers ? ", source" : "")})
               values ($1, s.id, {string.Join(", ", columns.Select(c => $"s.{c}"))}, 'active'{(isUsers ? ", 'sis'" : "")});
+            """, ct);
+        if (N("deleted") > 0)
+            await Exec($"""
             update {e.Table} t set status = 'tobedeleted', updated_at = now()
             from {e.Diff} d where d.action = 'deleted' and t.tenant_id = $1 and t.{e.KeyColumn} = d.id;
             """, ct);
-        // Fresh statistics, so the next entity's joins against this table (and a big first import) get hash joins.
-        await Exec($"set local default_statistics_target = 100; analyze {e.Table}{(e.MappedBy == null ? "; analyze external_ids" : "")}", ct);
-        if (e.MappedBy == null)
+        // No ANALYZE of the table here: the application role cannot analyze a table it does not own (it was skipped
+        // with a warning), and no later statement of this transaction plans on this table's statistics (each joins
+        // it to an indexed temp table). The next run analyzes what this one changed (analyze_stale_roster_tables).
+        if (e.MappedBy == null && N("updated") + N("revived") + N("deleted") > 0)
             await Exec($"""
                 update external_ids x set state = case d.action when 'deleted' then 'tobedeleted' else 'active' end, last_run_id = $3
                 from {e.Diff} d
@@ -494,16 +532,22 @@ internal sealed class SyncContext(
                 insert into user_orgs (tenant_id, user_id, org_id, role, role_type, begin_date, end_date)
                 select $1, user_id, org_id, role, role_type, begin_date, end_date from diff_roles where action = 'created';
 
+                drop table if exists role_users; drop table if exists desired_login_roles;
+                create temp table role_users as select distinct user_id from diff_roles;
+                create unique index on role_users (user_id);
+                analyze role_users;
                 create temp table desired_login_roles as
                 select distinct m.user_id, case m.role {mapping} end as role
-                from user_orgs m where m.tenant_id = $1 and m.user_id in (select user_id from diff_roles);
-                delete from user_roles r
-                where r.tenant_id = $1 and r.source = 'sis' and r.user_id in (select user_id from diff_roles)
+                from role_users c join user_orgs m on m.tenant_id = $1 and m.user_id = c.user_id;
+                create index on desired_login_roles (user_id, role);
+                analyze desired_login_roles;
+                delete from user_roles r using role_users c
+                where r.tenant_id = $1 and r.source = 'sis' and r.user_id = c.user_id
                   and not exists (select 1 from desired_login_roles d where d.user_id = r.user_id and d.role = r.role);
                 insert into user_roles (tenant_id, user_id, role, source)
                 select $1, user_id, role, 'sis' from desired_login_roles where role is not null
                 on conflict do nothing;
-                drop table desired_login_roles;
+                drop table desired_login_roles; drop table role_users;
                 """, ct);
         }
         if (await HasRowsAsync("diff_guardians", ct))

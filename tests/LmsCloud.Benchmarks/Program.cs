@@ -6,19 +6,26 @@ using LmsCloud.Sis;
 using LmsCloud.Sis.Generation;
 using Npgsql;
 
-// Roster import benchmark on a generated large district, every figure measured in this run:
+// Roster import benchmark on a generated large district, in a database that also holds other districts (the two
+// sample districts and one other district of the same size, imported before anything is measured), every figure
+// measured in this run:
 //   baseline  COPY of the same CSV files into unindexed text staging tables (the physical floor here)
-//   first     the full import into an empty district
-//   no-op     the same package again
+//   first     the full import of district A into an empty district
+//   no-op     the same package again, immediately after, and a second time
 //   1%        the package with 1% of students renamed
+//   first B   the first import of a second district of the same size (new slug, same package): must not degrade
+//   --big     optionally, the first import of a 4x district (rows/s and peak memory)
 // Each import runs in a child process (this program with "import ...") so its peak memory is its own.
-// Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000]
+// Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000 [--big] [--log-slow] [--alone]]
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
 
 var students = args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000);
 var logSlow = args.Contains("--log-slow"); // prints statements over 1 s from the server log, to find what dominates
+var big = args.Contains("--big");     // also the first import of a district 4x the size
+var alone = args.Contains("--alone"); // no other districts in the database (the old benchmark)
+var floor = args.Contains("--floor"); // after the runs: the floor of writing district A's rows into the real tables
 var work = Directory.CreateTempSubdirectory("lms-bench-").FullName;
 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres OS user must reach the cluster inside
 var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = FreePort() };
@@ -35,13 +42,33 @@ try
     var strings = EmbeddedPostgres.EnsureRunning(options);
     await MigrationRunner.ApplyAsync(strings.Owner!);
     await using var app = NpgsqlDataSource.Create(strings.App);
+    if (!alone)
+    {
+        // Other districts first, as in any real database: the two sample districts and one of the same size.
+        var samples = Path.Combine(RepositoryRoot(), "samples", "rosters");
+        foreach (var (slug, sample) in new[] { ("northwind", "northwind-1.1-bulk"), ("riverside", "riverside-1.2-bulk") })
+        {
+            var d = await DistrictProvisioning.CreateAsync(strings, slug, $"Sample {slug}", "America/Chicago");
+            await ImportAsync(strings.App, d.Id, Path.Combine(samples, sample));
+        }
+        var other = await DistrictProvisioning.CreateAsync(strings, "other", "Other District", "America/Chicago");
+        var started = Stopwatch.GetTimestamp();
+        await ImportAsync(strings.App, other.Id, basePackage);
+        Console.WriteLine($"  provisioned: 2 sample districts and one of {students:N0} students ({Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s)");
+    }
     var district = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
+    var districtB = await DistrictProvisioning.CreateAsync(strings, "bench-b", "Benchmark District B", "America/Chicago");
     if (logSlow)
     {
         await using var su = new NpgsqlConnection(EmbeddedPostgres.SuperuserConnectionString(options));
         await su.OpenAsync();
-        await using var set = new NpgsqlCommand("alter system set log_min_duration_statement = 1000", su);
-        await set.ExecuteNonQueryAsync();
+        // Statements over 1 s, and the plans of those over 5 s (auto_explain, without ANALYZE: no overhead).
+        await using (var load = new NpgsqlCommand("load 'auto_explain'", su)) await load.ExecuteNonQueryAsync(); // so ALTER SYSTEM knows its settings
+        foreach (var setting in new[] { "log_min_duration_statement = 1000", "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 5000" })
+        {
+            await using var set = new NpgsqlCommand($"alter system set {setting}", su);
+            await set.ExecuteNonQueryAsync();
+        }
         await using var reload = new NpgsqlCommand("select pg_reload_conf()", su);
         await reload.ExecuteNonQueryAsync();
     }
@@ -51,26 +78,62 @@ try
         await MeasureAsync("baseline: COPY into staging", totalRows, () => BaselineCopyAsync(strings.Owner!, basePackage)),
         await MeasureAsync("first import", totalRows, () => ImportAsync(strings.App, district.Id, basePackage)),
         await MeasureAsync("no-op re-import", totalRows, () => ImportAsync(strings.App, district.Id, basePackage)),
+        await MeasureAsync("no-op again", totalRows, () => ImportAsync(strings.App, district.Id, basePackage)),
         await MeasureAsync("1% change", totalRows, () => ImportAsync(strings.App, district.Id, changedPackage)),
+        await MeasureAsync("first import, district B", totalRows, () => ImportAsync(strings.App, districtB.Id, basePackage)),
     };
+    if (big)
+    {
+        var bigPackage = Path.Combine(work, "big");
+        var bigRows = RosterPackageGenerator.Generate(bigPackage, generator with
+        {
+            Students = students * 4, Teachers = students * 16 / 50, Classes = students * 8 / 5,
+        }).Where(f => f.Key != "manifest.csv").Sum(f => f.Value);
+        var districtC = await DistrictProvisioning.CreateAsync(strings, "bench-big", "Benchmark District 4x", "America/Chicago");
+        results.Add(await MeasureAsync("first import, 4x district", bigRows, () => ImportAsync(strings.App, districtC.Id, bigPackage)));
+    }
 
     Console.WriteLine();
-    Console.WriteLine($"District: {students:N0} students; {totalRows:N0} rows in {fileRows.Count - 1} files; {Environment.ProcessorCount} cores");
+    Console.WriteLine($"District: {students:N0} students; {totalRows:N0} rows in {fileRows.Count - 1} files; {Environment.ProcessorCount} cores; " +
+                      (alone ? "alone in the database" : $"other districts present (2 samples + {students:N0} students)"));
     Console.WriteLine();
     Console.WriteLine("| run | seconds | rows/s | × baseline | rows written | WAL | peak memory |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
     foreach (var r in results)
         Console.WriteLine($"| {r.Name} | {r.Seconds:0.00} | {r.Rows / r.Seconds:N0} | {r.Seconds / results[0].Seconds:0.0} | {r.Written?.ToString("N0") ?? "-"} | " +
                           $"{r.WalBytes / 1024.0 / 1024.0:0.00} MB | {(r.PeakBytes is { } p ? $"{p / 1024 / 1024} MB" : "-")} |");
-    var (first, noop, change) = (results[1], results[2], results[3]);
+    var (first, noop, noop2, change, firstB) = (results[1], results[2], results[3], results[4], results[5]);
     Console.WriteLine();
-    Console.WriteLine($"first import / baseline = {first.Seconds / results[0].Seconds:0.0} (target <= 15)");
-    Console.WriteLine($"no-op / first import    = {noop.Seconds / first.Seconds:P0} (target <= 15%), rows written {noop.Written}, WAL {noop.WalBytes / 1024.0:0} kB (target <= 1 MB)");
-    Console.WriteLine($"1% change / no-op       = {change.Seconds / noop.Seconds:0.00} (target <= 1.2), rows written {change.Written} (expected {students / 100} changed students)");
+    Console.WriteLine($"first import / baseline   = {first.Seconds / results[0].Seconds:0.0} (target <= 15)");
+    Console.WriteLine($"first B / baseline        = {firstB.Seconds / results[0].Seconds:0.0} (target <= 15); first B / first A = {firstB.Seconds / first.Seconds:0.00}");
+    foreach (var n in new[] { noop, noop2 })
+        Console.WriteLine($"{n.Name} / first import = {n.Seconds / first.Seconds:P0} (target <= 15%), rows written {n.Written}, WAL {n.WalBytes / 1024.0:0} kB (target <= 1 MB)");
+    Console.WriteLine($"1% change / no-op         = {change.Seconds / noop.Seconds:0.00} (target <= 1.2), rows written {change.Written} (expected {students / 100} changed students)");
+    if (big)
+        Console.WriteLine($"4x rows/s / first rows/s  = {results[6].Rows / results[6].Seconds / (first.Rows / first.Seconds):0.00} (target >= 0.8)");
     Console.WriteLine($"peak memory of an import: {results.Skip(1).Max(r => r.PeakBytes ?? 0) / 1024 / 1024} MB (target < 500 MB)");
+    if (floor)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Floor: district A's rows copied into another district, as superuser (no RLS), one transaction, rolled back:");
+        Console.WriteLine("| variant | seconds | × baseline |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var variant in new[] { "all constraints and indexes", "no foreign keys", "no foreign keys, primary keys only" })
+        {
+            var superuser = new NpgsqlConnectionStringBuilder(EmbeddedPostgres.SuperuserConnectionString(options))
+            {
+                Database = new NpgsqlConnectionStringBuilder(strings.App).Database, // the superuser string names "postgres"
+            }.ConnectionString;
+            var seconds = await FloorAsync(strings, superuser, district.Id, variant);
+            Console.WriteLine($"| {variant} | {seconds:0.00} | {seconds / results[0].Seconds:0.0} |");
+        }
+    }
     if (logSlow)
     {
         var log = File.ReadAllText(Path.Combine(options.DataDirectory!, "postgres", "server.log"));
+        var kept = Path.Combine(Path.GetTempPath(), "lms-bench-server.log"); // the full log (plans included) outlives the cluster
+        File.WriteAllText(kept, log);
+        Console.WriteLine($"Server log with the plans of statements over 5 s: {kept}");
         foreach (var entry in System.Text.RegularExpressions.Regex.Split(log, @"(?m)^(?=\d{4}-\d\d-\d\d )").Where(e => e.Contains("duration:")))
             Console.WriteLine(System.Text.RegularExpressions.Regex.Replace(entry, @"\s+", " ") is var flat && flat.Length > 500 ? flat[..500] : flat);
     }
@@ -93,7 +156,7 @@ async Task<Result> MeasureAsync(string name, int rows, Func<Task<(long? Written,
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
     await using var wal = new NpgsqlCommand($"select pg_wal_lsn_diff(pg_current_wal_lsn(), '{before}')::bigint", conn);
     var result = new Result(name, rows, seconds, written, (long)(await wal.ExecuteScalarAsync())!, peak);
-    Console.WriteLine($"  {name}: {seconds:0.00} s");
+    Console.WriteLine($"  {name}: {seconds:0.00} s, rows written {written?.ToString() ?? "-"}, WAL {result.WalBytes / 1024.0 / 1024.0:0.00} MB, peak {(peak ?? 0) / 1024 / 1024} MB");
     return result;
 }
 
@@ -143,6 +206,69 @@ static async Task<int> ImportInChildAsync(string appConnection, Guid tenant, str
     using var self = Process.GetCurrentProcess();
     Console.WriteLine($"{outcome.Status} {written} {self.PeakWorkingSet64}");
     return outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings ? 0 : 1;
+}
+
+/// <summary>
+/// The physical floor of a first import here: every roster row of the district (and its mappings) written once into
+/// the real tables, nothing resolved or compared, with the given constraints; rolled back, so nothing stays.
+/// </summary>
+static async Task<double> FloorAsync(DatabaseConnectionStrings strings, string superuser, Guid from, string variant)
+{
+    var to = (await DistrictProvisioning.CreateAsync(strings, $"floor-{Guid.NewGuid():N}"[..20], "Floor", "America/Chicago")).Id;
+    await using var conn = new NpgsqlConnection(superuser);
+    await conn.OpenAsync();
+    await using var tx = await conn.BeginTransactionAsync();
+    string[] tables = ["users", "orgs", "academic_sessions", "courses", "classes", "enrollments", "demographics", "user_orgs",
+        "guardian_links", "user_roles", "external_ids"];
+    async Task<List<string>> Strings(string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await reader.ReadAsync()) list.Add(reader.GetString(0));
+        return list;
+    }
+    async Task Run(string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 3600 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+    var list = string.Join(", ", tables.Select(t => $"'{t}'"));
+    var drops = new List<string>();
+    if (variant != "all constraints and indexes")
+        drops.AddRange(await Strings($"""
+            select format('alter table %I drop constraint %I', conrelid::regclass, conname) from pg_constraint
+            where contype = 'f' and conrelid::regclass::text in ({list})
+            """));
+    if (variant.EndsWith("primary keys only"))
+    {
+        drops.AddRange(await Strings($"""
+            select format('alter table %I drop constraint %I', conrelid::regclass, conname) from pg_constraint
+            where contype = 'u' and conrelid::regclass::text in ({list})
+            """));
+        drops.AddRange(await Strings($"""
+            select format('drop index %I', i.indexrelid::regclass) from pg_index i
+            where i.indrelid::regclass::text in ({list}) and not i.indisprimary and not i.indisunique
+            """));
+    }
+    foreach (var d in drops) await Run(d);
+    await Run("set constraints all immediate");
+    var started = Stopwatch.GetTimestamp();
+    foreach (var t in tables)
+    {
+        var columns = await Strings($"select column_name::text from information_schema.columns where table_schema = 'public' and table_name = '{t}' order by ordinal_position");
+        await Run($"insert into {t} ({string.Join(", ", columns)}) select {string.Join(", ", columns.Select(c => c == "tenant_id" ? $"'{to}'::uuid" : c))} from {t} where tenant_id = '{from}'");
+    }
+    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    await tx.RollbackAsync();
+    return seconds;
+}
+
+static string RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        if (Directory.Exists(Path.Combine(dir.FullName, "samples", "rosters"))) return dir.FullName;
+    throw new DirectoryNotFoundException("samples/rosters not found above the benchmark's directory.");
 }
 
 static int FreePort()

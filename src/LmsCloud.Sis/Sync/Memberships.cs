@@ -12,6 +12,16 @@ internal sealed partial class SyncContext
     public async Task<Dictionary<string, EntityCounts>> DiffMembershipsAsync(CancellationToken ct)
     {
         var result = new Dictionary<string, EntityCounts>();
+        // The people and orgs this run rejected, as our ids: their stored memberships and links stay as they were (a
+        // rejected row never deletes anything, so a school rejected in a lenient run keeps its staff and students).
+        await Exec("""
+            drop table if exists rejected_ids;
+            create temp table rejected_ids as
+            select distinct x.entity_type, x.internal_id from invalid_sids i
+            join external_ids x on x.tenant_id = $1 and x.source_system = $2 and x.entity_type = i.entity and x.external_id = i.sid
+            where i.entity in ('orgs', 'users');
+            create index on rejected_ids (internal_id); analyze rejected_ids
+            """, ct);
         var v12 = plan.Any(p => p.Spec == RosterFiles.Roles12);
         var rolesMode = v12 ? ModeOf("roles") : ModeOf("users");
         if (rolesMode != FileMode.Absent)
@@ -45,7 +55,8 @@ internal sealed partial class SyncContext
                 select m.user_id, null, m.org_id, m.role, m.role_type, m.begin_date, m.end_date, 'deleted'
                 from user_orgs m
                 where m.tenant_id = $1 and m.user_id in ({scope})
-                  and not exists (select 1 from new_memberships n where n.user_id = m.user_id and n.org_id = m.org_id and n.role = m.role);
+                  and not exists (select 1 from new_memberships n where n.user_id = m.user_id and n.org_id = m.org_id and n.role = m.role)
+                  and not exists (select 1 from rejected_ids j where j.internal_id in (m.user_id, m.org_id));
                 """, ct);
             // Indexed and analyzed: the apply joins user_orgs (rows this transaction writes) against it.
             await Exec("create index on diff_roles (user_id, org_id, role); analyze diff_roles", ct);
@@ -85,7 +96,8 @@ internal sealed partial class SyncContext
                 union all
                 select g.student_id, g.guardian_id, 'deleted' from guardian_links g
                 where g.tenant_id = $1 and g.student_id in ({scope})
-                  and not exists (select 1 from new_guardians n where n.student_id = g.student_id and n.guardian_id = g.guardian_id);
+                  and not exists (select 1 from new_guardians n where n.student_id = g.student_id and n.guardian_id = g.guardian_id)
+                  and not exists (select 1 from rejected_ids j where j.internal_id in (g.student_id, g.guardian_id));
                 """, ct);
             await Exec("create index on diff_guardians (student_id, guardian_id); analyze diff_guardians", ct);
             result["guardians"] = await SetCountsAsync("diff_guardians", "(select count(distinct (student_id, guardian_id)) from new_guardians)", ct);

@@ -50,6 +50,32 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_school_rejected_in_a_lenient_bulk_run_keeps_its_memberships_sign_in_roles_and_guardian_links()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard();
+        AssertApplied(await ImportAsync(district.Id, package.Folder));
+        const string schoolMembers = """
+            select count(*) from user_orgs m join external_ids x on x.internal_id = m.org_id and x.entity_type = 'orgs' where x.external_id = 's2'
+            """;
+        var members = await CountAsync(district.Id, schoolMembers);
+        var signInRoles = await CountAsync(district.Id, "select count(*) from user_roles where source = 'sis'");
+        var links = await CountAsync(district.Id, "select count(*) from guardian_links");
+        Assert.Equal((6L, 1L), (members, links)); // tch2 and the five even students; g1 → stu1
+
+        // South High's row is now invalid (an unknown type): it is rejected, and whatever names it with it.
+        package.With("orgs.csv", RosterPackageBuilder.Orgs.Replace("s2,,,South High,school,", "s2,,,South High,campus,"));
+        var second = await ImportAsync(district.Id, package.Folder);
+
+        Assert.Equal(RunStatus.SucceededWithWarnings, second.Status);
+        Assert.Equal((members, signInRoles, links), (await CountAsync(district.Id, schoolMembers),
+            await CountAsync(district.Id, "select count(*) from user_roles where source = 'sis'"),
+            await CountAsync(district.Id, "select count(*) from guardian_links")));
+        Assert.Equal(0, second.Counts["roles"].Deleted);
+        Assert.Equal(1L, await CountAsync(district.Id, "select count(*) from orgs where status = 'active' and name = 'South High'"));
+    }
+
+    [Fact]
     public async Task Importing_the_same_package_twice_changes_nothing_the_second_time()
     {
         var district = await db.CreateDistrictAsync();

@@ -150,7 +150,7 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 await tx.RollbackAsync(ct);
                 return await run.FailAsync("Strict mode: references did not resolve; nothing was applied.", errors, counts, ct);
             }
-            await errors.CheckpointAsync(ct); // rejected references count towards the limit too (the transaction rolls back)
+            await errors.CheckpointAsync(ct); // writes the rejected references' findings (they do not count towards the limit)
             await context.RecordChangesAsync(entities, ct);
 
             var held = applyReviewed ? [] : await context.OverThresholdAsync(entities, counts, ct);

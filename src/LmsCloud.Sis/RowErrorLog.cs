@@ -14,7 +14,10 @@ public sealed class RowErrorLog
     /// <summary>Findings stored per file (errors and warnings together); the rest are counted only.</summary>
     public const int StoredPerFile = 10_000;
 
-    /// <summary>More row errors (severity error) than this in one run fail it.</summary>
+    /// <summary>
+    /// More row errors than this, found reading the files, fail the run. Rejected references (E_REFERENCE) do not count:
+    /// they follow from rows already counted, and one rejected school of a large district rejects many thousands.
+    /// </summary>
     public const int MaxErrors = 100_000;
 
     internal const int BatchSize = 1_000;
@@ -24,6 +27,7 @@ public sealed class RowErrorLog
     readonly List<RowError> _pending = [];
     readonly SortedDictionary<string, FileTally> _files = new(StringComparer.Ordinal);
     int _seq;
+    int _readErrors;
 
     sealed class FileTally
     {
@@ -37,13 +41,14 @@ public sealed class RowErrorLog
     public int Errors { get; private set; }
     public int Warnings { get; private set; }
 
-    /// <summary>Whether the run has more row errors than <see cref="MaxErrors"/>.</summary>
-    public bool OverLimit => Errors > MaxErrors;
+    /// <summary>Whether the files had more row errors than <see cref="MaxErrors"/>.</summary>
+    public bool OverLimit => _readErrors > MaxErrors;
 
     public void Add(RowError error)
     {
         if (error.Severity == RowError.Error) Errors++;
         else Warnings++;
+        if (error.Severity == RowError.Error && error.Code != "E_REFERENCE") _readErrors++;
         if (!_files.TryGetValue(error.File, out var file)) _files[error.File] = file = new FileTally();
         file.Total++;
         var key = (error.Severity, error.Code);

@@ -95,7 +95,9 @@ internal static class Staging
                     errors.Add(new RowError(RowError.Error, file, line, null, "E_FIELD_COUNT",
                         $"The row has {reader.FieldCount} fields; the header has {headers.Count}."));
                     invalid++;
-                    if (reader.FieldCount > sidIndex && !HasNul(reader, sidIndex)) invalidSids.Add(reader.GetString(sidIndex).Trim());
+                    // Never deletes its record (a NUL in the sourcedId: the id without it is the best reading).
+                    if (reader.FieldCount > sidIndex && reader.GetString(sidIndex).Replace("\0", "").Trim() is { Length: > 0 } sidRead)
+                        invalidSids.Add(sidRead);
                     continue;
                 }
 
@@ -143,7 +145,8 @@ internal static class Staging
                     var column = spec.Columns[i];
                     if (column.Kind == Kind.Json)
                     {
-                        values[i] = JsonSerializer.Serialize(extra.Where(h => h.Name.Length > 0 && reader.GetString(h.Index).Trim().Length > 0)
+                        // A header name with a NUL (jsonb refuses \u0000 in a key) is not one we could store: left out.
+                        values[i] = JsonSerializer.Serialize(extra.Where(h => h.Name.Length > 0 && !h.Name.Contains('\0') && reader.GetString(h.Index).Trim().Length > 0)
                             .ToDictionary(h => h.Name, h => reader.GetString(h.Index).Trim()));
                         continue;
                     }

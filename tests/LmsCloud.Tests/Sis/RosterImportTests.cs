@@ -432,6 +432,26 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_ragged_row_with_a_NUL_in_its_sourcedId_deletes_nothing_and_a_NUL_in_a_demographics_header_fails_nothing()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(4);
+        AssertApplied(await ImportAsync(district.Id, package.Folder));
+
+        package.With("manifest.csv", RosterPackageBuilder.Manifest11Bulk.Replace("file.demographics,absent", "file.demographics,bulk"))
+            .With("users.csv", RosterPackageBuilder.Users(4).Replace("stu3,,,true,s1,student,", "stu3\0,,,true,s1,student,extra,"))
+            .With("demographics.csv", "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,local\0flag\n" +
+                                      "stu1,,,2011-04-02,female,false,x\n");
+        var outcome = await ImportAsync(district.Id, package.Folder);
+
+        Assert.Equal(RunStatus.SucceededWithWarnings, outcome.Status);
+        Assert.Contains((RowError.Error, "users.csv", 7, null, "E_FIELD_COUNT"), await ErrorsAsync(district.Id, outcome.RunId));
+        Assert.Equal(0, outcome.Counts["users"].Deleted); // the rejected row's record stays
+        Assert.Equal("active", await StatusOfAsync(district.Id, "stu3"));
+        Assert.Equal(1, outcome.Counts["demographics"].Created);
+    }
+
+    [Fact]
     public async Task A_NUL_byte_fails_a_strict_run_like_any_row_error()
     {
         var district = await db.CreateDistrictAsync();

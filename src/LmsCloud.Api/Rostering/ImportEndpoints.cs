@@ -101,7 +101,9 @@ public static class ImportEndpoints
                 Reason: $"Read the demographics.csv findings in the errors CSV of SIS import run {id}"), ct);
             await tx.CommitAsync(ct);
         }
-        var errors = db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq);
+        // By file and line, as an admin reads them (they are stored in the order found).
+        var errors = db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id)
+            .OrderBy(e => e.File).ThenBy(e => e.Line == null).ThenBy(e => e.Line).ThenBy(e => e.Seq);
         return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body, (readsDemographics ? errors : errors.Select(e => new ImportRowError
             {
                 TenantId = e.TenantId, RunId = e.RunId, Seq = e.Seq, Severity = e.Severity, File = e.File, Line = e.Line, ColumnName = e.ColumnName,

@@ -26,11 +26,18 @@ public sealed record ImportRequest(Guid TenantId, string PackagePath, string? Pa
 /// </summary>
 public sealed class ImportRuns(NpgsqlDataSource db, TimeProvider clock, ILogger<ImportRuns> logger)
 {
-    /// <summary>Creates the run ('received'); a second scheduled run for the same date throws the unique violation on <c>import_runs_scheduled_once</c>.</summary>
-    public Task<Guid> CreateAsync(ImportRequest request, CancellationToken ct = default) =>
-        ImportRetry.Create(logger).ExecuteAsync(async token => await RosterImporter.CreateRunAsync(db, request.TenantId, request.PackagePath,
-            request.PackageName, request.PackageSha256 ?? PackageHash.Compute(request.PackagePath), request.Trigger, request.DryRun,
-            RequestedBy(request.RequestedBy), request.RunDate, token), ct).AsTask();
+    /// <summary>
+    /// Creates the run ('received'); a second scheduled run for the same date throws the unique violation on
+    /// <c>import_runs_scheduled_once</c>. The id is chosen before the first attempt, so a retry never makes a second run.
+    /// </summary>
+    public Task<Guid> CreateAsync(ImportRequest request, CancellationToken ct = default)
+    {
+        var id = Guid.CreateVersion7();
+        var sha256 = request.PackageSha256 ?? PackageHash.Compute(request.PackagePath);
+        return ImportRetry.Create(logger).ExecuteAsync(async token => await RosterImporter.CreateRunAsync(db, request.TenantId,
+            request.PackagePath, request.PackageName, sha256, request.Trigger, request.DryRun, RequestedBy(request.RequestedBy),
+            request.RunDate, token, id), ct).AsTask();
+    }
 
     /// <summary>
     /// Runs a received run to its end. <paramref name="applyReviewed"/>: a district admin applies a held or dry run after

@@ -41,20 +41,24 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
     /// <summary>Test hook: runs inside the apply transaction after the given entity was applied (fault injection).</summary>
     internal Func<string, Task>? AfterApplying { get; set; }
 
+    /// <param name="id">The run's id when the caller chose it: creating the same id again does nothing, so a retry after a
+    /// commit whose answer was lost makes no second run.</param>
     public static async Task<Guid> CreateRunAsync(NpgsqlDataSource db, Guid tenantId, string packagePath, string? packageName,
-        string packageSha256, string trigger, bool dryRun, string? requestedBy, DateOnly? runDate = null, CancellationToken ct = default)
+        string packageSha256, string trigger, bool dryRun, string? requestedBy, DateOnly? runDate = null, CancellationToken ct = default,
+        Guid? id = null)
     {
-        var id = Guid.CreateVersion7();
+        var runId = id ?? Guid.CreateVersion7();
         await using var conn = await OpenAsync(db, tenantId, ct);
         await using var cmd = new NpgsqlCommand("""
             insert into import_runs (tenant_id, id, trigger, dry_run, status, run_date, package_path, package_name, package_sha256,
                                      requested_by, history)
             values ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, jsonb_build_array(jsonb_build_object('status', 'received', 'at', now())))
+            on conflict (tenant_id, id) do nothing
             """, conn);
-        foreach (var v in new object?[] { tenantId, id, trigger, dryRun, runDate, packagePath, packageName, packageSha256, requestedBy })
+        foreach (var v in new object?[] { tenantId, runId, trigger, dryRun, runDate, packagePath, packageName, packageSha256, requestedBy })
             cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(ct);
-        return id;
+        return runId;
     }
 
     /// <summary>

@@ -76,6 +76,17 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Creating_a_run_again_with_its_id_makes_no_second_run_so_a_retried_create_is_harmless()
+    {
+        var district = await db.CreateDistrictAsync();
+        var id = Guid.CreateVersion7();
+        for (var attempt = 0; attempt < 2; attempt++)
+            Assert.Equal(id, await RosterImporter.CreateRunAsync(db.App, district.Id, "/p.zip", "p.zip", "sha", ImportTrigger.Upload, false,
+                "system:test", id: id));
+        Assert.Equal(1L, await CountAsync(district.Id, $"select count(*) from import_runs where id = '{id}'"));
+    }
+
+    [Fact]
     public async Task Importing_the_same_package_twice_changes_nothing_the_second_time()
     {
         var district = await db.CreateDistrictAsync();

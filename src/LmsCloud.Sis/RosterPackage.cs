@@ -109,11 +109,17 @@ public sealed class RosterPackage : IDisposable
                                        "Nothing was imported; please send a OneRoster CSV export (version 1.0, 1.1 or 1.2) from the SIS.");
     }
 
-    /// <summary>A file's header names (first line, BOM and quotes stripped), compared ignoring case.</summary>
+    /// <summary>
+    /// A file's header names (first line, BOM and quotes stripped), compared ignoring case. At most the first 64 KB are
+    /// read: a header is never longer, and a file of one endless line must not be read into memory to find out.
+    /// </summary>
     HashSet<string> Header(string fileName)
     {
         using var reader = new StreamReader(OpenFile(fileName));
-        var line = reader.ReadLine() ?? "";
+        var buffer = new char[64 * 1024];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        var text = new string(buffer, 0, read);
+        var line = text.Split('\n', 2)[0].TrimEnd('\r').Split('\r', 2)[0];
         return line.TrimStart('\uFEFF').Split(',').Select(h => h.Trim().Trim('"').Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 

@@ -43,6 +43,20 @@ public class TestDatabase : IAsyncLifetime
     /// <summary>An application-role connection with the RLS setting for one district (or none).</summary>
     public Task<NpgsqlConnection> OpenAsTenantAsync(Guid? tenantId) => TenantSession.OpenAsync(App, tenantId);
 
+    /// <summary>A run's stored row findings, in the order found.</summary>
+    public async Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> RowErrorsAsync(Guid tenant, Guid run)
+    {
+        await using var conn = await OpenAsTenantAsync(tenant);
+        await using var cmd = new NpgsqlCommand("select severity, file, line, column_name, code from import_row_errors where run_id = $1 order by seq", conn);
+        cmd.Parameters.AddWithValue(run);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var result = new List<(string, string, int?, string?, string)>();
+        while (await reader.ReadAsync())
+            result.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+        return result;
+    }
+
     public static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, params object[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);

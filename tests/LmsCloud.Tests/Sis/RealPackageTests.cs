@@ -251,24 +251,11 @@ public sealed class RealPackageTests(TestDatabase db) : IClassFixture<TestDataba
         Assert.Equal(0L, await ScalarAsync<long>(tenant.Id, "select count(*) from users where source = 'sis'"));
     }
 
-    async Task<ImportOutcome> ImportAsync(Guid tenant, string path)
-    {
-        var run = await RosterImporter.CreateRunAsync(db.App, tenant, path, "test", "sha", "cli", false, "test");
-        return await new RosterImporter(db.App).RunAsync(tenant, run);
-    }
+    async Task<ImportOutcome> ImportAsync(Guid tenant, string path) =>
+        (await db.Imports.ImportAsync(new ImportRequest(tenant, path, "test", ImportTrigger.Cli, TestDatabase.TestActor, PackageSha256: "sha"))).Outcome;
 
-    async Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> ErrorsAsync(Guid tenant, Guid run)
-    {
-        await using var conn = await db.OpenAsTenantAsync(tenant);
-        await using var cmd = new NpgsqlCommand("select severity, file, line, column_name, code from import_row_errors where run_id = $1 order by seq", conn);
-        cmd.Parameters.AddWithValue(run);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var result = new List<(string, string, int?, string?, string)>();
-        while (await reader.ReadAsync())
-            result.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
-        return result;
-    }
+    Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> ErrorsAsync(Guid tenant, Guid run) =>
+        db.RowErrorsAsync(tenant, run);
 
     async Task<List<string>> MessagesAsync(Guid tenant, Guid run)
     {

@@ -26,18 +26,8 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
         await cmd.ExecuteNonQueryAsync();
     }
 
-    async Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> ErrorsAsync(Guid tenant, Guid run)
-    {
-        await using var conn = await db.OpenAsTenantAsync(tenant);
-        await using var cmd = new NpgsqlCommand("select severity, file, line, column_name, code from import_row_errors where run_id = $1 order by seq", conn);
-        cmd.Parameters.AddWithValue(run);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var result = new List<(string, string, int?, string?, string)>();
-        while (await reader.ReadAsync())
-            result.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
-        return result;
-    }
+    Task<List<(string Severity, string File, int? Line, string? Column, string Code)>> ErrorsAsync(Guid tenant, Guid run) =>
+        db.RowErrorsAsync(tenant, run);
 
     static void AssertApplied(ImportOutcome outcome) =>
         Assert.True(outcome.Status is RunStatus.Succeeded or RunStatus.SucceededWithWarnings,

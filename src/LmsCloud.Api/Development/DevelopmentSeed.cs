@@ -1,4 +1,3 @@
-using LmsCloud.Api.Rostering;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;

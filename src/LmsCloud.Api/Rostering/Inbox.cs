@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using LmsCloud.Api.Auth;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;

@@ -1,7 +1,5 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using LmsCloud.Core;
-using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Sis;
 using Microsoft.AspNetCore.Http.Features;

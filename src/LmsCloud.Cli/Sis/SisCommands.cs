@@ -2,7 +2,6 @@ using System.Diagnostics;
 using LmsCloud.Sis;
 using LmsCloud.Sis.Generation;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace LmsCloud.Cli;
 

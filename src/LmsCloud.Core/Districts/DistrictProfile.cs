@@ -1,5 +1,4 @@
 using System.Globalization;
-using LmsCloud.Core;
 using LmsCloud.Core.Database;
 
 namespace LmsCloud.Core.Districts;

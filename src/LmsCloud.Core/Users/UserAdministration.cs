@@ -1,5 +1,4 @@
 using System.Net.Mail;
-using LmsCloud.Core;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace LmsCloud.Sis;
 
 // The sync phase of applying the changed rows of an entity (mappings, MERGE, soft deletes); state and SQL plumbing are in SyncContext.cs.

@@ -1,5 +1,4 @@
 using LmsCloud.Sis;
-using LmsCloud.Api.Rostering;
 using LmsCloud.Core.Rostering;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

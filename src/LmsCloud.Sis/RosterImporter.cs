@@ -197,11 +197,15 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
         }
         catch (Exception e)
         {
-            // Database errors name tables, constraints and values: a district admin gets a plain reason, the log the detail.
+            // Only what speaks to a district admin is shown: a file that could not be read or a zip that is damaged. Anything
+            // else (a database error names tables, constraints and values; Npgsql's own may quote SQL) gets a plain
+            // reason, and the log the detail.
             logger?.LogError(e, "Import run {RunId} of district {TenantId} failed", runId, tenantId);
-            var reason = e is DbException || e.InnerException is DbException
-                ? $"The import failed on a database error and nothing was applied; the details are in the server log (run {runId})."
-                : $"The import failed and nothing was applied: {e.Message}";
+            var reason = e is IOException or InvalidDataException && e.InnerException is not DbException
+                ? $"The import failed and nothing was applied: {e.Message}"
+                : e is DbException || e.InnerException is DbException
+                    ? $"The import failed on a database error and nothing was applied; the details are in the server log (run {runId})."
+                    : $"The import failed on an internal error and nothing was applied; the details are in the server log (run {runId}).";
             var outcome = await run.FailAsync(reason, errors, counts, CancellationToken.None);
             if (e is NpgsqlException { IsTransient: true }) throw; // the scheduler retries these
             return outcome;

@@ -77,6 +77,25 @@ public sealed class RosterImportTests(TestDatabase db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_unexpected_error_fails_the_run_with_a_plain_reason_not_its_message()
+    {
+        var district = await db.CreateDistrictAsync();
+        using var package = RosterPackageBuilder.Standard(2);
+        var importer = new RosterImporter(db.App)
+        {
+            AfterApplying = entity => entity == "users"
+                ? throw new InvalidOperationException("A command is already in progress: select password_hash from users")
+                : Task.CompletedTask,
+        };
+
+        var outcome = await ImportAsync(district.Id, package.Folder, importer: importer);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal($"The import failed on an internal error and nothing was applied; the details are in the server log (run {outcome.RunId}).",
+            outcome.FailureReason);
+    }
+
+    [Fact]
     public async Task Importing_the_same_package_twice_changes_nothing_the_second_time()
     {
         var district = await db.CreateDistrictAsync();

@@ -94,9 +94,7 @@ internal static class Staging
                     errors.Add(new RowError(RowError.Error, file, line, null, "E_FIELD_COUNT",
                         $"The row has {reader.FieldCount} fields; the header has {headers.Count}."));
                     invalid++;
-                    // Never deletes its record (a NUL in the sourcedId: the id without it is the best reading).
-                    if (reader.FieldCount > sidIndex && reader.GetString(sidIndex).Replace("\0", "").Trim() is { Length: > 0 } sidRead)
-                        invalidSids.Add(sidRead);
+                    if (reader.FieldCount > sidIndex && ReadableSid(reader, sidIndex) is { } readable) invalidSids.Add(readable);
                     continue;
                 }
 
@@ -106,8 +104,7 @@ internal static class Staging
                     errors.Add(new RowError(RowError.Error, file, line, HeaderName(headers[nul].Name, nul), "E_NUL",
                         "The field holds a NUL byte (0x00), which no text value may contain."));
                     invalid++;
-                    // Never deletes its record: with a NUL in the sourcedId itself, the id without it is the best reading.
-                    if (reader.GetString(sidIndex).Replace("\0", "").Trim() is { Length: > 0 } readable) invalidSids.Add(readable);
+                    if (ReadableSid(reader, sidIndex) is { } readable) invalidSids.Add(readable);
                     continue;
                 }
 
@@ -180,6 +177,13 @@ internal static class Staging
         return (staged, invalidSids, invalid);
     }
 
+    /// <summary>
+    /// The sourcedId of a rejected row, remembered so the row never deletes its record; with a NUL in it, the id without
+    /// the NUL is the best reading. Null when there is none.
+    /// </summary>
+    static string? ReadableSid(CsvReader reader, int sidIndex) =>
+        reader.GetString(sidIndex).Replace("\0", "").Trim() is { Length: > 0 } sid ? sid : null;
+
     static bool HasNul(CsvReader reader, int index) => reader.GetSpan(index).IndexOf((byte)0) >= 0;
 
     /// <summary>The index of the first field holding a NUL byte, or -1.</summary>
@@ -197,8 +201,6 @@ internal static class Staging
     }
 
     static string HeaderName(string name, int index) => name.Length == 0 ? $"#{index + 1}" : name;
-
-    /// <summary>'active' or 'tobedeleted'; null when the row is skipped (a bulk row marked tobedeleted, or an invalid status).</summary>
 
     /// <summary>Reports bytes read, for progress by position in the file.</summary>
     sealed class CountingStream(Stream inner, Action<long> read) : Stream

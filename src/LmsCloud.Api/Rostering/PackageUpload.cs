@@ -34,7 +34,6 @@ public static class PackageUpload
     // Room for the multipart boundaries and part headers around the file itself.
     const long MultipartOverhead = 64 * 1024;
 
-
     public static async Task<(StoredPackage? Package, IResult? Problem)> StoreAsync(HttpRequest request, IFileStorage storage, string key,
         long maxBytes, CancellationToken ct)
     {
@@ -94,9 +93,7 @@ public static class PackageUpload
 
             // The signature said zip; the package check (the one the inbox and the engine use too) says it is a whole one
             // within the caps, so a zip bomb is refused here rather than by a failed run.
-            var refused = checkedStream.Length < PackageCheck.ZipSignature.Length ? PackageCheck.NotAZip
-                : PackageCheck.Check(await storage.GetLocalPathAsync(key, ct));
-            if (refused != null)
+            if (PackageCheck.Check(await storage.GetLocalPathAsync(key, ct)) is { } refused)
             {
                 await storage.DeleteAsync(key, ct);
                 return (null, refused == PackageCheck.NotAZip ? NotAZip() : Refused(refused));

@@ -104,16 +104,11 @@ public static class ImportEndpoints
         // By file and line, as an admin reads them (they are stored in the order found).
         var errors = db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id)
             .OrderBy(e => e.File).ThenBy(e => e.Line == null).ThenBy(e => e.Line).ThenBy(e => e.Seq);
-        return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body, (readsDemographics ? errors : errors.Select(e => new ImportRowError
-            {
-                TenantId = e.TenantId, RunId = e.RunId, Seq = e.Seq, Severity = e.Severity, File = e.File, Line = e.Line, ColumnName = e.ColumnName,
-                Code = e.Code, Message = e.File == DemographicsFile ? MaskedMessage : e.Message,
-            })).AsAsyncEnumerable(), ct),
+        return TypedResults.Stream(body => ErrorsCsv.WriteAsync(body, errors.AsAsyncEnumerable(), maskDemographics: !readsDemographics, ct),
             "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
-    const string DemographicsFile = "demographics.csv";
-    const string MaskedMessage = "(masked: demographics.csv messages quote its values; only DistrictAdmin and ComplianceOfficer see them)";
+    internal const string DemographicsFile = "demographics.csv";
 
     /// <summary>
     /// The run's change list. Demographics are sensitive: their values are masked unless the caller may read
@@ -213,7 +208,10 @@ public static class ErrorsCsv
 {
     static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
 
-    public static async Task WriteAsync(Stream body, IAsyncEnumerable<ImportRowError> errors, CancellationToken ct)
+    const string MaskedMessage = "(masked: demographics.csv messages quote its values; only DistrictAdmin and ComplianceOfficer see them)";
+
+    /// <param name="maskDemographics">Replace the messages of demographics.csv findings, which quote its values.</param>
+    public static async Task WriteAsync(Stream body, IAsyncEnumerable<ImportRowError> errors, bool maskDemographics, CancellationToken ct)
     {
         // Asynchronous writes only: the response body refuses synchronous I/O. The buffer goes out as it fills.
         await using var csv = CsvWriter.Create(body, Options, leaveOpen: true);
@@ -225,7 +223,7 @@ public static class ErrorsCsv
             csv.WriteField(e.Line);
             csv.WriteField(e.ColumnName);
             csv.WriteField(e.Code);
-            csv.WriteField(e.Message);
+            csv.WriteField(maskDemographics && e.File == ImportEndpoints.DemographicsFile ? MaskedMessage : e.Message);
             await csv.EndRecordAsync(ct);
         }
     }

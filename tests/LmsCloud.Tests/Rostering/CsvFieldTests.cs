@@ -24,7 +24,7 @@ public sealed class CsvFieldTests
         var error = new ImportRowError { Severity = "error", File = "users.csv", Line = 3, ColumnName = value, Code = "E_X", Message = value ?? "" };
         using var body = new MemoryStream();
 
-        await ErrorsCsv.WriteAsync(body, new[] { error }.ToAsyncEnumerable(), default);
+        await ErrorsCsv.WriteAsync(body, new[] { error }.ToAsyncEnumerable(), maskDemographics: false, default);
 
         Assert.Equal($"severity,file,line,column,code,message\r\nerror,users.csv,3,{expected},E_X,{expected}\r\n", Encoding.UTF8.GetString(body.ToArray()));
     }

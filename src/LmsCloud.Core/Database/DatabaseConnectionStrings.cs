@@ -1,5 +1,6 @@
 using LmsCloud.Core.Database.Local;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 
 namespace LmsCloud.Core.Database;
 
@@ -13,6 +14,13 @@ public static class DatabaseRoles
 /// <summary>Connection strings of the application role and (for migrations) the owner role.</summary>
 public sealed record DatabaseConnectionStrings(string App, string? Owner)
 {
+    /// <summary>
+    /// A connection outside the pool, for the owner's and superuser's rare work (migrations, provisioning, cluster
+    /// setup): those roles should keep no idle sessions around.
+    /// </summary>
+    public static NpgsqlConnection Unpooled(string connectionString) =>
+        new(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+
     /// <summary>
     /// <c>ConnectionStrings:App</c> (and optionally <c>ConnectionStrings:Owner</c>) when configured; otherwise the
     /// embedded local cluster, started if needed.

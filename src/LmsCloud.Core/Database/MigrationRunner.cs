@@ -25,8 +25,7 @@ public static class MigrationRunner
     /// <summary>Applies what is missing and returns the names applied. Throws when an applied file was edited.</summary>
     public static async Task<IReadOnlyList<string>> ApplyAsync(string ownerConnectionString, CancellationToken ct = default)
     {
-        // Unpooled: migrations run once, and the owner role should not keep idle sessions around.
-        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ownerConnectionString) { Pooling = false }.ConnectionString);
+        await using var conn = DatabaseConnectionStrings.Unpooled(ownerConnectionString);
         await conn.OpenAsync(ct);
         await ExecAsync(conn, $"select pg_advisory_lock({AdvisoryLockKey})", ct);
         try

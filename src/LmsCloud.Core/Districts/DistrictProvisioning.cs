@@ -83,13 +83,13 @@ public static class DistrictProvisioning
             throw new DistrictProvisioningException($"No district has the slug '{slug}'.");
     }
 
-    /// <summary>An unpooled owner connection: provisioning is rare, and the owner should keep no idle sessions (as for migrations).</summary>
+    /// <summary>An owner connection, outside the pool as for migrations.</summary>
     static async Task<NpgsqlConnection> OpenAsOwnerAsync(DatabaseConnectionStrings strings, CancellationToken ct)
     {
         if (strings.Owner is not { } owner)
             throw new DistrictProvisioningException(
                 "Changing districts needs the owner's connection string (ConnectionStrings__Owner, role lms_owner); the application role may only read them.");
-        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
+        var conn = DatabaseConnectionStrings.Unpooled(owner);
         try
         {
             await conn.OpenAsync(ct);

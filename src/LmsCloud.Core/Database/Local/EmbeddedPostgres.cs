@@ -160,7 +160,7 @@ public static class EmbeddedPostgres
 
     static void BootstrapRolesAndDatabase(string superuserConnectionString, Credentials credentials)
     {
-        using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(superuserConnectionString) { Pooling = false }.ConnectionString);
+        using var conn = DatabaseConnectionStrings.Unpooled(superuserConnectionString);
         conn.Open();
         void Exec(string sql)
         {

@@ -79,18 +79,8 @@ public sealed class RealPackageTests(TestDatabase db) : IClassFixture<TestDataba
     public async Task OneRoster_1_0_column_names_under_a_1_1_manifest_are_read_with_a_warning_each()
     {
         var district = await db.CreateDistrictAsync();
-        using var package = Package10().With("manifest.csv", """
-            propertyName,value
-            manifest.version,1.0
-            oneroster.version,1.1
-            file.orgs,bulk
-            file.academicSessions,bulk
-            file.courses,bulk
-            file.classes,bulk
-            file.users,bulk
-            file.enrollments,bulk
-            file.demographics,bulk
-            """);
+        using var package = Package10().With("manifest.csv",
+            RosterPackageBuilder.Manifest11Bulk.Replace("file.demographics,absent", "file.demographics,bulk"));
 
         var outcome = await ImportAsync(district.Id, package.Folder);
 

@@ -12,7 +12,8 @@ namespace LmsCloud.Api.Rostering;
 /// <summary>A package waiting in a district's inbox: in storage (uploaded) or in the configured inbox folder.</summary>
 public sealed record InboxItem(string Source, string Name, long Length, DateTimeOffset ReceivedAt, string? StorageKey, string? FolderPath);
 
-public sealed record InboxItemResponse(string Source, string Name, long Length, DateTimeOffset ReceivedAt);
+/// <param name="Refused">Why the nightly import will not take this package (the package check's reason), or null.</param>
+public sealed record InboxItemResponse(string Source, string Name, long Length, DateTimeOffset ReceivedAt, string? Refused);
 
 public sealed record InboxUploadResponse(string Name, string Sha256, long Length);
 
@@ -79,7 +80,16 @@ public static class InboxEndpoints
         return TypedResults.Created("/api/sis/inbox", new InboxUploadResponse(name, package.Sha256, package.Length));
     }
 
-    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IMultiTenantContextAccessor<District> tenant, CancellationToken ct) =>
-        TypedResults.Ok((await inbox.ListAsync(tenant.MultiTenantContext.TenantInfo!, ct))
-            .Select(i => new InboxItemResponse(i.Source, i.Name, i.Length, i.ReceivedAt)).ToList());
+    // A refused package is listed with the reason, so a drop the nightly job passes over is never silently ignored.
+    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IFileStorage storage, IMultiTenantContextAccessor<District> tenant,
+        CancellationToken ct)
+    {
+        var items = new List<InboxItemResponse>();
+        foreach (var i in await inbox.ListAsync(tenant.MultiTenantContext.TenantInfo!, ct))
+        {
+            var path = i.StorageKey != null ? await storage.GetLocalPathAsync(i.StorageKey, ct) : i.FolderPath!;
+            items.Add(new InboxItemResponse(i.Source, i.Name, i.Length, i.ReceivedAt, PackageCheck.Check(path)));
+        }
+        return TypedResults.Ok(items);
+    }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using LmsCloud.Api.Rostering;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Users;
+using LmsCloud.Sis;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -54,11 +55,15 @@ public sealed class NightlyImportTests(InboxApi api) : IClassFixture<InboxApi>
         Assert.Equal(Sha256Of("northwind-1.1-bulk"), stored.GetProperty("sha256").GetString());
         DropInFolder(district, "northwind-1.1-delta", "delta.zip", DateTime.UtcNow.AddHours(-1));
         File.WriteAllText(Path.Combine(api.InboxRoot, district.Slug, "notes.txt"), "not a package");
+        // A zip that is not one (a transfer cut short, say) is listed with the reason the nightly job passes over it.
+        File.WriteAllText(Path.Combine(api.InboxRoot, district.Slug, "broken.zip"), "PK truncated");
+        File.SetLastWriteTimeUtc(Path.Combine(api.InboxRoot, district.Slug, "broken.zip"), DateTime.UtcNow.AddHours(-2));
 
         var inbox = (await admin.GetFromJsonAsync<JsonElement>("/api/sis/inbox")).EnumerateArray().ToList();
-        Assert.Equal(["upload", "folder"], inbox.Select(i => i.GetProperty("source").GetString()));
+        Assert.Equal(["upload", "folder", "folder"], inbox.Select(i => i.GetProperty("source").GetString()));
         Assert.Equal(stored.GetProperty("name").GetString(), inbox[0].GetProperty("name").GetString());
-        Assert.Equal("delta.zip", inbox[1].GetProperty("name").GetString());
+        Assert.Equal(["delta.zip", "broken.zip"], inbox.Skip(1).Select(i => i.GetProperty("name").GetString()));
+        Assert.Equal([null, null, PackageCheck.NotAZip], inbox.Select(i => i.GetProperty("refused").GetString()));
         Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/sis/imports")).GetProperty("total").GetInt32());
 
         await HttpAssert.ProblemAsync(

@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -17,11 +18,8 @@ public sealed record OAuthError(string Error, string Description, int Status = S
 
 /// <summary>The grants of <c>POST /connect/token</c>. Each runs in one transaction with the audit events it writes.</summary>
 public sealed class TokenService(
-    LmsDbContext db, UserManager<User> users, AuditLog audit, SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock)
+    LmsDbContext db, UserManager<User> users, PasswordSignIn passwords, AuditLog audit, SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock)
 {
-    // Unknown user and wrong password must take as long as each other: verify against a throwaway hash.
-    static readonly string DummyHash = new PasswordHasher<User>().HashPassword(new User(), "not-a-real-password");
-
     static readonly OAuthError BadCredentials = new("invalid_grant", "The user name or password is incorrect.");
     static readonly OAuthError BadRefreshToken = new("invalid_grant", "The refresh token is invalid, expired or revoked.");
     public static readonly OAuthError BadClient = new("invalid_client", "Client authentication failed.", StatusCodes.Status401Unauthorized);
@@ -30,43 +28,15 @@ public sealed class TokenService(
 
     public async Task<GrantOutcome> PasswordAsync(string userName, string password, CancellationToken ct)
     {
+        if (PasswordSignIn.RefuseInput(userName, password) is { } refused) return new OAuthError("invalid_request", refused);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var user = await users.FindByEmailAsync(userName) ?? await users.FindByNameAsync(userName);
-        if (user is not { CanSignIn: true })
+        var user = await passwords.CheckAsync(userName, password, ct);
+        if (user == null)
         {
-            users.PasswordHasher.VerifyHashedPassword(new User(), DummyHash, password);
-            await audit.WriteAsync(new AuditEntry("sign_in.failed", "user", user?.Id.ToString(), user?.Id,
-                After: new { userName }, Reason: user == null ? "unknown user" : user.PasswordHash == null ? "no password set" : "account disabled or removed by the SIS",
-                Actor: AuditActor.Anonymous), ct);
-            await tx.CommitAsync(ct);
+            await tx.CommitAsync(ct); // the failure's audit event and the failed-attempt count
             return BadCredentials;
         }
-
-        if (await users.IsLockedOutAsync(user))
-        {
-            users.PasswordHasher.VerifyHashedPassword(user, DummyHash, password);
-            await audit.WriteAsync(new AuditEntry("sign_in.locked_out", "user", user.Id.ToString(), user.Id,
-                After: new { userName, lockoutEnd = user.LockoutEnd }, Actor: AuditActor.Anonymous), ct);
-            await tx.CommitAsync(ct);
-            return BadCredentials;
-        }
-
-        if (!await users.CheckPasswordAsync(user, password))
-        {
-            await users.AccessFailedAsync(user);
-            await audit.WriteAsync(new AuditEntry("sign_in.failed", "user", user.Id.ToString(), user.Id,
-                After: new { userName, failedAttempts = user.AccessFailedCount }, Reason: "wrong password", Actor: AuditActor.Anonymous), ct);
-            if (await users.IsLockedOutAsync(user))
-                await audit.WriteAsync(new AuditEntry("sign_in.locked_out", "user", user.Id.ToString(), user.Id,
-                    After: new { userName, lockoutEnd = user.LockoutEnd }, Reason: "too many failed sign-ins", Actor: AuditActor.Anonymous), ct);
-            await tx.CommitAsync(ct);
-            return BadCredentials;
-        }
-
-        await users.ResetAccessFailedCountAsync(user);
         var refreshToken = await NewRefreshTokenAsync(user, Guid.CreateVersion7(), ct);
-        await audit.WriteAsync(new AuditEntry("sign_in.succeeded", "user", user.Id.ToString(), user.Id,
-            Actor: AuditActor.User(user.Id)), ct);
         await tx.CommitAsync(ct);
         return await UserTokenAsync(user, refreshToken, ct);
     }
@@ -108,6 +78,8 @@ public sealed class TokenService(
         // PostgreSQL text cannot hold NUL, so looking such an id up would fail the query. The form reader refuses %00
         // itself; HTTP Basic credentials are percent-decoded by us.
         if (clientId.Contains('\0')) return new OAuthError("invalid_request", "client_id may not contain NUL (U+0000).");
+        if (clientId.Length > IntegrationClient.MaxClientIdLength)
+            return new OAuthError("invalid_request", $"client_id is longer than {IntegrationClient.MaxClientIdLength} characters.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var client = await db.IntegrationClients.SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
         if (client == null || client.RevokedAt != null || !client.SecretMatches(secret)) return BadClient;

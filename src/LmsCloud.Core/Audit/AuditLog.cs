@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using LmsCloud.Core.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -84,6 +85,44 @@ public sealed class AuditLog(LmsDbContext db, AuditContext context, TimeProvider
     static readonly byte[] Genesis = new byte[32];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The longest string an event keeps, in any field or JSON value. The log is append-only, and some events record what
+    /// an anonymous caller sent (a failed sign-in's user name): nobody may make it grow by megabytes.
+    /// </summary>
+    public const int MaxStringLength = 256;
+
+    /// <summary>The most JSON one event's before or after values keep; past it, only a note of the size.</summary>
+    public const int MaxJsonLength = 16_384;
+
+    static string? Cap(string? value) =>
+        value is { Length: > MaxStringLength } ? $"{value[..MaxStringLength]}… ({value.Length} characters)" : value;
+
+    static string? CappedJson(object? values)
+    {
+        if (values == null) return null;
+        var node = JsonSerializer.SerializeToNode(values, Json);
+        CapStrings(node);
+        var json = node?.ToJsonString(Json) ?? "null";
+        return json.Length <= MaxJsonLength ? json : JsonSerializer.Serialize(new { truncated = true, length = json.Length }, Json);
+    }
+
+    static void CapStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, child) in o.ToList())
+                    if (child is JsonValue v && v.TryGetValue<string>(out var text)) o[key] = Cap(text);
+                    else CapStrings(child);
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                    if (a[i] is JsonValue v && v.TryGetValue<string>(out var text)) a[i] = Cap(text);
+                    else CapStrings(a[i]);
+                break;
+        }
+    }
+
     public async Task WriteAsync(AuditEntry entry, CancellationToken ct = default)
     {
         var transaction = db.Database.CurrentTransaction
@@ -123,17 +162,17 @@ public sealed class AuditLog(LmsDbContext db, AuditContext context, TimeProvider
             Seq = lastSeq + 1,
             OccurredAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero), // PostgreSQL keeps microseconds
             ActorType = actor.Type,
-            ActorId = actor.Id,
-            RealActorId = actor.RealId,
+            ActorId = Cap(actor.Id),
+            RealActorId = Cap(actor.RealId),
             Action = entry.Action,
-            EntityType = entry.EntityType,
-            EntityId = entry.EntityId,
+            EntityType = Cap(entry.EntityType),
+            EntityId = Cap(entry.EntityId),
             SubjectUserId = entry.SubjectUserId,
-            BeforeValues = entry.Before == null ? null : JsonSerializer.Serialize(entry.Before, Json),
-            AfterValues = entry.After == null ? null : JsonSerializer.Serialize(entry.After, Json),
-            Reason = entry.Reason,
-            RequestId = requestId,
-            ClientAddress = clientAddress,
+            BeforeValues = CappedJson(entry.Before),
+            AfterValues = CappedJson(entry.After),
+            Reason = Cap(entry.Reason),
+            RequestId = Cap(requestId),
+            ClientAddress = Cap(clientAddress),
             PrevHash = prevHash,
         };
         record.Hash = record.ComputeHash();

@@ -6,6 +6,9 @@ namespace LmsCloud.Core.Integrations;
 /// <summary>A district's machine client (SIS automation) using client_credentials; table <c>integration_clients</c>.</summary>
 public sealed class IntegrationClient : ITenantOwned
 {
+    /// <summary>Our client ids are 24 characters (lms_ and 20 hex digits); anything much longer is refused before it is looked up or audited.</summary>
+    public const int MaxClientIdLength = 100;
+
     public Guid TenantId { get; set; }
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public string ClientId { get; set; } = "";

@@ -89,8 +89,9 @@ public sealed class UserAdministration(
         if (roles != null)
         {
             var current = user.Roles.Select(r => r.Role).ToHashSet();
-            if (self && current.Contains(Roles.DistrictAdmin) && !roles.Contains(Roles.DistrictAdmin))
-                return new AdminOutcome<User>(null, Conflict: "You cannot remove your own DistrictAdmin role; ask another district admin.");
+            // Nobody changes their own roles: a demoted admin whose token still says DistrictAdmin must not grant it back.
+            if (self && !current.SetEquals(roles))
+                return new AdminOutcome<User>(null, Conflict: "You cannot change your own roles; ask another district admin.");
             var now = clock.GetUtcNow();
             foreach (var granted in roles.Except(current))
             {
@@ -105,9 +106,11 @@ public sealed class UserAdministration(
             if (!current.SetEquals(roles)) await users.UpdateSecurityStampAsync(user); // ends refresh tokens carrying old roles
         }
 
+        // Nor their own lock: a locked admin must not unlock themselves with the token still in hand.
+        if (self && changes.Locked is { } locked && locked != user.IsLocked(clock.GetUtcNow()))
+            return new AdminOutcome<User>(null, Conflict: locked ? "You cannot lock your own account." : "You cannot unlock your own account; ask another district admin.");
         if (changes.Locked == true && !user.IsLocked(clock.GetUtcNow()))
         {
-            if (self) return new AdminOutcome<User>(null, Conflict: "You cannot lock your own account.");
             await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
             await users.UpdateSecurityStampAsync(user);
             await audit.WriteAsync(new AuditEntry("user.locked", "user", subject, user.Id), ct);

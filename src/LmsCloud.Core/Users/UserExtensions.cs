@@ -12,6 +12,7 @@ public static class UserExtensions
     {
         services.Configure<AccountOptions>(configuration.GetSection("Auth"));
         services.AddScoped<UserAdministration>();
+        services.AddScoped<PasswordSignIn>();
         services.AddIdentityCore<User>()
             .AddUserStore<UserStore>();
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>

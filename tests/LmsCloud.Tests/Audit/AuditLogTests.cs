@@ -153,6 +153,37 @@ public sealed class AuditLogTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(12 + 4, verified.GetProperty("checked").GetInt64()); // + the officer's user.created, role.granted, password.set, sign-in
     }
 
+    [Fact]
+    public async Task An_anonymous_caller_cannot_grow_the_append_only_log_by_more_than_a_capped_string()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        // A 4 MB user name is refused before any lookup, so nothing is audited.
+        var huge = await SignIn(new string('x', 4 << 20), "whatever password", district.Slug);
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Equal("invalid_request", (await huge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var tooLong = await SignIn(new string('x', PasswordSignIn.MaxUserNameLength + 1), "whatever password", district.Slug);
+        Assert.Contains("longer than 256", (await tooLong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error_description").GetString());
+        // One just under the refusal is audited, with every string capped.
+        var name = new string('y', PasswordSignIn.MaxUserNameLength);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(name, "whatever password", district.Slug)).StatusCode);
+
+        var officer = await api.ClientAsAsync(district, Roles.ComplianceOfficer);
+        var events = (await officer.GetFromJsonAsync<JsonElement>("/api/audit/events?action=sign_in.failed")).GetProperty("items").EnumerateArray().ToList();
+        var failed = Assert.Single(events);
+        Assert.Equal(name, failed.GetProperty("after").GetProperty("userName").GetString()); // 256 characters: kept whole
+
+        await using var db = api.Database.CreateContext(district.Id);
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await new LmsCloud.Core.Audit.AuditLog(db, new LmsCloud.Core.Audit.AuditContext(), TimeProvider.System).WriteAsync(
+            new LmsCloud.Core.Audit.AuditEntry("test.capped", Reason: new string('r', 10_000), After: new { list = Enumerable.Repeat(new string('z', 1000), 3) }));
+        await tx.CommitAsync();
+        var capped = Assert.Single((await officer.GetFromJsonAsync<JsonElement>("/api/audit/events?action=test.capped")).GetProperty("items").EnumerateArray());
+        Assert.StartsWith(new string('r', LmsCloud.Core.Audit.AuditLog.MaxStringLength) + "… (10000 characters)", capped.GetProperty("reason").GetString());
+        Assert.All(capped.GetProperty("after").GetProperty("list").EnumerateArray(),
+            v => Assert.Equal(new string('z', LmsCloud.Core.Audit.AuditLog.MaxStringLength) + "… (1000 characters)", v.GetString()));
+        Assert.True((await officer.GetFromJsonAsync<JsonElement>("/api/audit/verify")).GetProperty("ok").GetBoolean());
+    }
+
     Task<HttpResponseMessage> SignIn(string email, string password, string slug) =>
         api.PostTokenAsync(slug, ("grant_type", "password"), ("username", email), ("password", password));
 

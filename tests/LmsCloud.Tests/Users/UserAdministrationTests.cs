@@ -86,6 +86,29 @@ public sealed class UserAdministrationTests(ApiFactory api) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task A_locked_or_demoted_admin_cannot_undo_it_with_the_token_still_in_hand()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
+        var other = await api.CreateUserAsync(district, Roles.DistrictAdmin);
+        var otherToken = api.ClientFor(district.Slug, (await api.SignInAsync(other)).GetProperty("access_token").GetString()!);
+
+        // Demoted: the other admin's token still says DistrictAdmin, yet they cannot grant it back to themselves.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "Teacher" } })).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK,
+            (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "DistrictAdmin", "Teacher" } })).StatusCode);
+        // Locked: nor can they unlock themselves.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "DistrictAdmin" } })).StatusCode);
+        otherToken = api.ClientFor(district.Slug, (await api.SignInAsync(other)).GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { locked = true })).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { locked = false })).StatusCode);
+
+        var stored = await admin.GetFromJsonAsync<JsonElement>($"/api/users/{other.Id}");
+        Assert.True(stored.GetProperty("locked").GetBoolean());
+        Assert.Equal(["DistrictAdmin"], stored.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
     public async Task A_password_reset_token_sets_a_new_password_once_and_ends_old_sessions()
     {
         var district = await api.Database.CreateDistrictAsync();

@@ -99,6 +99,10 @@ select create_distributed_table('import_row_errors', 'tenant_id', colocate_with 
 select create_distributed_table('import_changes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('sis_schedules', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0013 district single sign-on
+select create_distributed_table('identity_providers', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('sso_links', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

@@ -5,6 +5,7 @@ using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
 using LmsCloud.Api.Integrations;
 using LmsCloud.Api.Rostering;
+using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
@@ -20,6 +21,7 @@ builder.Services.AddLmsCore(builder.Configuration);
 builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
+builder.Services.AddDistrictSso(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -43,6 +45,7 @@ app.MapUserEndpoints();
 app.MapIntegrationClientEndpoints();
 app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
+app.MapSsoEndpoints();
 
 try
 {

@@ -3,6 +3,7 @@ using LmsCloud.Core.Audit;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Rostering;
+using LmsCloud.Core.Sso;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using Microsoft.EntityFrameworkCore;
@@ -47,6 +48,8 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     public DbSet<ImportRowError> ImportRowErrors => Set<ImportRowError>();
     public DbSet<ImportChange> ImportChanges => Set<ImportChange>();
     public DbSet<SisSchedule> SisSchedules => Set<SisSchedule>();
+    public DbSet<IdentityProvider> IdentityProviders => Set<IdentityProvider>();
+    public DbSet<SsoLink> SsoLinks => Set<SsoLink>();
 
     /// <summary>A context for work outside a request (jobs, tools, tests): the district is fixed here, for its whole life.</summary>
     public static LmsDbContext Create(NpgsqlDataSource db, District? district) =>

@@ -35,6 +35,9 @@ public sealed class User : ITenantOwned
     public string? Phone { get; set; }
     public string? Sms { get; set; }
 
+    /// <summary>The SIS's own identifier of the person (OneRoster <c>identifier</c>: student or employee number); district SSO can match on it.</summary>
+    public string? Identifier { get; set; }
+
     /// <summary>Fields a district admin changed by hand; the district's import policy decides whether the SIS may overwrite them.</summary>
     public List<string> LocallyEdited { get; set; } = [];
 

@@ -1,0 +1,56 @@
+using LmsCloud.Core.Sso;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace LmsCloud.Api.Sso;
+
+public sealed class SsoOptions
+{
+    /// <summary>Discovery, keys and token requests only over HTTPS. Tests turn it off for their provider on 127.0.0.1.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>How long a person has at the provider between leaving and coming back.</summary>
+    public TimeSpan FlowLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Backchannel calls to a provider (discovery, keys, code exchange) give up after this long.</summary>
+    public TimeSpan ProviderTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public static class SsoExtensions
+{
+    /// <summary>District single sign-on: identity providers per district, the code flow against them, linking (docs/security.md).</summary>
+    public static IServiceCollection AddDistrictSso(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Sso");
+        services.Configure<SsoOptions>(section);
+        services.AddDataProtection();
+        services.AddHttpClient(OidcCodeFlowClient.HttpClientName, client =>
+            client.Timeout = section.GetValue<TimeSpan?>(nameof(SsoOptions.ProviderTimeout)) ?? new SsoOptions().ProviderTimeout);
+        services.AddSingleton<OidcCodeFlowClient>();
+        services.AddSingleton<ProviderSecrets>();
+        services.AddScoped<SsoMatching>();
+        services.AddInterimSession();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSsoEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapIdentityProviderEndpoints();
+        app.MapSsoSignInEndpoints();
+        return app;
+    }
+}
+
+/// <summary>
+/// Client secrets of identity providers, encrypted at rest with ASP.NET Core Data Protection. The purpose names the
+/// district, so a ciphertext copied into another district's row does not decrypt there. The keys are the API's Data
+/// Protection keys: every node must share them (stored in PostgreSQL once browser sessions land), and losing them
+/// means re-entering each provider's secret.
+/// </summary>
+public sealed class ProviderSecrets(IDataProtectionProvider protection)
+{
+    const string Purpose = "LmsCloud.Sso.ClientSecret.v1";
+
+    public string Protect(Guid tenantId, string secret) => protection.CreateProtector(Purpose, tenantId.ToString()).Protect(secret);
+
+    public string Unprotect(Guid tenantId, string ciphertext) => protection.CreateProtector(Purpose, tenantId.ToString()).Unprotect(ciphertext);
+}

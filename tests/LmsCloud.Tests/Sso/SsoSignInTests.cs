@@ -201,6 +201,8 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         await HttpAssert.ProblemAsync(failed, HttpStatusCode.BadGateway, "Identity provider failed", withDetail: true);
         Assert.Null(SessionCookie(failed));
         Assert.Single(await AuditAsync(admin, "sign_in.failed"));
+        Assert.Contains(api.Logs, l => l.Message.Contains($"provider {provider} failed") && l.Message.Contains("invalid_client"));
+        Assert.DoesNotContain(api.Logs, l => l.Message.Contains("not the secret"));
         Assert.Empty(api.Errors);
     }
 

@@ -26,12 +26,9 @@ public sealed record ImportRunResponse(
     ImportProgressResponse Progress, JsonElement Counts, int WarningCount, int ErrorCount, string? FailureReason, JsonElement History,
     string? RequestedBy, DateOnly? RunDate, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JsonElement Findings);
 
-/// <summary>
-/// One change. <see cref="Masked"/>: a demographics change shown to a caller who may not read demographics (policy
-/// DemographicsReader) has null values, so neither the values nor which fields changed are shown.
-/// </summary>
+/// <summary>One change of a run's change list.</summary>
 public sealed record ImportChangeResponse(long Seq, string EntityType, string ExternalId, string Action, JsonElement? OldValues,
-    JsonElement? NewValues, bool Masked = false);
+    JsonElement? NewValues);
 
 /// <summary>
 /// <c>/api/sis/imports</c>: upload a OneRoster package and follow its import (district admins, or an integration
@@ -70,18 +67,23 @@ public static class ImportEndpoints
     }
 
     static async Task<Results<Ok<PagedList<ImportRunResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, [AsParameters] PageRequest paging,
-        CancellationToken ct)
+        IAuthorizationService authorization, ClaimsPrincipal principal, CancellationToken ct)
     {
         paging = paging.WithDefaultSize(20);
         if (paging.Validate(maxPageSize: 100) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        var readsDemographics = await ReadsDemographicsAsync(authorization, principal);
         return TypedResults.Ok(await PagedList.CreateAsync(db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
-            paging, ToResponse, ct));
+            paging, r => ToResponse(r, readsDemographics), ct));
     }
 
-    static async Task<Results<Ok<ImportRunResponse>, ProblemHttpResult>> GetAsync(Guid id, LmsDbContext db, CancellationToken ct) =>
+    static async Task<Results<Ok<ImportRunResponse>, ProblemHttpResult>> GetAsync(Guid id, LmsDbContext db, IAuthorizationService authorization,
+        ClaimsPrincipal principal, CancellationToken ct) =>
         await db.ImportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run
-            ? TypedResults.Ok(ToResponse(run))
+            ? TypedResults.Ok(ToResponse(run, await ReadsDemographicsAsync(authorization, principal)))
             : RunNotFound(id);
+
+    static async Task<bool> ReadsDemographicsAsync(IAuthorizationService authorization, ClaimsPrincipal principal) =>
+        (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
 
     /// <summary>The run's stored row findings as CSV (the first 10,000 per file, then a summary row per cut file and code), streamed row by row.</summary>
     /// <remarks>
@@ -93,7 +95,7 @@ public static class ImportEndpoints
         IAuthorizationService authorization, ClaimsPrincipal principal, AuditLog audit, CancellationToken ct)
     {
         if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return RunNotFound(id);
-        var readsDemographics = (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
+        var readsDemographics = await ReadsDemographicsAsync(authorization, principal);
         if (readsDemographics && await db.ImportRowErrors.AnyAsync(e => e.RunId == id && e.File == DemographicsFile, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -111,9 +113,11 @@ public static class ImportEndpoints
     internal const string DemographicsFile = "demographics.csv";
 
     /// <summary>
-    /// The run's change list. Demographics are sensitive: their values are masked unless the caller may read
+    /// The run's change list. Demographics are sensitive: their changes are listed only to a caller who may read
     /// demographics (policy DemographicsReader), and each student whose values are shown gets a
     /// <c>demographics.viewed</c> event in the same transaction as the read, as <c>GET /api/students/{id}/demographics</c> does.
+    /// Masking the values alone was not enough: that a change is listed at all tells an uploader whether a guessed birth
+    /// date or race flag matched the stored one (a dry run becomes an oracle).
     /// </summary>
     static async Task<Results<Ok<PagedList<ImportChangeResponse>>, ValidationProblem, ProblemHttpResult>> ChangesAsync(Guid id, LmsDbContext db,
         IAuthorizationService authorization, ClaimsPrincipal principal, AuditLog audit, string? entity, string? action,
@@ -122,18 +126,18 @@ public static class ImportEndpoints
         var errors = paging.Validate(maxPageSize: 1000);
         TextFilter.Check(errors, ("entity", entity), ("action", action));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var readsDemographics = (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
+        var readsDemographics = await ReadsDemographicsAsync(authorization, principal);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await db.ImportRuns.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.SourceSystem }).SingleOrDefaultAsync(ct) is not { } run)
             return RunNotFound(id);
         var query = db.ImportChanges.AsNoTracking().Where(c => c.RunId == id);
         if (!string.IsNullOrWhiteSpace(entity)) query = query.Where(c => c.EntityType == entity);
         if (!string.IsNullOrWhiteSpace(action)) query = query.Where(c => c.Action == action);
-        var page = await PagedList.CreateAsync(query.OrderBy(c => c.Seq), paging, c => c.EntityType == DemographicsEntity && !readsDemographics
-            ? new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, null, null, Masked: true)
-            : new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct);
+        if (!readsDemographics) query = query.Where(c => c.EntityType != DemographicsEntity);
+        var page = await PagedList.CreateAsync(query.OrderBy(c => c.Seq), paging,
+            c => new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct);
 
-        var shown = page.Items.Where(c => c.EntityType == DemographicsEntity && !c.Masked && (c.OldValues != null || c.NewValues != null))
+        var shown = page.Items.Where(c => c.EntityType == DemographicsEntity && (c.OldValues != null || c.NewValues != null))
             .Select(c => c.ExternalId).Distinct().ToArray();
         if (shown.Length > 0)
         {
@@ -193,9 +197,22 @@ public static class ImportEndpoints
     static ProblemHttpResult RunNotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import run not found", detail: $"No import run {id} in this district.");
 
-    static ImportRunResponse ToResponse(ImportRun r) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName, r.PackageSha256,
-        r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent), r.Counts, r.WarningCount,
-        r.ErrorCount, r.FailureReason, r.History, r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Findings);
+    static ImportRunResponse ToResponse(ImportRun r, bool readsDemographics) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName,
+        r.PackageSha256, r.OneRosterVersion, new ImportProgressResponse(r.ProgressPhase, r.ProgressPercent),
+        readsDemographics ? r.Counts : WithoutDemographicsCounts(r.Counts), r.WarningCount, r.ErrorCount, r.FailureReason, r.History,
+        r.RequestedBy, r.RunDate, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Findings);
+
+    /// <summary>
+    /// The counts, with demographics' replaced by <c>{"masked": true}</c>: created, updated and unchanged would tell a
+    /// caller who may not read demographics whether the values they sent match the stored ones.
+    /// </summary>
+    static JsonElement WithoutDemographicsCounts(JsonElement counts)
+    {
+        if (counts.ValueKind != JsonValueKind.Object || !counts.TryGetProperty(DemographicsEntity, out _)) return counts;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(counts.GetRawText())!.AsObject();
+        node[DemographicsEntity] = new System.Text.Json.Nodes.JsonObject { ["masked"] = true };
+        return JsonSerializer.SerializeToElement(node);
+    }
 }
 
 /// <summary>

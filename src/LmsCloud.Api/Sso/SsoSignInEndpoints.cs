@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using LmsCloud.Api.Auth;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Sso;
@@ -21,7 +22,8 @@ public static class SsoSignInEndpoints
 
     public static IEndpointRouteBuilder MapSsoSignInEndpoints(this IEndpointRouteBuilder app)
     {
-        var account = app.MapGroup("/account/sso").WithTags("Single sign-on").AllowAnonymous();
+        // Anonymous, and each request costs a call to the provider: the token endpoint's budget per district and address.
+        var account = app.MapGroup("/account/sso").WithTags("Single sign-on").AllowAnonymous().RequireRateLimiting(TokenEndpoint.RateLimitPolicy);
         account.MapGet("/callback", CallbackAsync);
         account.MapGet("/{providerId:guid}", StartAsync);
         return app;
@@ -116,7 +118,7 @@ public static class SsoSignInEndpoints
         if (match.User == null)
             return TypedResults.Problem(title: "Sign-in refused", detail: match.Refusal, statusCode: StatusCodes.Status403Forbidden);
 
-        await SsoSignIn.CompleteAsync(http, match.User, provider);
+        await SsoSignIn.CompleteAsync(http, match.User, provider, ct);
         return TypedResults.Redirect(flow.ReturnUrl);
     }
 

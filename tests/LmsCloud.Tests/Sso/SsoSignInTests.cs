@@ -17,7 +17,10 @@ namespace LmsCloud.Tests.Sso;
 /// <summary>The API as SSO tests need it: its provider is on plain http at 127.0.0.1.</summary>
 public sealed class SsoApiFactory : ApiFactory
 {
-    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Sso:RequireHttpsMetadata", "false")];
+    public const int RequestLimit = 20;
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [new("Sso:RequireHttpsMetadata", "false"), new("Auth:TokenRequestLimit", RequestLimit.ToString())];
 }
 
 /// <summary>
@@ -206,6 +209,21 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         Assert.Empty(api.Errors);
     }
 
+    [Fact]
+    public async Task Starting_sign_ins_shares_the_sign_in_rate_limit_of_the_district_and_address()
+    {
+        var (district, _, provider) = await DistrictWithProviderAsync(sisIdClaim: TestIdentityProvider.SisIdClaim, linkByEmail: false);
+        var browser = Browser(district.Slug);
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < SsoApiFactory.RequestLimit; i++) answers.Add((await browser.GetAsync($"/account/sso/{provider}")).StatusCode);
+
+        var limited = await browser.GetAsync($"/account/sso/{provider}");
+
+        Assert.Contains(HttpStatusCode.Redirect, answers);
+        await HttpAssert.ProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.True(limited.Headers.Contains("Retry-After"));
+    }
+
     // --- the flow, as a browser goes through it ---
 
     /// <summary>Start at our host, follow the provider's redirect back to our callback; the callback's response.</summary>
@@ -245,14 +263,14 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
 
     static string FlowCookie(HttpResponseMessage start) => Cookie(start, SsoFlow.CookieName) ?? throw new Xunit.Sdk.XunitException("no flow cookie");
 
-    static string? SessionCookie(HttpResponseMessage response) => Cookie(response, SsoSignIn.InterimCookieName);
+    static string? SessionCookie(HttpResponseMessage response) => Cookie(response, SsoSignIn.SessionCookieName);
 
     /// <summary>The user the session cookie signs in (read as the session's own scheme reads it).</summary>
     Guid SessionUser(HttpResponseMessage response)
     {
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, response.Content.ReadAsStringAsync().Result);
         var cookie = SessionCookie(response) ?? throw new Xunit.Sdk.XunitException("no session cookie");
-        var ticket = api.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(SsoSignIn.InterimScheme)
+        var ticket = api.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(SsoSignIn.SessionScheme)
             .TicketDataFormat.Unprotect(cookie)!;
         return Guid.Parse(ticket.Principal.FindFirst("sub")!.Value);
     }

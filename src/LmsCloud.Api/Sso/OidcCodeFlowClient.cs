@@ -74,10 +74,13 @@ public sealed class OidcCodeFlowClient(IHttpClientFactory http, IOptions<SsoOpti
         });
 
     /// <summary>Redeems the code at the provider's token endpoint and returns the validated id_token's claims about the person.</summary>
-    public async Task<ExternalIdentity> RedeemAsync(IdentityProvider provider, string clientSecret, string code, string redirectUri, SsoFlow flow,
-        CancellationToken ct)
+    public async Task<ExternalIdentity> RedeemAsync(IdentityProvider provider, string clientSecret, string code, string? responseIssuer,
+        string redirectUri, SsoFlow flow, CancellationToken ct)
     {
         var configuration = await ConfigurationAsync(provider, ct);
+        // RFC 9207: a provider that names itself in the authorization response must be the one this flow went to (mix-up).
+        if (responseIssuer != null && responseIssuer != configuration.Issuer)
+            throw new SsoProtocolException("The authorization response comes from another issuer than the one this sign-in went to.");
         var form = new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri, ["code_verifier"] = flow.CodeVerifier,

@@ -61,7 +61,7 @@ public static class SsoSignInEndpoints
         return TypedResults.Redirect(OidcCodeFlowClient.AuthorizationUrl(configuration, provider, RedirectUri(http), flow));
     }
 
-    static async Task<Results<RedirectHttpResult, ProblemHttpResult>> CallbackAsync(string? code, string? state, string? error,
+    static async Task<Results<RedirectHttpResult, ProblemHttpResult>> CallbackAsync(string? code, string? state, string? error, string? iss,
         HttpContext http, LmsDbContext db, OidcCodeFlowClient oidc, ProviderSecrets secrets, SsoMatching matching, AuditLog audit,
         IDataProtectionProvider protection, IOptions<SsoOptions> options, ILoggerFactory logs, CancellationToken ct)
     {
@@ -99,7 +99,7 @@ public static class SsoSignInEndpoints
         ExternalIdentity person;
         try
         {
-            person = await oidc.RedeemAsync(provider, clientSecret, code, RedirectUri(http), flow, ct);
+            person = await oidc.RedeemAsync(provider, clientSecret, code, iss, RedirectUri(http), flow, ct);
         }
         catch (SsoProtocolException e)
         {

@@ -185,6 +185,11 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         var forged = new HttpRequestMessage(HttpMethod.Get, $"{SsoSignInEndpoints.CallbackPath}?code=x&state=guessed");
         forged.Headers.Add("Cookie", $"{SsoFlow.CookieName}={FlowCookie(start)}");
         await HttpAssert.ProblemAsync(await browser.SendAsync(forged), HttpStatusCode.BadRequest, "Sign-in expired");
+        // The provider names itself in the response (RFC 9207); a response claiming another issuer is a mix-up.
+        Assert.Contains("iss=", callback.Query);
+        var mixedUp = new HttpRequestMessage(HttpMethod.Get, callback.PathAndQuery.Replace("iss=", "iss=https%3A%2F%2Fevil.example%2F&was="));
+        mixedUp.Headers.Add("Cookie", $"{SsoFlow.CookieName}={FlowCookie(start)}");
+        await HttpAssert.ProblemAsync(await browser.SendAsync(mixedUp), HttpStatusCode.BadGateway, "Identity provider failed");
 
         await HttpAssert.ProblemAsync(await browser.GetAsync($"/account/sso/{provider}?returnUrl=//evil.example/"), HttpStatusCode.BadRequest);
         await HttpAssert.ProblemAsync(await browser.GetAsync($"/account/sso/{Guid.NewGuid()}"), HttpStatusCode.NotFound);

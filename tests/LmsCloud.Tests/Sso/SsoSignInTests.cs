@@ -20,7 +20,8 @@ public sealed class SsoApiFactory : ApiFactory
     public const int RequestLimit = 20;
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
-        [new("Sso:RequireHttpsMetadata", "false"), new("Auth:TokenRequestLimit", RequestLimit.ToString())];
+        // A shared 2-core machine under load can take more than the default 10 s for the first, cold call to the provider.
+        [new("Sso:RequireHttpsMetadata", "false"), new("Sso:ProviderTimeout", "00:01:00"), new("Auth:TokenRequestLimit", RequestLimit.ToString())];
 }
 
 /// <summary>
@@ -212,6 +213,33 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         Assert.Contains(api.Logs, l => l.Message.Contains($"provider {provider} failed") && l.Message.Contains("invalid_client"));
         Assert.DoesNotContain(api.Logs, l => l.Message.Contains("not the secret"));
         Assert.Empty(api.Errors);
+    }
+
+    [Theory]
+    [InlineData("nonce", "nonce")]                   // an id_token minted for another sign-in
+    [InlineData("code_challenge", "invalid_grant")]  // PKCE: our verifier does not fit the challenge the provider saw
+    public async Task An_authorization_request_altered_on_its_way_to_the_provider_signs_nobody_in(string parameter, string reason)
+    {
+        var (district, admin, provider) = await DistrictWithProviderAsync(sisIdClaim: TestIdentityProvider.SisIdClaim, linkByEmail: false);
+        await SisUserAsync(district, "S-7001", null);
+        idp.Person = new TestPerson("google-alex", EmployeeId: "S-7001");
+        var browser = Browser(district.Slug);
+        var start = await browser.GetAsync($"/account/sso/{provider}");
+        var original = start.Headers.Location!.OriginalString;
+        var value = System.Text.RegularExpressions.Regex.Match(original, $"[?&]{parameter}=([^&]+)").Groups[1].Value;
+        Assert.NotEmpty(value);
+        start.Headers.Location = new Uri(original.Replace($"{parameter}={value}",
+            $"{parameter}={Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}"));
+
+        var callback = await AtProviderAsync(start);
+        var back = new HttpRequestMessage(HttpMethod.Get, callback.PathAndQuery);
+        back.Headers.Add("Cookie", $"{SsoFlow.CookieName}={FlowCookie(start)}");
+        var refused = await browser.SendAsync(back);
+
+        var problem = await HttpAssert.ProblemAsync(refused, HttpStatusCode.BadGateway, "Identity provider failed");
+        Assert.Contains(reason, problem.GetProperty("detail").GetString());
+        Assert.Null(SessionCookie(refused));
+        Assert.Empty(await AuditAsync(admin, "sso.linked"));
     }
 
     [Fact]

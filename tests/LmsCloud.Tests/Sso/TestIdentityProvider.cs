@@ -92,6 +92,10 @@ public sealed class TestIdentityProvider : IAsyncLifetime
         });
         await _app.StartAsync();
         Issuer = _app.Urls.Single().TrimEnd('/') + "/";
+        // Warm up (OpenIddict's pipeline is cold until its first request), so the first test's sign-in is not the slow one.
+        using var client = new HttpClient();
+        (await client.GetAsync(Issuer + ".well-known/openid-configuration")).EnsureSuccessStatusCode();
+        (await client.GetAsync(Issuer + ".well-known/jwks")).EnsureSuccessStatusCode();
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();

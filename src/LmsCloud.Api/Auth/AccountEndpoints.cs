@@ -27,14 +27,13 @@ public static class AccountEndpoints
         var account = app.MapGroup("/account").WithTags("Account").AllowAnonymous();
         account.MapGet("/antiforgery", Antiforgery);
         // Antiforgery is validated in the handlers themselves (not by UseAntiforgery and form binding), so a missing
-        // token is our clear 400 rather than a binding exception.
+        // token is our clear 400 rather than a binding exception. No Accepts(...): routing would match on the content
+        // type, and a JSON post would meet the 415 endpoint's sign-in challenge (a 401) instead of our 400.
         account.MapPost("/sign-in", SignInAsync)
             .RequireRateLimiting(TokenEndpoint.RateLimitPolicy) // one budget per district and address with /connect/token
-            .DisableAntiforgery()
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded");
+            .DisableAntiforgery();
         account.MapPost("/sign-out", SignOutAsync)
-            .DisableAntiforgery()
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded");
+            .DisableAntiforgery();
         return app;
     }
 

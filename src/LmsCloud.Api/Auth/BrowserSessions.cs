@@ -55,12 +55,11 @@ public static class BrowserSessions
     /// </summary>
     public static IServiceCollection AddBrowserSessions(this IServiceCollection services, IConfiguration configuration, string bearerScheme)
     {
-        services.AddDataProtection().SetApplicationName("LmsCloud");
+        var keyRing = services.AddDataProtection().SetApplicationName("LmsCloud"); // fixed: every node, every release
         services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((keys, database) => keys.XmlRepository = new PostgresXmlRepository(database));
         var protection = configuration.GetSection("DataProtection").Get<DataProtectionSettings>();
         if (!string.IsNullOrEmpty(protection?.CertificatePath))
-            services.AddDataProtection().ProtectKeysWithCertificate(
-                X509CertificateLoader.LoadPkcs12FromFile(protection.CertificatePath, protection.CertificatePassword));
+            keyRing.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(protection.CertificatePath, protection.CertificatePassword));
 
         services.AddAntiforgery(o =>
         {

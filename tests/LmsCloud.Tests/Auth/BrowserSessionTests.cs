@@ -78,6 +78,8 @@ public sealed class BrowserSessionTests(ApiFactory api) : IClassFixture<ApiFacto
 
         var stolen = browser.CopyTo(api, b.Slug);
         await SignedOutAsync(stolen);
+        // Refused for its district, before the user lookup (which RLS would leave empty on b's host anyway).
+        Assert.Contains(api.Logs, l => l.Message == "Browser session refused: the session was issued for another district");
 
         await MeAsync(browser);
     }
@@ -258,6 +260,10 @@ public sealed class BrowserSessionTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.Equal(teacher.Email, (await MeAsync(onNodeB)).GetProperty("email").GetString());
         var signOut = await onNodeB.SignOutAsync(); // B's antiforgery token and cookie, for A's session
         Assert.Equal(HttpStatusCode.SeeOther, signOut.StatusCode);
+
+        // One key, A's, read by B from the table (a node that could not see it would have made and stored its own).
+        await using var conn = await api.Database.OpenAsTenantAsync(null);
+        Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn, "select count(*) from data_protection_keys"));
     }
 
     [Fact]

@@ -16,7 +16,9 @@ public sealed class TestBrowser(ApiFactory api, string slug)
 {
     readonly HttpClient _client = api.CreateClient(new WebApplicationFactoryClientOptions
     {
-        BaseAddress = new Uri($"http://{slug}.localhost/"), HandleCookies = false, AllowAutoRedirect = false,
+        BaseAddress = new Uri($"http://{slug}.localhost/"),
+        HandleCookies = false,
+        AllowAutoRedirect = false,
     });
 
     public Dictionary<string, string> Cookies { get; private init; } = [];

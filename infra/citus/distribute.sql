@@ -65,6 +65,8 @@ select create_reference_table('tenants');
 --                      qrtz_triggers and qrtz_scheduler_state every few seconds: as coordinator tables those stay ordinary
 --                      single-node transactions; as reference tables each would become a two-phase commit across every
 --                      node, for nothing. API nodes reach them through the coordinator, like everything else.
+--   data_protection_keys the key ring of browser-session cookies (0012): no tenant_id, read rarely (each node caches
+--                      it for a day) and written every 90 days; a coordinator table like qrtz_*.
 
 -- 3. Tenant tables, on tenant_id, in foreign-key order (each after the tables its foreign keys point to), all co-located
 --    with the anchor district_profiles: a district's rows of every table sit in shards of one group on one node, so its

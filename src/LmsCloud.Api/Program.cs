@@ -40,6 +40,7 @@ app.UseAuthorization();
 app.MapOpenApi().ExcludeFromMultiTenantResolution().AllowAnonymous();
 app.MapHealthEndpoints();
 app.MapTokenEndpoint();
+app.MapAccountEndpoints();
 app.MapDistrictEndpoints();
 app.MapUserEndpoints();
 app.MapIntegrationClientEndpoints();

@@ -51,6 +51,8 @@ public static class AuthExtensions
                 NameClaimType = "sub",
                 RoleClaimType = "role",
             });
+        // Browser sessions; the default scheme picks this bearer scheme or the session cookie per request.
+        services.AddBrowserSessions(configuration, bearerScheme: JwtAuthenticationHandler.SchemeName);
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())

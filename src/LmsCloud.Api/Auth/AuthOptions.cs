@@ -1,6 +1,6 @@
 namespace LmsCloud.Api.Auth;
 
-/// <summary>Configuration section <c>Auth</c>: tokens and the sign-in rate limit (account rules: <see cref="LmsCloud.Core.Users.AccountOptions"/>, same section).</summary>
+/// <summary>Configuration section <c>Auth</c>: tokens, browser sessions and the sign-in rate limit (account rules: <see cref="LmsCloud.Core.Users.AccountOptions"/>, same section).</summary>
 public sealed class AuthOptions
 {
     public string Issuer { get; set; } = "lmscloud";
@@ -11,6 +11,18 @@ public sealed class AuthOptions
     /// <summary>Token requests allowed per district and client address per window.</summary>
     public int TokenRequestLimit { get; set; } = 30;
     public TimeSpan TokenRequestWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A browser session ends after this long without a request (sliding: a request in the second half of the window
+    /// renews the cookie). 8 hours: a school day at a classroom computer without signing in again at lunch.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// And after this long from the sign-in whatever the activity: 12 hours, so a session started in the morning never
+    /// lasts into the next day on a shared computer left signed in.
+    /// </summary>
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
 
     /// <summary>ES256 keys as PEM. The first signs; all validate, so a retired key keeps working until its tokens expire.</summary>
     public List<SigningKeyOptions> SigningKeys { get; set; } = [];

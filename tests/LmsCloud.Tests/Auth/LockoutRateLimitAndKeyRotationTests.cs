@@ -62,6 +62,24 @@ public sealed class LockoutRateLimitAndKeyRotationTests(StrictApiFactory api) : 
     }
 
     [Fact]
+    public async Task The_sign_in_form_shares_the_token_endpoints_lockout_and_rate_limit()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var user = await api.CreateUserAsync(district, Roles.Teacher);
+        var browser = new TestBrowser(api, district.Slug);
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.BadRequest, (await browser.SignInAsync(user.Email, "wrong password!")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(user, ApiFactory.Password)).StatusCode); // locked by the form's failures
+
+        for (var i = 0; i < 4; i++) // 3 + 1 + 4: the budget of 8 is spent across both endpoints
+            Assert.Equal(HttpStatusCode.BadRequest, (await browser.SignInAsync(user.Email, "wrong password!")).StatusCode);
+        var limited = await browser.SignInAsync(user.Email, ApiFactory.Password);
+        await HttpAssert.ProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After is missing");
+    }
+
+    [Fact]
     public async Task Tokens_signed_with_a_retired_key_still_validate_and_new_tokens_use_the_current_key()
     {
         var district = await api.Database.CreateDistrictAsync();

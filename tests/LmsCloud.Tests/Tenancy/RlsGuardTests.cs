@@ -17,6 +17,33 @@ public sealed class RlsGuardTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.Empty(await RlsCatalog.FindViolationsAsync(conn));
     }
 
+    /// <summary>
+    /// The tables without tenant_id, which RLS does not guard, each for a reason: the districts themselves, the
+    /// migration runner's record, the data-protection key ring shared by all districts (0012), and Quartz's scheduler
+    /// state (qrtz_*). A new table missing from this list is a tenant table that forgot its tenant_id, or a platform
+    /// table to add here with its reason (and its grants checked).
+    /// </summary>
+    static readonly string[] PlatformTables = ["data_protection_keys", "schema_migrations", "tenants"];
+
+    [Fact]
+    public async Task Every_table_without_tenant_id_is_a_known_platform_table_and_the_app_may_only_read_and_add_keys()
+    {
+        await using var conn = new NpgsqlConnection(db.ConnectionStrings.Owner);
+        await conn.OpenAsync();
+        var platform = await RlsCatalog.ListAsync(conn, """
+            select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname not like 'qrtz\_%'
+              and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
+            order by 1
+            """);
+        Assert.Equal(PlatformTables, platform);
+        var keyGrants = await RlsCatalog.ListAsync(conn, """
+            select privilege_type::text from information_schema.role_table_grants
+            where grantee = 'lms_app' and table_name = 'data_protection_keys' order by 1
+            """);
+        Assert.Equal(["INSERT", "SELECT"], keyGrants);
+    }
+
     [Fact]
     public async Task A_table_made_with_the_isolation_helper_passes_the_guard_and_isolates()
     {

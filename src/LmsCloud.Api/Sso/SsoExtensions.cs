@@ -22,13 +22,11 @@ public static class SsoExtensions
     {
         var section = configuration.GetSection("Sso");
         services.Configure<SsoOptions>(section);
-        services.AddDataProtection();
         services.AddHttpClient(OidcCodeFlowClient.HttpClientName, client =>
             client.Timeout = section.GetValue<TimeSpan?>(nameof(SsoOptions.ProviderTimeout)) ?? new SsoOptions().ProviderTimeout);
         services.AddSingleton<OidcCodeFlowClient>();
         services.AddSingleton<ProviderSecrets>();
         services.AddScoped<SsoMatching>();
-        services.AddInterimSession();
         return services;
     }
 
@@ -43,8 +41,8 @@ public static class SsoExtensions
 /// <summary>
 /// Client secrets of identity providers, encrypted at rest with ASP.NET Core Data Protection. The purpose names the
 /// district, so a ciphertext copied into another district's row does not decrypt there. The keys are the API's Data
-/// Protection keys: every node must share them (stored in PostgreSQL once browser sessions land), and losing them
-/// means re-entering each provider's secret.
+/// Protection keys, the key ring browser sessions keep in PostgreSQL (BrowserSessions, migration 0012) and every node
+/// shares; losing it means re-entering each provider's secret.
 /// </summary>
 public sealed class ProviderSecrets(IDataProtectionProvider protection)
 {

@@ -118,7 +118,8 @@ public static class SsoSignInEndpoints
         if (match.User == null)
             return TypedResults.Problem(title: "Sign-in refused", detail: match.Refusal, statusCode: StatusCodes.Status403Forbidden);
 
-        await SsoSignIn.CompleteAsync(http, match.User, provider, ct);
+        // The district's browser session, as the sign-in form starts it (amr "sso").
+        await BrowserSessions.SignInAsync(http, match.User, method: "sso", ct);
         return TypedResults.Redirect(flow.ReturnUrl);
     }
 

@@ -1,15 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LmsCloud.Api.Auth;
 using LmsCloud.Api.Sso;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LmsCloud.Tests.Sso;
@@ -42,7 +41,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
 
         Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
         Assert.Equal("/", done.Headers.Location?.OriginalString);
-        Assert.Equal(student.Id, SessionUser(done));
+        Assert.Equal(student.Id, await SessionUserAsync(done));
         var links = await admin.GetFromJsonAsync<JsonElement>($"/api/users/{student.Id}/sso-links");
         var link = Assert.Single(links.EnumerateArray());
         Assert.Equal("sis_id", link.GetProperty("linkedBy").GetString());
@@ -64,12 +63,12 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         var teacher = await api.CreateUserAsync(district, Roles.Teacher, $"rivera@{Domain}");
 
         var first = await SignInAsync(district.Slug, provider, new TestPerson("google-rivera", $"Rivera@{Domain.ToUpperInvariant()}", true));
-        Assert.Equal(teacher.Id, SessionUser(first));
+        Assert.Equal(teacher.Id, await SessionUserAsync(first));
         Assert.Equal("verified_email", Assert.Single(await AuditAsync(admin, "sso.linked")).GetProperty("after").GetProperty("linkedBy").GetString());
 
         // Renamed at the provider (and not even verified now): the link, not the email, decides.
         var second = await SignInAsync(district.Slug, provider, new TestPerson("google-rivera", "m.rivera@elsewhere.test", false));
-        Assert.Equal(teacher.Id, SessionUser(second));
+        Assert.Equal(teacher.Id, await SessionUserAsync(second));
         Assert.Single(await AuditAsync(admin, "sso.linked"));
         Assert.Equal(2, (await AuditAsync(admin, "sign_in.succeeded")).Count(e => e.GetProperty("subjectUserId").GetString() == teacher.Id.ToString()));
     }
@@ -115,7 +114,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         Assert.Empty((await admin.GetFromJsonAsync<JsonElement>($"/api/users/{dropped.Id}/sso-links")).EnumerateArray());
 
         var active = await SisUserAsync(district, "S-2002", null);
-        Assert.Equal(active.Id, SessionUser(await SignInAsync(district.Slug, provider, new TestPerson("google-active", EmployeeId: "S-2002"))));
+        Assert.Equal(active.Id, await SessionUserAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-active", EmployeeId: "S-2002"))));
         await SetStatusAsync(district, active.Id, "tobedeleted"); // the next import dropped them
         var afterDrop = await SignInAsync(district.Slug, provider, new TestPerson("google-active", EmployeeId: "S-2002"));
         await HttpAssert.ProblemAsync(afterDrop, HttpStatusCode.Forbidden, "Sign-in refused");
@@ -131,7 +130,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         var inB = await api.CreateUserAsync(b, Roles.Teacher, $"kim@{Domain}"); // same person's email, another district's account
         var person = new TestPerson("google-kim", $"kim@{Domain}", EmailVerified: false, EmployeeId: "S-3001");
 
-        Assert.Equal(inA.Id, SessionUser(await SignInAsync(a.Slug, providerA, person)));
+        Assert.Equal(inA.Id, await SessionUserAsync(await SignInAsync(a.Slug, providerA, person)));
 
         // In B the same issuer and subject are unknown: A's link is not there (RLS), and nothing else matches.
         var refused = await SignInAsync(b.Slug, providerB, person);
@@ -156,7 +155,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
     {
         var (district, admin, provider) = await DistrictWithProviderAsync(sisIdClaim: TestIdentityProvider.SisIdClaim, linkByEmail: false);
         var student = await SisUserAsync(district, "S-4001", null);
-        Assert.Equal(student.Id, SessionUser(await SignInAsync(district.Slug, provider, new TestPerson("google-lee", EmployeeId: "S-4001"))));
+        Assert.Equal(student.Id, await SessionUserAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-lee", EmployeeId: "S-4001"))));
         var link = Assert.Single((await admin.GetFromJsonAsync<JsonElement>($"/api/users/{student.Id}/sso-links")).EnumerateArray());
         var linkId = link.GetProperty("id").GetString();
 
@@ -168,7 +167,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
 
         // Without the SIS claim there is nothing left to match the subject on.
         await HttpAssert.ProblemAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-lee")), HttpStatusCode.Forbidden);
-        Assert.Equal(student.Id, SessionUser(await SignInAsync(district.Slug, provider, new TestPerson("google-lee", EmployeeId: "S-4001"))));
+        Assert.Equal(student.Id, await SessionUserAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-lee", EmployeeId: "S-4001"))));
         Assert.Equal(2, (await AuditAsync(admin, "sso.linked")).Count);
     }
 
@@ -296,16 +295,20 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
 
     static string FlowCookie(HttpResponseMessage start) => Cookie(start, SsoFlow.CookieName) ?? throw new Xunit.Sdk.XunitException("no flow cookie");
 
-    static string? SessionCookie(HttpResponseMessage response) => Cookie(response, SsoSignIn.SessionCookieName);
+    static string? SessionCookie(HttpResponseMessage response) => Cookie(response, BrowserSessions.CookieName);
 
-    /// <summary>The user the session cookie signs in (read as the session's own scheme reads it).</summary>
-    Guid SessionUser(HttpResponseMessage response)
+    /// <summary>Who the browser session the response started is: <c>/api/me</c> with its cookie, on the same district's host.</summary>
+    async Task<Guid> SessionUserAsync(HttpResponseMessage done)
     {
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, response.Content.ReadAsStringAsync().Result);
-        var cookie = SessionCookie(response) ?? throw new Xunit.Sdk.XunitException("no session cookie");
-        var ticket = api.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(SsoSignIn.SessionScheme)
-            .TicketDataFormat.Unprotect(cookie)!;
-        return Guid.Parse(ticket.Principal.FindFirst("sub")!.Value);
+        Assert.True(done.StatusCode == HttpStatusCode.Redirect, await done.Content.ReadAsStringAsync());
+        var cookie = SessionCookie(done) ?? throw new Xunit.Sdk.XunitException("no session cookie");
+        var me = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        me.Headers.Add("Cookie", $"{BrowserSessions.CookieName}={cookie}");
+        var response = await Browser(done.RequestMessage!.RequestUri!.Host.Split('.')[0]).SendAsync(me);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("user", body.GetProperty("kind").GetString());
+        return Guid.Parse(body.GetProperty("subject").GetString()!);
     }
 
     // --- districts, providers and people ---

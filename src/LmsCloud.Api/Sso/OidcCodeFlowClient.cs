@@ -83,7 +83,10 @@ public sealed class OidcCodeFlowClient(IHttpClientFactory http, IOptions<SsoOpti
             throw new SsoProtocolException("The authorization response comes from another issuer than the one this sign-in went to.");
         var form = new Dictionary<string, string>
         {
-            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri, ["code_verifier"] = flow.CodeVerifier,
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = redirectUri,
+            ["code_verifier"] = flow.CodeVerifier,
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, configuration.TokenEndpoint);
         // client_secret_basic is the default a provider must support (RFC 6749 §2.3.1); post only when it lists post alone.

@@ -53,8 +53,14 @@ public sealed class SsoMatching(LmsDbContext db, UserManager<User> users, AuditL
 
         link = new SsoLink
         {
-            TenantId = provider.TenantId, UserId = user.Id, ProviderId = provider.Id, Issuer = person.Issuer, Subject = person.Subject,
-            LinkedBy = linkedBy!, CreatedAt = now, LastSignInAt = now,
+            TenantId = provider.TenantId,
+            UserId = user.Id,
+            ProviderId = provider.Id,
+            Issuer = person.Issuer,
+            Subject = person.Subject,
+            LinkedBy = linkedBy!,
+            CreatedAt = now,
+            LastSignInAt = now,
         };
         db.SsoLinks.Add(link);
         await db.SaveChangesAsync(ct);

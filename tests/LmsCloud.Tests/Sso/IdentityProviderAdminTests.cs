@@ -12,8 +12,13 @@ public sealed class IdentityProviderAdminTests(ApiFactory api) : IClassFixture<A
 {
     static object Valid(string secret) => new
     {
-        displayName = "Northwind Google", authority = "https://accounts.google.example", clientId = "1234.apps.example",
-        clientSecret = secret, allowedEmailDomains = new[] { "Northwind.Example.org" }, sisIdClaim = "employee_id", linkByVerifiedEmail = true,
+        displayName = "Northwind Google",
+        authority = "https://accounts.google.example",
+        clientId = "1234.apps.example",
+        clientSecret = secret,
+        allowedEmailDomains = new[] { "Northwind.Example.org" },
+        sisIdClaim = "employee_id",
+        linkByVerifiedEmail = true,
     };
 
     [Fact]
@@ -68,11 +73,19 @@ public sealed class IdentityProviderAdminTests(ApiFactory api) : IClassFixture<A
 
         await HttpAssert.ValidationProblemAsync(await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "", authority = "http://idp.example/", clientId = "x", clientSecret = "s", sisIdClaim = "employee_id",
+            displayName = "",
+            authority = "http://idp.example/",
+            clientId = "x",
+            clientSecret = "s",
+            sisIdClaim = "employee_id",
         }), "authority", "plain http authority");
         var many = await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "", authority = "not a url", clientId = "", allowedEmailDomains = new[] { "@district.example" }, sisIdClaim = "bad claim!",
+            displayName = "",
+            authority = "not a url",
+            clientId = "",
+            allowedEmailDomains = new[] { "@district.example" },
+            sisIdClaim = "bad claim!",
         });
         Assert.Equal(HttpStatusCode.BadRequest, many.StatusCode);
         var errors = (await many.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
@@ -80,15 +93,26 @@ public sealed class IdentityProviderAdminTests(ApiFactory api) : IClassFixture<A
             errors.EnumerateObject().Select(e => e.Name).Order());
         await HttpAssert.ValidationProblemAsync(await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "No domains", authority = "https://idp.example", clientId = "x", clientSecret = "s", linkByVerifiedEmail = true,
+            displayName = "No domains",
+            authority = "https://idp.example",
+            clientId = "x",
+            clientSecret = "s",
+            linkByVerifiedEmail = true,
         }), "allowedEmailDomains", "email linking without domains");
         await HttpAssert.ValidationProblemAsync(await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "Nothing to match on", authority = "https://idp.example", clientId = "x", clientSecret = "s",
+            displayName = "Nothing to match on",
+            authority = "https://idp.example",
+            clientId = "x",
+            clientSecret = "s",
         }), "sisIdClaim", "no way to link");
         await HttpAssert.ValidationProblemAsync(await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "NUL", authority = "https://idp.example", clientId = "x\0y", clientSecret = "s", sisIdClaim = "employee_id",
+            displayName = "NUL",
+            authority = "https://idp.example",
+            clientId = "x\0y",
+            clientSecret = "s",
+            sisIdClaim = "employee_id",
         }), "clientId", "NUL in client id");
         Assert.Empty((await admin.GetFromJsonAsync<JsonElement>("/api/sso/providers")).EnumerateArray());
         Assert.Empty(api.Errors);

@@ -109,9 +109,16 @@ public sealed class SsoMatchingTests(ApiFactory api) : IClassFixture<ApiFactory>
         var district = await api.Database.CreateDistrictAsync();
         var provider = new IdentityProvider
         {
-            TenantId = district.Id, DisplayName = "IdP", Authority = Issuer, ClientId = "c", ClientSecretProtected = "not read here",
-            AllowedEmailDomains = ["district.test"], SisIdClaim = sisIdClaim, LinkByVerifiedEmail = linkByEmail,
-            CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            TenantId = district.Id,
+            DisplayName = "IdP",
+            Authority = Issuer,
+            ClientId = "c",
+            ClientSecretProtected = "not read here",
+            AllowedEmailDomains = ["district.test"],
+            SisIdClaim = sisIdClaim,
+            LinkByVerifiedEmail = linkByEmail,
+            CreatedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
         };
         await using var db = api.Database.CreateContext(district.Id);
         db.IdentityProviders.Add(provider);
@@ -125,8 +132,16 @@ public sealed class SsoMatchingTests(ApiFactory api) : IClassFixture<ApiFactory>
         var name = $"sis-{Guid.NewGuid():N}";
         var user = new User
         {
-            TenantId = district.Id, UserName = name, NormalizedUserName = name.ToUpperInvariant(), Email = email, NormalizedEmail = email?.ToUpperInvariant(),
-            DisplayName = name, SecurityStamp = Guid.NewGuid().ToString(), Source = "sis", Identifier = identifier, CreatedAt = DateTimeOffset.UtcNow,
+            TenantId = district.Id,
+            UserName = name,
+            NormalizedUserName = name.ToUpperInvariant(),
+            Email = email,
+            NormalizedEmail = email?.ToUpperInvariant(),
+            DisplayName = name,
+            SecurityStamp = Guid.NewGuid().ToString(),
+            Source = "sis",
+            Identifier = identifier,
+            CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Users.Add(user);
         await db.SaveChangesAsync();

@@ -285,7 +285,9 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
 
     HttpClient Browser(string slug) => api.CreateClient(new WebApplicationFactoryClientOptions
     {
-        BaseAddress = new Uri($"http://{slug}.localhost/"), AllowAutoRedirect = false, HandleCookies = false,
+        BaseAddress = new Uri($"http://{slug}.localhost/"),
+        AllowAutoRedirect = false,
+        HandleCookies = false,
     });
 
     static string? Cookie(HttpResponseMessage response, string name) =>
@@ -321,8 +323,13 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         var secret = $"secret-{Guid.NewGuid():N}";
         var created = await admin.PostAsJsonAsync("/api/sso/providers", new
         {
-            displayName = "District Google", authority = idp.Issuer, clientId, clientSecret = secret,
-            allowedEmailDomains = new[] { Domain }, sisIdClaim, linkByVerifiedEmail = linkByEmail,
+            displayName = "District Google",
+            authority = idp.Issuer,
+            clientId,
+            clientSecret = secret,
+            allowedEmailDomains = new[] { Domain },
+            sisIdClaim,
+            linkByVerifiedEmail = linkByEmail,
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var provider = await created.Content.ReadFromJsonAsync<JsonElement>();
@@ -338,9 +345,17 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         await using var db = api.Database.CreateContext(district.Id);
         var user = new User
         {
-            TenantId = district.Id, UserName = $"sis-{identifier}", NormalizedUserName = $"SIS-{identifier}", Email = email,
-            NormalizedEmail = email?.ToUpperInvariant(), DisplayName = $"Person {identifier}", SecurityStamp = Guid.NewGuid().ToString(),
-            Source = "sis", Identifier = identifier, Status = status, CreatedAt = DateTimeOffset.UtcNow,
+            TenantId = district.Id,
+            UserName = $"sis-{identifier}",
+            NormalizedUserName = $"SIS-{identifier}",
+            Email = email,
+            NormalizedEmail = email?.ToUpperInvariant(),
+            DisplayName = $"Person {identifier}",
+            SecurityStamp = Guid.NewGuid().ToString(),
+            Source = "sis",
+            Identifier = identifier,
+            Status = status,
+            CreatedAt = DateTimeOffset.UtcNow,
             Roles = [new UserRole { TenantId = district.Id, Role = Roles.Student, GrantedAt = DateTimeOffset.UtcNow, Source = "sis" }],
         };
         db.Users.Add(user);

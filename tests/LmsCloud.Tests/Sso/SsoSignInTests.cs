@@ -130,7 +130,13 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         var inB = await api.CreateUserAsync(b, Roles.Teacher, $"kim@{Domain}"); // same person's email, another district's account
         var person = new TestPerson("google-kim", $"kim@{Domain}", EmailVerified: false, EmployeeId: "S-3001");
 
-        Assert.Equal(inA.Id, await SessionUserAsync(await SignInAsync(a.Slug, providerA, person)));
+        var signedInAtA = await SignInAsync(a.Slug, providerA, person);
+        Assert.Equal(inA.Id, await SessionUserAsync(signedInAtA));
+
+        // A's session is A's: its cookie on B's host signs nobody in.
+        var meOnB = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        meOnB.Headers.Add("Cookie", $"{BrowserSessions.CookieName}={SessionCookie(signedInAtA)}");
+        await HttpAssert.ProblemAsync(await Browser(b.Slug).SendAsync(meOnB), HttpStatusCode.Unauthorized);
 
         // In B the same issuer and subject are unknown: A's link is not there (RLS), and nothing else matches.
         var refused = await SignInAsync(b.Slug, providerB, person);
@@ -169,6 +175,12 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         await HttpAssert.ProblemAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-lee")), HttpStatusCode.Forbidden);
         Assert.Equal(student.Id, await SessionUserAsync(await SignInAsync(district.Slug, provider, new TestPerson("google-lee", EmployeeId: "S-4001"))));
         Assert.Equal(2, (await AuditAsync(admin, "sso.linked")).Count);
+
+        // Deleting the provider deletes its links, and says how many.
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/sso/providers/{provider}")).StatusCode);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement>($"/api/users/{student.Id}/sso-links")).EnumerateArray());
+        var deleted = Assert.Single(await AuditAsync(admin, "sso.provider_deleted"));
+        Assert.Equal(1, deleted.GetProperty("after").GetProperty("linksRemoved").GetInt32());
     }
 
     [Fact]

@@ -67,12 +67,12 @@ public sealed class LockoutRateLimitAndKeyRotationTests(StrictApiFactory api) : 
         var district = await api.Database.CreateDistrictAsync();
         var admin = await api.CreateUserAsync(district, Roles.DistrictAdmin);
 
-        var oldToken = TestTokens.Sign(api.RetiredKey, district.Id, admin.Id, [Roles.DistrictAdmin]);
+        var oldToken = TestTokens.Sign(api.RetiredKey, district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin]);
         Assert.Equal(HttpStatusCode.OK, (await api.ClientFor(district.Slug, oldToken).GetAsync("/api/users")).StatusCode);
 
         var fresh = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await api.SignInAsync(admin)).GetProperty("access_token").GetString());
         Assert.Equal(api.SigningKey.KeyId, fresh.Kid);
-        var expired = TestTokens.Sign(api.SigningKey, district.Id, admin.Id, [Roles.DistrictAdmin], lifetime: TimeSpan.FromMinutes(-2));
+        var expired = TestTokens.Sign(api.SigningKey, district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin], lifetime: TimeSpan.FromMinutes(-2));
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.ClientFor(district.Slug, expired).GetAsync("/api/users")).StatusCode);
     }
 

@@ -104,7 +104,7 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
         var payload = Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]))
             .Replace(Roles.DistrictAdmin, Roles.Student);
         var tampered = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.{parts[2]}";
-        var foreignKey = TestTokens.Sign(Api.Auth.SigningKeys.Generate(), district.Id, admin.Id, [Roles.DistrictAdmin]);
+        var foreignKey = TestTokens.Sign(Api.Auth.SigningKeys.Generate(), district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin]);
 
         var anonymous = await api.ClientFor(district.Slug).GetAsync("/api/users");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -4,6 +4,7 @@ using LmsCloud.Core.Auth;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Tenancy;
+using Microsoft.AspNetCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -164,5 +165,46 @@ public sealed class IntrospectionNeedsClient : IOpenIddictServerHandler<ServerEv
         if (string.IsNullOrEmpty(context.Request.ClientId))
             context.Reject(Errors.InvalidClient, "Introspection needs client authentication (client_id and client_secret).");
         return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A form the reader refuses (a NUL, %00, or past its limits) is the client's error, RFC 6749 <c>invalid_request</c>,
+/// not a 500: OpenIddict's own extraction would let the reader's exception through.
+/// </summary>
+public sealed class UnreadableForm :
+    IOpenIddictServerHandler<ServerEvents.ExtractTokenRequestContext>,
+    IOpenIddictServerHandler<ServerEvents.ExtractRevocationRequestContext>,
+    IOpenIddictServerHandler<ServerEvents.ExtractIntrospectionRequestContext>
+{
+    public static IEnumerable<OpenIddictServerHandlerDescriptor> Descriptors =>
+    [
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.ExtractTokenRequestContext>().UseSingletonHandler<UnreadableForm>()
+            .SetOrder(OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ServerEvents.ExtractTokenRequestContext>.Descriptor.Order - 1)
+            .SetType(OpenIddictServerHandlerType.Custom).Build(),
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.ExtractRevocationRequestContext>().UseSingletonHandler<UnreadableForm>()
+            .SetOrder(OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ServerEvents.ExtractRevocationRequestContext>.Descriptor.Order - 1)
+            .SetType(OpenIddictServerHandlerType.Custom).Build(),
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.ExtractIntrospectionRequestContext>().UseSingletonHandler<UnreadableForm>()
+            .SetOrder(OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ServerEvents.ExtractIntrospectionRequestContext>.Descriptor.Order - 1)
+            .SetType(OpenIddictServerHandlerType.Custom).Build(),
+    ];
+
+    public ValueTask HandleAsync(ServerEvents.ExtractTokenRequestContext context) => CheckAsync(context);
+    public ValueTask HandleAsync(ServerEvents.ExtractRevocationRequestContext context) => CheckAsync(context);
+    public ValueTask HandleAsync(ServerEvents.ExtractIntrospectionRequestContext context) => CheckAsync(context);
+
+    static async ValueTask CheckAsync(ServerEvents.BaseValidatingContext context)
+    {
+        var request = context.Transaction.GetHttpRequest();
+        if (request is not { HasFormContentType: true }) return; // OpenIddict answers invalid_request itself
+        try
+        {
+            await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (InvalidDataException e)
+        {
+            context.Reject(Errors.InvalidRequest, $"The form cannot be read: {e.Message}");
+        }
     }
 }

@@ -46,7 +46,7 @@ public static class TokenServer
                 server.AddEventHandler(DistrictIssuer.Server);
                 server.AddEventHandler(RefreshTokenReuse.Descriptor);
                 server.AddEventHandler(IntrospectionNeedsClient.Descriptor);
-                foreach (var descriptor in ClientIdShape.Descriptors) server.AddEventHandler(descriptor);
+                foreach (var descriptor in ClientIdShape.Descriptors.Concat(UnreadableForm.Descriptors)) server.AddEventHandler(descriptor);
             })
             .AddValidation(validation =>
             {

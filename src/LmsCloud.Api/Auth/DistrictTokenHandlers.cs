@@ -208,3 +208,23 @@ public sealed class UnreadableForm :
         }
     }
 }
+
+/// <summary>
+/// Signing out is revoking the refresh token (RFC 7009). OpenIddict revokes that one token; end the whole sign-in, so
+/// its access tokens are refused on the next request too.
+/// </summary>
+public sealed class SignOutRevokesSignIn(LmsDbContext db) : IOpenIddictServerHandler<ServerEvents.HandleRevocationRequestContext>
+{
+    public static readonly OpenIddictServerHandlerDescriptor Descriptor = OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.HandleRevocationRequestContext>()
+        .UseScopedHandler<SignOutRevokesSignIn>()
+        .SetOrder(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor.Order + 1)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public async ValueTask HandleAsync(ServerEvents.HandleRevocationRequestContext context)
+    {
+        if (context.IsRejected || context.GenericTokenPrincipal is not { } principal) return;
+        if (principal.GetTokenType() == TokenTypeIdentifiers.RefreshToken && Guid.TryParse(principal.GetAuthorizationId(), out var authorization))
+            await SignIns.RevokeAuthorizationAsync(db, authorization);
+    }
+}

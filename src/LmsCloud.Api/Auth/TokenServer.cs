@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
+using Quartz;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace LmsCloud.Api.Auth;
@@ -46,6 +47,7 @@ public static class TokenServer
                 server.AddEventHandler(DistrictIssuer.Server);
                 server.AddEventHandler(RefreshTokenReuse.Descriptor);
                 server.AddEventHandler(IntrospectionNeedsClient.Descriptor);
+                server.AddEventHandler(SignOutRevokesSignIn.Descriptor);
                 foreach (var descriptor in ClientIdShape.Descriptors.Concat(UnreadableForm.Descriptors)) server.AddEventHandler(descriptor);
             })
             .AddValidation(validation =>
@@ -76,6 +78,12 @@ public static class TokenServer
         });
 
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+
+        // Quartz itself (clustered store, hosted service) is set up by AddRostering; this adds one nightly job.
+        services.AddScoped<TokenPruning>();
+        services.AddQuartz(q => q.ScheduleJob<TokenPruning>(
+            trigger => trigger.WithIdentity("token-pruning").WithCronSchedule("0 15 3 * * ?", cron => cron.InTimeZone(TimeZoneInfo.Utc)),
+            job => job.WithIdentity(TokenPruning.Key)));
         return services;
     }
 

@@ -32,13 +32,14 @@ public static class SignIns
     }
 
     /// <summary>
-    /// Deletes what can no longer be used: tokens past their expiry or not valid any more, and authorizations left
-    /// without tokens, created more than <paramref name="olderThan"/> ago. Returns how many tokens and authorizations.
+    /// Deletes what can no longer be used, in the context's district: expired tokens, revoked tokens and authorizations
+    /// created before <paramref name="olderThan"/>, and ad-hoc authorizations left without tokens. Redeemed refresh
+    /// tokens stay until they expire: their rows are how a reused one is recognised. Returns the counts deleted.
     /// </summary>
-    public static async Task<(int Tokens, int Authorizations)> PruneAsync(LmsDbContext db, DateTime olderThan, CancellationToken ct = default)
+    public static async Task<(int Tokens, int Authorizations)> PruneAsync(LmsDbContext db, DateTime now, DateTime olderThan, CancellationToken ct = default)
     {
         var tokens = await db.Set<TenantToken>()
-            .Where(t => t.CreationDate < olderThan && (t.ExpirationDate < DateTime.UtcNow || (t.Status != Statuses.Valid && t.Status != Statuses.Inactive)))
+            .Where(t => t.ExpirationDate < now || (t.Status == Statuses.Revoked && t.CreationDate < olderThan))
             .ExecuteDeleteAsync(ct);
         var authorizations = await db.Set<TenantAuthorization>()
             .Where(a => a.CreationDate < olderThan && (a.Status != Statuses.Valid || (a.Type == AuthorizationTypes.AdHoc && !a.Tokens.Any())))

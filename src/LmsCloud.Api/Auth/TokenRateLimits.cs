@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Users;
 
 namespace LmsCloud.Api.Auth;
 
@@ -33,9 +35,10 @@ public static class TokenRateLimits
         {
             return null;
         }
-        if (form["username"] is [{ Length: > 0 } user]) return $"user|{user.Trim().ToUpperInvariant()}";
-        if (form["client_id"] is [{ Length: > 0 } client]) return $"client|{client}";
-        if (BasicClientId(http.Request.Headers.Authorization) is { } basic) return $"client|{basic}";
+        // Names too long to be real are refused before lookup anyway; they must not become keys the limiter keeps.
+        if (form["username"] is [{ Length: > 0 and <= PasswordSignIn.MaxUserNameLength } user]) return $"user|{user.Trim().ToUpperInvariant()}";
+        if ((form["client_id"] is [{ } id] ? id : BasicClientId(http.Request.Headers.Authorization)) is { Length: > 0 and <= IntegrationClient.MaxClientIdLength } client)
+            return $"client|{client}";
         return null;
     }
 

@@ -37,6 +37,11 @@ public static class AuthBenchmark
             ["Logging:LogLevel:Default"] = "Warning",
         };
 
+        // WebApplicationFactory finds the API's content root by this variable outside a test project.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "LmsCloud.sln"))) root = root.Parent!;
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_LMSCLOUD_API", Path.Combine(root.FullName, "src", "LmsCloud.Api"));
+
         await using var api = new Api(settings, entryValidation: true);
         const string password = "correct horse battery staple";
         await DistrictScope.RunAsync(api.Services, district, scope => scope.GetRequiredService<UserAdministration>()

@@ -28,8 +28,8 @@ public static class TokenEndpoint
     /// <summary>Never stored: the refresh token carries it (encrypted), so a changed stamp ends the sign-in.</summary>
     const string StampClaim = "lms_stamp";
 
-    static readonly string BadCredentials = "The user name or password is incorrect.";
-    static readonly string BadRefreshToken = "The refresh token is invalid, expired or revoked.";
+    const string BadCredentials = "The user name or password is incorrect.";
+    const string BadRefreshToken = "The refresh token is invalid, expired or revoked.";
 
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {

@@ -149,6 +149,20 @@ public sealed class IssuerAndRevocationTests(ApiFactory api) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task Tokens_of_one_node_work_on_another_that_shares_the_keys()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var user = await api.CreateUserAsync(district, Roles.Teacher);
+        var signIn = await api.SignInAsync(user);
+        await using var other = api.AnotherNode();
+
+        var me = await other.ClientFor(district.Slug, signIn.GetProperty("access_token").GetString()!).GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        var refreshed = await other.PostTokenAsync(district.Slug, ("grant_type", "refresh_token"), ("refresh_token", signIn.GetProperty("refresh_token").GetString()!));
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode); // the refresh token is encrypted with the shared Auth:EncryptionKey
+    }
+
+    [Fact]
     public async Task A_json_body_on_the_token_endpoint_is_an_rfc6749_invalid_request()
     {
         var district = await api.Database.CreateDistrictAsync();

@@ -21,7 +21,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    /// <summary>A second API node: the same database, storage and signing key as <paramref name="first"/>, which owns them.</summary>
+    /// <summary>A second API node: the same database, storage, signing and encryption keys as <paramref name="first"/>, which owns them.</summary>
     ApiFactory(ApiFactory first)
     {
         (Database, SigningKey, EncryptionKey, StorageRoot, _settings, _ownsResources) = (first.Database, first.SigningKey, first.EncryptionKey, first.StorageRoot, first.Settings, false);

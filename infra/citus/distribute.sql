@@ -78,7 +78,6 @@ select create_distributed_table('district_profiles', 'tenant_id', colocate_with 
 select create_distributed_table('users', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('user_roles', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('integration_clients', 'tenant_id', colocate_with => 'district_profiles');
-select create_distributed_table('refresh_tokens', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('password_reset_tokens', 'tenant_id', colocate_with => 'district_profiles');
 
 -- 0004 audit log. Its append-only triggers go to every shard (enable_unsafe_triggers above). Writers of one district are
@@ -100,6 +99,12 @@ select create_distributed_table('import_runs', 'tenant_id', colocate_with => 'di
 select create_distributed_table('import_row_errors', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('import_changes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('sis_schedules', 'tenant_id', colocate_with => 'district_profiles');
+
+-- 0011 OpenIddict (refresh_tokens of 0003 is dropped there)
+select create_distributed_table('openiddict_applications', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('openiddict_authorizations', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('openiddict_scopes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('openiddict_tokens', 'tenant_id', colocate_with => 'district_profiles');
 
 -- 0013 district single sign-on
 select create_distributed_table('identity_providers', 'tenant_id', colocate_with => 'district_profiles');

@@ -17,9 +17,26 @@ using Npgsql;
 //   --big     optionally, the first import of a 4x district (rows/s and peak memory)
 // Each import runs in a child process (this program with "import ...") so its peak memory is its own.
 // Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000 [--big] [--log-slow] [--alone]]
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --auth [--seconds 5]   (token endpoint, validation)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
+
+if (args.Contains("--auth")) // token endpoint and validation instead (AuthBenchmark.cs)
+{
+    var authWork = Directory.CreateTempSubdirectory("lms-bench-auth-").FullName;
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(authWork, (UnixFileMode)0b111_101_101);
+    try
+    {
+        return await LmsCloud.Benchmarks.AuthBenchmark.RunAsync(authWork, FreePort(),
+            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)));
+    }
+    finally
+    {
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(authWork, "db") });
+        Directory.Delete(authWork, recursive: true);
+    }
+}
 
 var students = args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000);
 var logSlow = args.Contains("--log-slow"); // prints statements over 1 s from the server log, to find what dominates

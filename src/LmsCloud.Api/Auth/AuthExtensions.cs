@@ -5,7 +5,7 @@ using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Validation.AspNetCore;
 
 namespace LmsCloud.Api.Auth;
 
@@ -25,7 +25,7 @@ public static class Policies
 public static class AuthExtensions
 {
     /// <summary>
-    /// Tokens, their validation, policies and the sign-in rate limit; and the audit context of each request (who the
+    /// The token server and its validation (OpenIddict), policies and the sign-in rate limits; and the audit context of each request (who the
     /// token names, the request id, the client address), which the audit log of Core reads.
     /// </summary>
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services, IConfiguration configuration)
@@ -36,23 +36,9 @@ public static class AuthExtensions
             ? new AuditContext { Actor = AuditLog.ActorOf(http.User), RequestId = http.TraceIdentifier, ClientAddress = http.Connection.RemoteIpAddress?.ToString() }
             : new AuditContext());
         services.AddSingleton<SigningKeys>();
-        services.AddScoped<TokenService>();
-        services.AddAuthentication(JwtAuthenticationHandler.SchemeName)
-            .AddScheme<JwtAuthenticationOptions, JwtAuthenticationHandler>(JwtAuthenticationHandler.SchemeName, null);
-        services.AddOptions<JwtAuthenticationOptions>(JwtAuthenticationHandler.SchemeName)
-            .Configure<SigningKeys, IOptions<AuthOptions>>((jwt, keys, auth) => jwt.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = auth.Value.Issuer,
-                ValidAudience = auth.Value.Audience,
-                IssuerSigningKeys = keys.All,
-                ValidAlgorithms = [SigningKeys.Algorithm],
-                ClockSkew = TimeSpan.FromSeconds(30),
-                RequireExpirationTime = true,
-                NameClaimType = "sub",
-                RoleClaimType = "role",
-            });
-        // Browser sessions; the default scheme picks this bearer scheme or the session cookie per request.
-        services.AddBrowserSessions(configuration, bearerScheme: JwtAuthenticationHandler.SchemeName);
+        services.AddTokenServer();
+        // Browser sessions; the default scheme picks OpenIddict's bearer validation or the session cookie per request.
+        services.AddBrowserSessions(configuration, bearerScheme: OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -65,13 +51,13 @@ public static class AuthExtensions
 
         services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(TokenEndpoint.RateLimitPolicy, http =>
-            {
-                var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-                var district = http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo?.Slug;
-                return RateLimitPartition.GetFixedWindowLimiter($"{district}|{http.Connection.RemoteIpAddress}",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.TokenRequestLimit, Window = auth.TokenRequestWindow });
-            });
+            // Per district and client address (an IPv6 client holds a whole /64, so it counts as one)...
+            limiter.AddPolicy(TokenEndpoint.RateLimitPolicy, http => TokenLimit(http, $"address|{TokenRateLimits.AddressKey(http.Connection.RemoteIpAddress)}", o => o.TokenRequestLimit));
+            // ...and per district and user name or client id, however many addresses ask (a global limiter, so both apply).
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                http.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase) && TokenRateLimits.NameKey(http) is { } name
+                    ? TokenLimit(http, name, o => o.TokenRequestLimitPerName)
+                    : RateLimitPartition.GetNoLimiter(""));
             limiter.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;
@@ -86,5 +72,13 @@ public static class AuthExtensions
             };
         });
         return services;
+    }
+
+    static RateLimitPartition<string> TokenLimit(HttpContext http, string key, Func<AuthOptions, int> limit)
+    {
+        var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var district = http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo?.Slug;
+        return RateLimitPartition.GetFixedWindowLimiter($"{district}|{key}",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = limit(auth), Window = auth.TokenRequestWindow });
     }
 }

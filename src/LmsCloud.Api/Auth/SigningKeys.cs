@@ -7,8 +7,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace LmsCloud.Api.Auth;
 
 /// <summary>
-/// The ES256 keys tokens are signed and validated with. Production keys come from <c>Auth:SigningKeys</c>; in
-/// Development, when none are configured, one key is generated on first run into the data folder and reused.
+/// The keys of the token server. ES256 signing keys come from <c>Auth:SigningKeys</c>, the refresh-token encryption key
+/// from <c>Auth:EncryptionKey</c>; in Development, when they are not configured, each is generated on first run into
+/// the data folder and reused.
 /// </summary>
 public sealed class SigningKeys
 {
@@ -21,7 +22,7 @@ public sealed class SigningKeys
         {
             if (!environment.IsDevelopment())
                 throw new InvalidOperationException("Auth:SigningKeys is not configured: give at least one ES256 key (KeyId, Pem).");
-            configured = [DevelopmentKey(DataFolder.Resolve(configuration))];
+            configured = [DevelopmentFile(DataFolder.Resolve(configuration), "signing-key.json", Generate)];
         }
 
         var keys = configured.Select(k =>
@@ -32,12 +33,28 @@ public sealed class SigningKeys
         }).ToList();
         if (keys[0].PrivateKeyStatus == PrivateKeyStatus.DoesNotExist)
             throw new InvalidOperationException($"Signing key '{keys[0].KeyId}' has no private part; the first key signs.");
-        All = keys;
-        Signing = new SigningCredentials(keys[0], Algorithm);
+        Signing = keys.Where(k => k.PrivateKeyStatus != PrivateKeyStatus.DoesNotExist).ToList();
+        Retired = keys.Where(k => k.PrivateKeyStatus == PrivateKeyStatus.DoesNotExist).ToList();
+
+        var encryption = options.Value.EncryptionKey;
+        if (string.IsNullOrWhiteSpace(encryption))
+        {
+            if (!environment.IsDevelopment())
+                throw new InvalidOperationException("Auth:EncryptionKey is not configured: give 32 random bytes in base64 (lms keys or `openssl rand -base64 32`).");
+            encryption = DevelopmentFile(DataFolder.Resolve(configuration), "encryption-key.json", NewEncryptionKey);
+        }
+        var bytes = Convert.FromBase64String(encryption);
+        if (bytes.Length != 32) throw new InvalidOperationException("Auth:EncryptionKey must be 32 bytes (256 bits) in base64.");
+        Encryption = new SymmetricSecurityKey(bytes);
     }
 
-    public SigningCredentials Signing { get; }
-    public IReadOnlyList<SecurityKey> All { get; }
+    /// <summary>Keys with a private part, in configuration order: the first signs, every one validates and is in JWKS.</summary>
+    public IReadOnlyList<ECDsaSecurityKey> Signing { get; }
+
+    /// <summary>Retired keys given as public keys only: they validate tokens still in circulation, they never sign.</summary>
+    public IReadOnlyList<SecurityKey> Retired { get; }
+
+    public SymmetricSecurityKey Encryption { get; }
 
     /// <summary>A new P-256 key in PEM with a random key id (for configuration, and for tests).</summary>
     public static SigningKeyOptions Generate()
@@ -46,12 +63,15 @@ public sealed class SigningKeys
         return new SigningKeyOptions { KeyId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), Pem = ecdsa.ExportPkcs8PrivateKeyPem() };
     }
 
-    static SigningKeyOptions DevelopmentKey(string dataDirectory)
+    /// <summary>A new 256-bit encryption key in base64.</summary>
+    public static string NewEncryptionKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    static T DevelopmentFile<T>(string dataDirectory, string name, Func<T> generate)
     {
-        var path = Path.Combine(dataDirectory, "signing-key.json");
-        if (File.Exists(path)) return JsonSerializer.Deserialize<SigningKeyOptions>(File.ReadAllText(path))!;
+        var path = Path.Combine(dataDirectory, name);
+        if (File.Exists(path)) return JsonSerializer.Deserialize<T>(File.ReadAllText(path))!;
         Directory.CreateDirectory(dataDirectory);
-        var key = Generate();
+        var key = generate();
         File.WriteAllText(path, JsonSerializer.Serialize(key));
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return key;

@@ -1,101 +1,129 @@
-using System.Text;
+using System.Security.Claims;
+using LmsCloud.Core.Audit;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Users;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace LmsCloud.Api.Auth;
 
 /// <summary>
-/// <c>POST /connect/token</c> in OAuth 2.0 shape (RFC 6749): form fields in, <c>{access_token, ...}</c> or
-/// <c>{error, error_description}</c> out, with the RFC's status codes. Rate limited per district and client address.
+/// <c>POST /connect/token</c>, OpenIddict's pass-through: OpenIddict parses and checks the request (form body, grant
+/// type, client secret, refresh token signature, expiry and reuse) and answers the RFC 6749 errors; this code decides
+/// who signs in and what the tokens say. Each grant runs in one transaction with its audit events and token rows.
+/// Rate limited per district and address, per user name and per client id (AuthExtensions).
 /// </summary>
 public static class TokenEndpoint
 {
+    public const string Path = "/connect/token";
     public const string RateLimitPolicy = "token";
+
+    /// <summary>Never stored: the refresh token carries it (encrypted), so a changed stamp ends the sign-in.</summary>
+    const string StampClaim = "lms_stamp";
+
+    const string BadCredentials = "The user name or password is incorrect.";
+    const string BadRefreshToken = "The refresh token is invalid, expired or revoked.";
 
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/token", HandleAsync)
+        app.MapPost(Path, HandleAsync)
             .AllowAnonymous()
             .RequireRateLimiting(RateLimitPolicy)
             .DisableAntiforgery()
             .WithTags("Auth")
             .Accepts<IFormCollection>("application/x-www-form-urlencoded")
-            .Produces<TokenResponse>()
+            .Produces(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status400BadRequest)
             .Produces(StatusCodes.Status401Unauthorized);
         return app;
     }
 
-    static async Task<IResult> HandleAsync(HttpContext http, TokenService tokens, CancellationToken ct)
+    static async Task<IResult> HandleAsync(HttpContext http, LmsDbContext db, PasswordSignIn passwords, UserManager<User> users,
+        AuditLog audit, IOptions<AuthOptions> options, CancellationToken ct)
     {
-        if (!http.Request.HasFormContentType)
-            return Error(http, new OAuthError("invalid_request", "Send the parameters as application/x-www-form-urlencoded."));
-        IFormCollection form;
-        try
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("OpenIddict did not handle /connect/token.");
+        if (request.IsPasswordGrantType())
         {
-            form = await http.Request.ReadFormAsync(ct);
+            if (PasswordSignIn.RefuseInput(request.Username!, request.Password!) is { } refused) return Error(Errors.InvalidRequest, refused);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var user = await passwords.CheckAsync(request.Username!, request.Password!, ct);
+            if (user == null)
+            {
+                await tx.CommitAsync(ct); // the failure's audit event and the failed-attempt count
+                return Error(Errors.InvalidGrant, BadCredentials);
+            }
+            var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
+            identity.SetScopes(OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess).SetResources(options.Value.Audience);
+            return await SignInAsync(http, db, user, identity, tx, ct);
         }
-        catch (InvalidDataException e) // the form reader refuses NUL (%00) and forms past its limits
+
+        if (request.IsRefreshTokenGrantType())
         {
-            return Error(http, new OAuthError("invalid_request", $"The form cannot be read: {e.Message}"));
+            // OpenIddict has checked the token: signature, issuer (this district), expiry, its row, reuse.
+            var refreshed = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var user = await users.FindByIdAsync(refreshed.Principal?.GetClaim(Claims.Subject) ?? "");
+            if (user is not { CanSignIn: true } || user.SecurityStamp != refreshed.Principal!.GetClaim(StampClaim) || await users.IsLockedOutAsync(user))
+                return Error(Errors.InvalidGrant, BadRefreshToken);
+            // Keeps OpenIddict's own claims (authorization, scopes, resources); roles and stamp are read afresh.
+            var identity = new ClaimsIdentity(refreshed.Principal!.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
+            return await SignInAsync(http, db, user, identity, tx, ct);
         }
-        string? Field(string name) => form[name].Count == 1 && form[name][0] is { Length: > 0 } v ? v : null;
 
-        var outcome = Field("grant_type") switch
+        if (request.IsClientCredentialsGrantType())
         {
-            "password" when Field("username") is { } user && Field("password") is { } password =>
-                await tokens.PasswordAsync(user, password, ct),
-            "password" => new OAuthError("invalid_request", "The password grant needs username and password."),
-            "refresh_token" when Field("refresh_token") is { } refresh => await tokens.RefreshAsync(refresh, ct),
-            "refresh_token" => new OAuthError("invalid_request", "The refresh_token grant needs refresh_token."),
-            "client_credentials" when (BasicCredentials(http) ?? (Field("client_id"), Field("client_secret"))) is ({ } id, { } secret) =>
-                await tokens.ClientCredentialsAsync(id, secret, Field("scope"), ct),
-            "client_credentials" => TokenService.BadClient,
-            null => new OAuthError("invalid_request", "grant_type is required."),
-            var other => new OAuthError("unsupported_grant_type", $"The grant type '{other}' is not supported."),
-        };
-        return outcome.Token is { } token ? Success(http, token) : Error(http, outcome.Error!);
-    }
-
-    /// <summary>Client id and secret from HTTP Basic (RFC 6749 §2.3.1), or null when the header is not Basic.</summary>
-    static (string?, string?)? BasicCredentials(HttpContext http)
-    {
-        string? header = http.Request.Headers.Authorization;
-        if (header?.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) != true) return null;
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-            var colon = decoded.IndexOf(':');
-            if (colon > 0) return (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
+            // OpenIddict has authenticated the client (its district's application, secret, permissions and scopes).
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var client = await db.IntegrationClients.SingleOrDefaultAsync(c => c.ClientId == request.ClientId, ct);
+            if (client is not { RevokedAt: null })
+                return Error(Errors.InvalidClient, "Client authentication failed.");
+            var scopes = request.GetScopes() is { Length: > 0 } asked ? asked.ToArray() : client.Scopes;
+            var granted = string.Join(' ', scopes);
+            var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
+            identity.SetClaim(Claims.Subject, client.Id.ToString())
+                .SetClaim(Claims.ClientId, client.ClientId)
+                .SetClaim("tid", db.TenantId!.Value.ToString());
+            identity.SetScopes(scopes).SetResources(options.Value.Audience);
+            identity.SetDestinations(_ => [Destinations.AccessToken]);
+            await audit.WriteAsync(new AuditEntry("token.issued_to_client", "integration_client", client.Id.ToString(),
+                After: new { client.ClientId, scope = granted }, Actor: new AuditActor("client", client.Id.ToString())), ct);
+            await http.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            await tx.CommitAsync(ct);
+            return Results.Empty;
         }
-        catch (FormatException)
+
+        // OpenIddict refuses every other grant type before this endpoint runs.
+        return Error(Errors.UnsupportedGrantType, $"The grant type '{request.GrantType}' is not supported.");
+    }
+
+    /// <summary>Signs the user in (sub, tid, roles: no names or emails in tokens) inside the grant's transaction.</summary>
+    static async Task<IResult> SignInAsync(HttpContext http, LmsDbContext db, User user, ClaimsIdentity identity,
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, CancellationToken ct)
+    {
+        var roles = await db.UserRoles.Where(r => r.UserId == user.Id).Select(r => r.Role).ToArrayAsync(ct);
+        identity.SetClaim(Claims.Subject, user.Id.ToString())
+            .SetClaim("tid", db.TenantId!.Value.ToString())
+            .SetClaim(StampClaim, user.SecurityStamp)
+            .SetClaims(Claims.Role, [.. roles]);
+        identity.SetDestinations(claim => claim.Type == StampClaim ? [] : [Destinations.AccessToken]);
+        await http.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        await tx.CommitAsync(ct); // the audit events and the authorization and token rows together
+        return Results.Empty;
+    }
+
+    /// <summary>An RFC 6749 error, written by OpenIddict (status, no-store, error_uri).</summary>
+    static IResult Error(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
         {
-        }
-        return (null, null);
-    }
-
-    static IResult Success(HttpContext http, TokenResponse token)
-    {
-        NoStore(http);
-        return TypedResults.Json(new Dictionary<string, object?>
-        {
-            ["access_token"] = token.AccessToken,
-            ["token_type"] = token.TokenType,
-            ["expires_in"] = token.ExpiresIn,
-            ["refresh_token"] = token.RefreshToken,
-            ["scope"] = token.Scope,
-        }.Where(kv => kv.Value != null).ToDictionary());
-    }
-
-    static IResult Error(HttpContext http, OAuthError error)
-    {
-        NoStore(http);
-        if (error.Status == StatusCodes.Status401Unauthorized)
-            http.Response.Headers.WWWAuthenticate = "Basic realm=\"lmscloud\"";
-        return TypedResults.Json(new { error = error.Error, error_description = error.Description }, statusCode: error.Status);
-    }
-
-    static void NoStore(HttpContext http)
-    {
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
-    }
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 }

@@ -7,6 +7,9 @@ using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using ClientTypes = OpenIddict.Abstractions.OpenIddictConstants.ClientTypes;
+using Permissions = OpenIddict.Abstractions.OpenIddictConstants.Permissions;
 
 namespace LmsCloud.Api.Integrations;
 
@@ -18,7 +21,11 @@ public sealed record ClientResponse(Guid Id, string ClientId, string Name, IRead
 /// <summary>Returned once, at creation: the only time the secret is ever shown.</summary>
 public sealed record CreatedClientResponse(Guid Id, string ClientId, string ClientSecret, string Name, IReadOnlyList<string> Scopes);
 
-/// <summary><c>/api/integrations/clients</c>: machine clients of the district (district admins only).</summary>
+/// <summary>
+/// <c>/api/integrations/clients</c>: machine clients of the district (district admins only). Each is an OpenIddict
+/// application of the district (confidential, client_credentials, its scopes), which the token endpoint authenticates;
+/// <c>integration_clients</c> keeps the admin-facing record (name, who made it, when it was revoked).
+/// </summary>
 public static class IntegrationClientEndpoints
 {
     public static IEndpointRouteBuilder MapIntegrationClientEndpoints(this IEndpointRouteBuilder app)
@@ -32,8 +39,8 @@ public static class IntegrationClientEndpoints
     }
 
     static async Task<Results<Created<CreatedClientResponse>, ValidationProblem>> CreateAsync(
-        CreateClientRequest request, LmsDbContext db, AuditLog audit, ClaimsPrincipal principal, HttpContext http, TimeProvider clock,
-        CancellationToken ct)
+        CreateClientRequest request, LmsDbContext db, IOpenIddictApplicationManager applications, AuditLog audit, ClaimsPrincipal principal,
+        HttpContext http, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (DistrictRules.CheckName(request.Name) is { } nameError) errors["name"] = [nameError];
@@ -48,7 +55,7 @@ public static class IntegrationClientEndpoints
             TenantId = db.TenantId!.Value,
             ClientId = $"lms_{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10)).ToLowerInvariant()}",
             Name = request.Name!.Trim(),
-            SecretHash = IntegrationClient.HashSecret(secret),
+            SecretHash = IntegrationClient.HashSecret(secret), // kept for the record; OpenIddict checks its own hash
             Scopes = scopes,
             CreatedAt = clock.GetUtcNow(),
             CreatedBy = Guid.TryParse(principal.FindFirst("sub")?.Value, out var by) ? by : null,
@@ -56,6 +63,7 @@ public static class IntegrationClientEndpoints
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.IntegrationClients.Add(client);
         await db.SaveChangesAsync(ct);
+        await applications.CreateAsync(Application(client, secret), ct);
         await audit.WriteAsync(new AuditEntry("client.created", "integration_client", client.Id.ToString(),
             After: new { client.ClientId, client.Name, client.Scopes }), ct);
         await tx.CommitAsync(ct);
@@ -74,8 +82,8 @@ public static class IntegrationClientEndpoints
             : TypedResults.NotFound();
 
     /// <summary>Revokes (never deletes, so the audit trail keeps its subject): new tokens are refused at once.</summary>
-    static async Task<Results<NoContent, NotFound>> RevokeAsync(Guid id, LmsDbContext db, AuditLog audit, TimeProvider clock,
-        CancellationToken ct)
+    static async Task<Results<NoContent, NotFound>> RevokeAsync(Guid id, LmsDbContext db, IOpenIddictApplicationManager applications,
+        AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var client = await db.IntegrationClients.SingleOrDefaultAsync(c => c.Id == id, ct);
@@ -84,11 +92,32 @@ public static class IntegrationClientEndpoints
         {
             client.RevokedAt = clock.GetUtcNow();
             await db.SaveChangesAsync(ct);
+            // Deleting the application deletes its tokens too: its access tokens stop on the next request.
+            if (await applications.FindByClientIdAsync(client.ClientId, ct) is { } application)
+                await applications.DeleteAsync(application, ct);
             await audit.WriteAsync(new AuditEntry("client.revoked", "integration_client", client.Id.ToString(),
                 Before: new { client.ClientId, client.Name }), ct);
             await tx.CommitAsync(ct);
         }
         return TypedResults.NoContent();
+    }
+
+    static OpenIddictApplicationDescriptor Application(IntegrationClient client, string secret)
+    {
+        var application = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            ClientSecret = secret,
+            ClientType = ClientTypes.Confidential,
+            DisplayName = client.Name,
+            Permissions =
+            {
+                Permissions.Endpoints.Token, Permissions.Endpoints.Revocation, Permissions.Endpoints.Introspection,
+                Permissions.GrantTypes.ClientCredentials,
+            },
+        };
+        foreach (var scope in client.Scopes) application.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        return application;
     }
 
     static ClientResponse ToResponse(IntegrationClient c) => new(c.Id, c.ClientId, c.Name, c.Scopes, c.CreatedAt, c.RevokedAt);

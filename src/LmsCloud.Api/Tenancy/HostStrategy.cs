@@ -7,6 +7,20 @@ public sealed class TenancyOptions
 {
     /// <summary>Districts answer on <c>{slug}.{BaseDomain}</c>.</summary>
     public string BaseDomain { get; set; } = "localhost";
+
+    /// <summary>
+    /// How clients reach a district from outside: https behind TLS (the default), http and a port on a developer's
+    /// machine. The district's public URL (its token issuer) is built from these, never from the request's scheme,
+    /// which reads http behind a TLS-terminating proxy.
+    /// </summary>
+    public string PublicScheme { get; set; } = "https";
+
+    /// <summary>The public port when it is not the scheme's default (5080 in Development).</summary>
+    public int? PublicPort { get; set; }
+
+    /// <summary>The district's base URL, <c>{scheme}://{slug}.{BaseDomain}[:port]/</c>: its issuer.</summary>
+    public Uri DistrictUrl(string slug) =>
+        new UriBuilder(PublicScheme, $"{slug}.{BaseDomain.Trim('.')}", PublicPort ?? -1, "/").Uri;
 }
 
 /// <summary>

@@ -33,7 +33,6 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     public DbSet<DistrictProfile> DistrictProfiles => Set<DistrictProfile>();
     public DbSet<User> Users => Set<User>();
     public DbSet<UserRole> UserRoles => Set<UserRole>();
-    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<PasswordResetToken> PasswordResetTokens => Set<PasswordResetToken>();
     public DbSet<IntegrationClient> IntegrationClients => Set<IntegrationClient>();
     public DbSet<AuditEventRecord> AuditEvents => Set<AuditEventRecord>();
@@ -60,6 +59,7 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     {
         // Each feature maps its own entities (Users/UserConfigurations.cs, Rostering/RosterConfigurations.cs, ...).
         model.ApplyConfigurationsFromAssembly(typeof(LmsDbContext).Assembly);
+        Auth.OpenIddictModel.Configure(model);
 
         foreach (var entity in model.Model.GetEntityTypes())
         {

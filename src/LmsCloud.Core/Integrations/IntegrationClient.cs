@@ -1,9 +1,11 @@
-using System.Security.Cryptography;
 using LmsCloud.Core.Database;
 
 namespace LmsCloud.Core.Integrations;
 
-/// <summary>A district's machine client (SIS automation) using client_credentials; table <c>integration_clients</c>.</summary>
+/// <summary>
+/// A district's machine client (SIS automation) using client_credentials: the admin-facing record (table
+/// <c>integration_clients</c>); the token endpoint knows it as an OpenIddict application with the same client id.
+/// </summary>
 public sealed class IntegrationClient : ITenantOwned
 {
     /// <summary>Our client ids are 24 characters (lms_ and 20 hex digits); anything much longer is refused before it is looked up or audited.</summary>
@@ -19,10 +21,11 @@ public sealed class IntegrationClient : ITenantOwned
     public Guid? CreatedBy { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 
-    /// <summary>Secrets are 256 random bits, so one SHA-256 is enough to store them (no slow hash needed).</summary>
+    /// <summary>
+    /// SHA-256 of the secret, kept in the admin record (the column is not null). The token endpoint checks the secret
+    /// against the client's OpenIddict application, which stores its own PBKDF2 hash.
+    /// </summary>
     public static byte[] HashSecret(string secret) => Users.OpaqueToken.Hash(secret);
-
-    public bool SecretMatches(string secret) => CryptographicOperations.FixedTimeEquals(HashSecret(secret), SecretHash);
 }
 
 /// <summary>Scopes an integration client can hold (it never holds person roles).</summary>

@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using LmsCloud.Core.Audit;
+using LmsCloud.Core.Auth;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
 using Microsoft.AspNetCore.Identity;
@@ -103,7 +104,11 @@ public sealed class UserAdministration(
                 user.Roles.RemoveAll(r => r.Role == revoked);
                 await audit.WriteAsync(new AuditEntry("role.revoked", "user", subject, user.Id, Before: new { role = revoked }), ct);
             }
-            if (!current.SetEquals(roles)) await users.UpdateSecurityStampAsync(user); // ends refresh tokens carrying old roles
+            if (!current.SetEquals(roles))
+            {
+                await users.UpdateSecurityStampAsync(user);
+                await SignIns.RevokeSubjectAsync(db, user.Id, ct); // tokens carrying the old roles stop on the next request
+            }
         }
 
         // Nor their own lock: a locked admin must not unlock themselves with the token still in hand.
@@ -113,6 +118,7 @@ public sealed class UserAdministration(
         {
             await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
             await users.UpdateSecurityStampAsync(user);
+            await SignIns.RevokeSubjectAsync(db, user.Id, ct);
             await audit.WriteAsync(new AuditEntry("user.locked", "user", subject, user.Id), ct);
         }
         else if (changes.Locked == false && user.LockoutEnd != null)
@@ -149,7 +155,7 @@ public sealed class UserAdministration(
         return new AdminOutcome<(string, DateTimeOffset)?>((token, expiresAt));
     }
 
-    /// <summary>Sets a new password with a reset token; the token is spent and the user's refresh tokens end.</summary>
+    /// <summary>Sets a new password with a reset token; the token is spent and every sign-in of the user ends.</summary>
     public async Task<AdminOutcome<User>> ResetPasswordAsync(string token, string newPassword, CancellationToken ct = default)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -164,6 +170,7 @@ public sealed class UserAdministration(
         var set = await users.AddPasswordAsync(user, newPassword); // validates, and changes the security stamp
         if (!set.Succeeded) return AdminOutcome<User>.Invalid("newPassword", set.Errors.Select(e => e.Description).ToArray());
         await users.ResetAccessFailedCountAsync(user);
+        await SignIns.RevokeSubjectAsync(db, user.Id, ct); // whoever knew the old password is signed out
         reset.UsedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         await audit.WriteAsync(new AuditEntry("password.reset", "user", user.Id.ToString(), user.Id, Actor: AuditActor.User(user.Id)), ct);

@@ -18,11 +18,6 @@ sealed class UserRoleConfiguration : IEntityTypeConfiguration<UserRole>
     public void Configure(EntityTypeBuilder<UserRole> e) => e.ToTable("user_roles").HasKey(x => new { x.TenantId, x.UserId, x.Role });
 }
 
-sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
-{
-    public void Configure(EntityTypeBuilder<RefreshToken> e) => e.ToTable("refresh_tokens").HasKey(x => new { x.TenantId, x.Id });
-}
-
 sealed class PasswordResetTokenConfiguration : IEntityTypeConfiguration<PasswordResetToken>
 {
     public void Configure(EntityTypeBuilder<PasswordResetToken> e) => e.ToTable("password_reset_tokens").HasKey(x => new { x.TenantId, x.Id });

@@ -7,7 +7,7 @@ using LmsCloud.Tests.Infrastructure;
 
 namespace LmsCloud.Tests.Auth;
 
-/// <summary>An API with tight limits (3 failed passwords, 8 token requests a minute) and a retired second key.</summary>
+/// <summary>An API with tight limits (3 failed passwords; 8 token requests a minute per address, 6 per user name or client id) and a retired second key.</summary>
 public sealed class StrictApiFactory : ApiFactory
 {
     public SigningKeyOptions RetiredKey { get; } = SigningKeys.Generate();
@@ -16,6 +16,7 @@ public sealed class StrictApiFactory : ApiFactory
     [
         new("Auth:MaxFailedAccessAttempts", "3"),
         new("Auth:TokenRequestLimit", "8"),
+        new("Auth:TokenRequestLimitPerName", "6"),
         new("Auth:SigningKeys:1:KeyId", RetiredKey.KeyId),
         new("Auth:SigningKeys:1:Pem", RetiredKey.Pem),
     ];
@@ -49,7 +50,8 @@ public sealed class LockoutRateLimitAndKeyRotationTests(StrictApiFactory api) : 
         HttpResponseMessage last = null!;
         for (var i = 0; i < 9; i++)
         {
-            last = await api.PostTokenAsync(busy.Slug, ("grant_type", "password"), ("username", "x@example.test"), ("password", "whatever-it-is"));
+            // A new user name each time, so the per-address limit is the one that bites.
+            last = await api.PostTokenAsync(busy.Slug, ("grant_type", "password"), ("username", $"x{i}@example.test"), ("password", "whatever-it-is"));
             statuses.Add(last.StatusCode);
         }
 
@@ -85,13 +87,55 @@ public sealed class LockoutRateLimitAndKeyRotationTests(StrictApiFactory api) : 
         var district = await api.Database.CreateDistrictAsync();
         var admin = await api.CreateUserAsync(district, Roles.DistrictAdmin);
 
-        var oldToken = TestTokens.Sign(api.RetiredKey, district.Id, admin.Id, [Roles.DistrictAdmin]);
+        var oldToken = TestTokens.Sign(api.RetiredKey, district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin]);
         Assert.Equal(HttpStatusCode.OK, (await api.ClientFor(district.Slug, oldToken).GetAsync("/api/users")).StatusCode);
 
         var fresh = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await api.SignInAsync(admin)).GetProperty("access_token").GetString());
         Assert.Equal(api.SigningKey.KeyId, fresh.Kid);
-        var expired = TestTokens.Sign(api.SigningKey, district.Id, admin.Id, [Roles.DistrictAdmin], lifetime: TimeSpan.FromMinutes(-2));
+        var expired = TestTokens.Sign(api.SigningKey, district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin], lifetime: TimeSpan.FromMinutes(-2));
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.ClientFor(district.Slug, expired).GetAsync("/api/users")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_ipv6_client_counts_as_its_whole_64_and_one_user_name_is_limited_across_addresses()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+
+        // Eight addresses of one /64, eight user names: one budget of 8. Another /64 still has its own.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 9; i++)
+            statuses.Add((await From($"2001:db8:1:2::{i:x}", district.Slug, ("grant_type", "password"), ("username", $"v6-{i}@example.test"), ("password", "whatever-it-is"))).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.BadRequest, 8), HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await From("2001:db8:1:3::1", district.Slug, ("grant_type", "password"), ("username", "v6-x@example.test"), ("password", "whatever-it-is"))).StatusCode);
+
+        // One user name from six addresses: its own budget of 6, whatever the address.
+        statuses.Clear();
+        for (var i = 1; i <= 7; i++)
+            statuses.Add((await From($"198.51.100.{i}", district.Slug, ("grant_type", "password"), ("username", "Target@Example.test"), ("password", "whatever-it-is"))).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.BadRequest, 6), HttpStatusCode.TooManyRequests], statuses);
+        var otherCase = await From("198.51.100.99", district.Slug, ("grant_type", "password"), ("username", "target@example.TEST"), ("password", "whatever-it-is"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, otherCase.StatusCode); // user names are case-insensitive
+    }
+
+    [Fact]
+    public async Task One_client_id_is_limited_across_addresses()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 7; i++)
+            statuses.Add((await From($"192.0.2.{i}", district.Slug, ("grant_type", "client_credentials"), ("client_id", "lms_guessing"), ("client_secret", "guess"))).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 6), HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    Task<HttpResponseMessage> From(string address, string slug, params (string Key, string Value)[] form)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+        {
+            Content = new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Key, f.Value))),
+        };
+        request.Headers.Add(ApiFactory.ClientAddressHeader, address);
+        return api.ClientFor(slug).SendAsync(request);
     }
 
     Task<HttpResponseMessage> SignIn(TestUser user, string password) =>

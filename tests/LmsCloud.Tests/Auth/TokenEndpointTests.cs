@@ -21,10 +21,13 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
         var response = await api.SignInAsync(teacher);
 
         Assert.Equal("Bearer", response.GetProperty("token_type").GetString());
-        Assert.Equal(600, response.GetProperty("expires_in").GetInt32());
+        Assert.InRange(response.GetProperty("expires_in").GetInt32(), 590, 600); // OpenIddict rounds down: 599 or 600
         Assert.False(string.IsNullOrEmpty(response.GetProperty("refresh_token").GetString()));
         var jwt = new JsonWebToken(response.GetProperty("access_token").GetString());
         Assert.Equal("ES256", jwt.Alg);
+        Assert.Equal("at+jwt", jwt.Typ);
+        Assert.Equal(ApiFactory.IssuerOf(district.Slug), jwt.Issuer); // the district's own URL, https though the request was http
+        Assert.Equal(["lmscloud-api"], jwt.Audiences);
         Assert.Equal(api.SigningKey.KeyId, jwt.Kid);
         Assert.Equal(teacher.Id.ToString(), jwt.Subject);
         Assert.Equal(district.Id.ToString(), jwt.GetClaim("tid").Value);
@@ -91,7 +94,13 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("another district", response.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString()); // the issuer is northwind's
+
+        // A token naming riverside's issuer but northwind's district (as a stolen signing key could make) fails the tid check.
+        var forged = TestTokens.Sign(api.SigningKey, riverside.Slug, northwind.Id, admin.Id, [Roles.DistrictAdmin]);
+        var refused = await api.ClientFor(riverside.Slug, forged).GetAsync("/api/users");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("another district", refused.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]
@@ -104,7 +113,7 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
         var payload = Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]))
             .Replace(Roles.DistrictAdmin, Roles.Student);
         var tampered = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.{parts[2]}";
-        var foreignKey = TestTokens.Sign(Api.Auth.SigningKeys.Generate(), district.Id, admin.Id, [Roles.DistrictAdmin]);
+        var foreignKey = TestTokens.Sign(Api.Auth.SigningKeys.Generate(), district.Slug, district.Id, admin.Id, [Roles.DistrictAdmin]);
 
         var anonymous = await api.ClientFor(district.Slug).GetAsync("/api/users");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -201,7 +210,7 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
     [InlineData("username=a&password=b", "invalid_request")]
     [InlineData("grant_type=password&username=a", "invalid_request")]
     [InlineData("grant_type=refresh_token", "invalid_request")]
-    [InlineData("grant_type=client_credentials", "invalid_client")]
+    [InlineData("grant_type=client_credentials", "invalid_request")] // no client_id at all: a malformed request (RFC 6749 5.2)
     public async Task Malformed_token_requests_get_rfc6749_errors(string form, string error)
     {
         var district = await api.Database.CreateDistrictAsync();
@@ -209,7 +218,8 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
             new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded"));
 
         Assert.Equal(error, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
-        Assert.Equal(error == "invalid_client" ? HttpStatusCode.Unauthorized : HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
     }
 
     Task<HttpResponseMessage> Refresh(string slug, string token) =>

@@ -34,7 +34,7 @@ public sealed class ModelMatchesSchemaTests(TestDatabase db) : IClassFixture<Tes
         await using (var cmd = new NpgsqlCommand("""
             alter table district_profiles rename column locale to language;
             alter table integration_clients alter column name type varchar(50);
-            alter table refresh_tokens alter column used_at set not null;
+            alter table password_reset_tokens alter column used_at set not null;
             alter table sis_schedules drop constraint sis_schedules_pkey, add primary key (tenant_id, enabled);
             """, conn, tx))
             await cmd.ExecuteNonQueryAsync();
@@ -43,7 +43,7 @@ public sealed class ModelMatchesSchemaTests(TestDatabase db) : IClassFixture<Tes
 
         Assert.Contains("DistrictProfile.Locale: district_profiles has no column locale", mismatches);
         Assert.Contains("IntegrationClient.Name: mapped as text, integration_clients.name is varchar", mismatches);
-        Assert.Contains("RefreshToken.UsedAt: nullable in C#, refresh_tokens.used_at is not null", mismatches);
+        Assert.Contains("PasswordResetToken.UsedAt: nullable in C#, password_reset_tokens.used_at is not null", mismatches);
         Assert.Contains("SisSchedule: key (tenant_id), sis_schedules has (tenant_id, enabled)", mismatches);
         Assert.Equal(4, mismatches.Count);
     }
@@ -77,7 +77,10 @@ public sealed class ModelMatchesSchemaTests(TestDatabase db) : IClassFixture<Tes
                 if (property.IsNullable && !column.Nullable && !property.IsKey())
                     problems.Add($"{entity.ClrType.Name}.{property.Name}: nullable in C#, {table}.{name} is not null");
             }
-            var efKey = entity.FindPrimaryKey()!.Properties.Select(p => p.GetColumnName(store)!).ToList();
+            // OpenIddict's entities key on id alone in EF, their tables on (tenant_id, id): the annotation names the table's key.
+            var efKey = entity.FindAnnotation(LmsCloud.Core.Auth.OpenIddictModel.TableKeyAnnotation)?.Value is string tableKey
+                ? tableKey.Split(", ").ToList()
+                : entity.FindPrimaryKey()!.Properties.Select(p => p.GetColumnName(store)!).ToList();
             var dbKey = await PrimaryKeyAsync(conn, table, tx);
             if (!efKey.SequenceEqual(dbKey))
                 problems.Add($"{entity.ClrType.Name}: key ({string.Join(", ", efKey)}), {table} has ({string.Join(", ", dbKey)})");

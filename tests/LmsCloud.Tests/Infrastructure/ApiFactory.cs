@@ -21,10 +21,10 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
-    /// <summary>A second API node: the same database, storage and signing key as <paramref name="first"/>, which owns them.</summary>
+    /// <summary>A second API node: the same database, storage, signing and encryption keys as <paramref name="first"/>, which owns them.</summary>
     ApiFactory(ApiFactory first)
     {
-        (Database, SigningKey, StorageRoot, _settings, _ownsResources) = (first.Database, first.SigningKey, first.StorageRoot, first.Settings, false);
+        (Database, SigningKey, EncryptionKey, StorageRoot, _settings, _ownsResources) = (first.Database, first.SigningKey, first.EncryptionKey, first.StorageRoot, first.Settings, false);
     }
 
     /// <summary>Another node of this API (its own host, its own Quartz scheduler) over the same database; dispose it yourself.</summary>
@@ -45,6 +45,15 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>The key this API signs with (tests sign their own tokens with it, or with another, to test validation).</summary>
     public SigningKeyOptions SigningKey { get; } = SigningKeys.Generate();
+
+    /// <summary>The key this API encrypts refresh tokens with (Auth:EncryptionKey).</summary>
+    public string EncryptionKey { get; } = SigningKeys.NewEncryptionKey();
+
+    /// <summary>The issuer of a district's tokens: its public URL (https by default, though tests send http).</summary>
+    public static string IssuerOf(string slug) => $"https://{slug}.localhost/";
+
+    /// <summary>A request header, read only by this test host, that sets the client address (for the rate limits).</summary>
+    public const string ClientAddressHeader = "X-Test-Client-Address";
 
     /// <summary>This API's package storage (Storage:Root), a throwaway folder removed with the factory.</summary>
     public string StorageRoot { get; } = Path.Combine(Path.GetTempPath(), $"lmscloud-storage-{Guid.NewGuid():N}");
@@ -72,6 +81,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Owner", Database.ConnectionStrings.Owner);
         builder.UseSetting("Auth:SigningKeys:0:KeyId", SigningKey.KeyId);
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
+        builder.UseSetting("Auth:EncryptionKey", EncryptionKey);
         builder.UseSetting("Storage:Root", StorageRoot);
         foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs, Errors)));
@@ -129,6 +139,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             app.Use((context, nextMiddleware) =>
             {
+                if (context.Request.Headers[ClientAddressHeader] is [{ } address]) context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address);
                 context.Connection.RemoteIpAddress ??= ClientAddress;
                 return nextMiddleware(context);
             });

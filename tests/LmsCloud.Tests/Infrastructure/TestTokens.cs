@@ -8,14 +8,16 @@ namespace LmsCloud.Tests.Infrastructure;
 /// <summary>Access tokens made by the test itself, to check what the API accepts.</summary>
 public static class TestTokens
 {
-    public static string Sign(SigningKeyOptions key, Guid tenantId, Guid subject, string[] roles, TimeSpan? lifetime = null)
+    /// <summary>An access token shaped like the server's: <c>typ at+jwt</c>, the district's issuer (<paramref name="issuerSlug"/>) and audience.</summary>
+    public static string Sign(SigningKeyOptions key, string issuerSlug, Guid tenantId, Guid subject, string[] roles, TimeSpan? lifetime = null)
     {
         var ecdsa = ECDsa.Create();
         ecdsa.ImportFromPem(key.Pem);
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = "lmscloud",
+            Issuer = ApiFactory.IssuerOf(issuerSlug),
+            TokenType = "at+jwt",
             Audience = "lmscloud-api",
             IssuedAt = now.AddMinutes(-1),
             NotBefore = now.AddMinutes(-1),

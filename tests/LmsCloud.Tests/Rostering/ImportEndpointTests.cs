@@ -4,11 +4,15 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using LmsCloud.Core.Districts;
 using LmsCloud.Core.Integrations;
+using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using LmsCloud.Sis;
 using LmsCloud.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OpenIddict.Abstractions;
 
 namespace LmsCloud.Tests.Rostering;
 
@@ -191,7 +195,7 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         var created = await (await admin.PostAsJsonAsync("/api/integrations/clients", new { name = "SIS sync", scopes = new[] { Scopes.SisImport } }))
             .Content.ReadFromJsonAsync<JsonElement>();
         var withScope = await ClientTokenAsync(district.Slug, created.GetProperty("clientId").GetString()!, created.GetProperty("clientSecret").GetString()!);
-        var (noScopeId, noScopeSecret) = await ClientWithoutScopesAsync(district.Id);
+        var (noScopeId, noScopeSecret) = await ClientWithoutScopesAsync(district);
         var withoutScope = await ClientTokenAsync(district.Slug, noScopeId, noScopeSecret);
         var student = await api.ClientAsAsync(district, Roles.Student);
 
@@ -276,17 +280,28 @@ public sealed class ImportEndpointTests(ApiFactory api) : IClassFixture<ApiFacto
         return api.ClientFor(slug, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!);
     }
 
-    /// <summary>An integration client holding no scope (the API only creates clients with one, so it is written directly).</summary>
-    async Task<(string ClientId, string Secret)> ClientWithoutScopesAsync(Guid tenantId)
+    /// <summary>
+    /// An integration client holding no scope (the API only creates clients with one, so it is written directly: the
+    /// admin record and its OpenIddict application).
+    /// </summary>
+    async Task<(string ClientId, string Secret)> ClientWithoutScopesAsync(DistrictSummary district)
     {
         var (clientId, secret) = ($"lms_{Guid.NewGuid():N}"[..24], Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
-        await using var conn = await api.Database.OpenAsTenantAsync(tenantId);
-        await using var cmd = new NpgsqlCommand("""
+        await using (var conn = await api.Database.OpenAsTenantAsync(district.Id))
+        await using (var cmd = new NpgsqlCommand("""
             insert into integration_clients (tenant_id, id, client_id, name, secret_hash, scopes, created_at)
             values ($1, $2, $3, 'Reporting', $4, '{}', now())
-            """, conn);
-        foreach (var v in new object[] { tenantId, Guid.NewGuid(), clientId, IntegrationClient.HashSecret(secret) }) cmd.Parameters.AddWithValue(v);
-        await cmd.ExecuteNonQueryAsync();
+            """, conn))
+        {
+            foreach (var v in new object[] { district.Id, Guid.NewGuid(), clientId, IntegrationClient.HashSecret(secret) }) cmd.Parameters.AddWithValue(v);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await DistrictScope.RunAsync(api.Services, new District(district.Id, district.Slug, district.Name, DistrictStatus.Active),
+            scope => scope.GetRequiredService<IOpenIddictApplicationManager>().CreateAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = clientId, ClientSecret = secret, ClientType = OpenIddictConstants.ClientTypes.Confidential,
+                Permissions = { OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials },
+            }).AsTask());
         return (clientId, secret);
     }
 

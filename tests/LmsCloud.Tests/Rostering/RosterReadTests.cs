@@ -18,7 +18,7 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         return (district, async (sourcedId, role) =>
         {
             var id = await RosterSamples.InternalIdAsync(api.Database, district.Id, "users", sourcedId);
-            return api.ClientFor(district.Slug, TestTokens.Sign(api.SigningKey, district.Id, id, [role]));
+            return api.ClientFor(district.Slug, TestTokens.Sign(api.SigningKey, district.Slug, district.Id, id, [role]));
         });
     }
 

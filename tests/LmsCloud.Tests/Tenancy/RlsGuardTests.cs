@@ -13,7 +13,10 @@ public sealed class RlsGuardTests(TestDatabase db) : IClassFixture<TestDatabase>
     {
         await using var conn = new NpgsqlConnection(db.ConnectionStrings.Owner);
         await conn.OpenAsync();
-        Assert.Contains("district_profiles", await RlsCatalog.TenantTablesAsync(conn));
+        var tables = await RlsCatalog.TenantTablesAsync(conn);
+        Assert.Contains("district_profiles", tables);
+        foreach (var openIddict in new[] { "openiddict_applications", "openiddict_authorizations", "openiddict_scopes", "openiddict_tokens" })
+            Assert.Contains(openIddict, tables);
         Assert.Empty(await RlsCatalog.FindViolationsAsync(conn));
     }
 

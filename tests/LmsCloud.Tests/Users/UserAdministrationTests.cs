@@ -93,15 +93,19 @@ public sealed class UserAdministrationTests(ApiFactory api) : IClassFixture<ApiF
         var other = await api.CreateUserAsync(district, Roles.DistrictAdmin);
         var otherToken = api.ClientFor(district.Slug, (await api.SignInAsync(other)).GetProperty("access_token").GetString()!);
 
-        // Demoted: the other admin's token still says DistrictAdmin, yet they cannot grant it back to themselves.
+        // Demoted: the other admin's token, which still says DistrictAdmin, is refused on the very next request.
+        Assert.Equal(HttpStatusCode.OK, (await otherToken.GetAsync("/api/users")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "Teacher" } })).StatusCode);
-        Assert.NotEqual(HttpStatusCode.OK,
+        Assert.Equal(HttpStatusCode.Unauthorized,
             (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "DistrictAdmin", "Teacher" } })).StatusCode);
-        // Locked: nor can they unlock themselves.
+        // Even with a fresh token of their own, nobody changes their own roles.
         Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "DistrictAdmin" } })).StatusCode);
         otherToken = api.ClientFor(district.Slug, (await api.SignInAsync(other)).GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.Conflict,
+            (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { roles = new[] { "DistrictAdmin", "Teacher" } })).StatusCode);
+        // Locked: the token is refused on the next request, so they cannot unlock themselves with it.
         Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/users/{other.Id}", new { locked = true })).StatusCode);
-        Assert.NotEqual(HttpStatusCode.OK, (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { locked = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await otherToken.PatchAsJsonAsync($"/api/users/{other.Id}", new { locked = false })).StatusCode);
 
         var stored = await admin.GetFromJsonAsync<JsonElement>($"/api/users/{other.Id}");
         Assert.True(stored.GetProperty("locked").GetBoolean());
@@ -114,7 +118,10 @@ public sealed class UserAdministrationTests(ApiFactory api) : IClassFixture<ApiF
         var district = await api.Database.CreateDistrictAsync();
         var admin = await api.ClientAsAsync(district, Roles.DistrictAdmin);
         var user = await api.CreateUserAsync(district, Roles.Student);
-        var oldRefresh = (await api.SignInAsync(user)).GetProperty("refresh_token").GetString()!;
+        var oldSignIn = await api.SignInAsync(user);
+        var oldRefresh = oldSignIn.GetProperty("refresh_token").GetString()!;
+        var oldAccess = api.ClientFor(district.Slug, oldSignIn.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await oldAccess.GetAsync("/api/me")).StatusCode);
 
         var reset = await admin.PostAsync($"/api/users/{user.Id}/password-reset", null);
         var token = (await reset.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
@@ -126,6 +133,7 @@ public sealed class UserAdministrationTests(ApiFactory api) : IClassFixture<ApiF
         Assert.Equal(HttpStatusCode.BadRequest, (await api.PostTokenAsync(district.Slug,
             ("grant_type", "password"), ("username", user.Email), ("password", ApiFactory.Password))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Refresh(district.Slug, oldRefresh)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await oldAccess.GetAsync("/api/me")).StatusCode); // at once, not in 10 minutes
 
         var again = await anonymous.PostAsJsonAsync("/api/account/password-reset", new { token, newPassword = "another new passphrase" });
         Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);

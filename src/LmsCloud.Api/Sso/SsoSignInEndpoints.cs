@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using LmsCloud.Api.Auth;
+using LmsCloud.Api.Tenancy;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Sso;
+using LmsCloud.Core.Tenancy;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -29,10 +31,16 @@ public static class SsoSignInEndpoints
         return app;
     }
 
-    /// <summary>Where the provider must send the browser back: this district's host, never another.</summary>
-    public static string RedirectUri(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host.ToUriComponent()}{CallbackPath}";
+    /// <summary>
+    /// Where the provider must send the browser back: this district's public URL (its issuer, from configuration), never
+    /// another's, and never the request's scheme, which reads http behind a TLS-terminating proxy.
+    /// </summary>
+    public static string RedirectUri(HttpContext http) => new Uri(DistrictUrl(http), CallbackPath).ToString();
 
-    public static string StartUrl(HttpContext http, Guid providerId) => $"{http.Request.Scheme}://{http.Request.Host.ToUriComponent()}/account/sso/{providerId}";
+    public static string StartUrl(HttpContext http, Guid providerId) => new Uri(DistrictUrl(http), $"/account/sso/{providerId}").ToString();
+
+    static Uri DistrictUrl(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<TenancyOptions>>().Value
+        .DistrictUrl(http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo!.Slug);
 
     static async Task<Results<RedirectHttpResult, ProblemHttpResult>> StartAsync(Guid providerId, string? returnUrl, HttpContext http,
         LmsDbContext db, OidcCodeFlowClient oidc, IDataProtectionProvider protection, IOptions<SsoOptions> options, CancellationToken ct)

@@ -36,7 +36,8 @@ public sealed class IdentityProviderAdminTests(ApiFactory api) : IClassFixture<A
         var provider = JsonDocument.Parse(body).RootElement;
         Assert.False(provider.TryGetProperty("clientSecret", out _));
         Assert.Equal(["northwind.example.org"], provider.GetProperty("allowedEmailDomains").EnumerateArray().Select(d => d.GetString()));
-        Assert.Equal($"http://{district.Slug}.localhost/account/sso/callback", provider.GetProperty("redirectUri").GetString());
+        // The district's public URL from configuration (https by default), not the scheme this request came with.
+        Assert.Equal($"https://{district.Slug}.localhost/account/sso/callback", provider.GetProperty("redirectUri").GetString());
         var id = provider.GetProperty("id").GetString();
         Assert.DoesNotContain(secret, await admin.GetStringAsync($"/api/sso/providers/{id}"));
         Assert.DoesNotContain(secret, await admin.GetStringAsync("/api/sso/providers"));

@@ -346,7 +346,7 @@ public sealed class SsoSignInTests(SsoApiFactory api, TestIdentityProvider idp) 
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var provider = await created.Content.ReadFromJsonAsync<JsonElement>();
         var redirectUri = provider.GetProperty("redirectUri").GetString()!;
-        Assert.Equal($"http://{district.Slug}.localhost/account/sso/callback", redirectUri);
+        Assert.Equal($"https://{district.Slug}.localhost/account/sso/callback", redirectUri); // the public URL, not the request's http
         idp.AddClient(clientId, secret, redirectUri);
         return (district, admin, provider.GetProperty("id").GetGuid());
     }

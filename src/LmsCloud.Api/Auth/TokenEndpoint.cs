@@ -26,10 +26,14 @@ public static class TokenEndpoint
     public const string RateLimitPolicy = "token";
 
     /// <summary>Never stored: the refresh token carries it (encrypted), so a changed stamp ends the sign-in.</summary>
-    const string StampClaim = "lms_stamp";
+    public const string StampClaim = "lms_stamp";
+
+    /// <summary>Marks a sign-in that began in the browser (/connect/authorize); never leaves the server's own tokens.</summary>
+    public const string CodeFlowClaim = "lms_browser";
 
     const string BadCredentials = "The user name or password is incorrect.";
     const string BadRefreshToken = "The refresh token is invalid, expired or revoked.";
+    const string BadCode = "The authorization code is invalid, expired or revoked.";
 
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
@@ -64,14 +68,17 @@ public static class TokenEndpoint
             return await SignInAsync(http, db, user, identity, tx, ct);
         }
 
-        if (request.IsRefreshTokenGrantType())
+        if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())
         {
-            // OpenIddict has checked the token: signature, issuer (this district), expiry, its row, reuse.
+            // OpenIddict has checked the token or code: signature, issuer (this district), expiry, its row, reuse, and
+            // for a code the client, redirect_uri and PKCE verifier.
             var refreshed = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var user = await users.FindByIdAsync(refreshed.Principal?.GetClaim(Claims.Subject) ?? "");
-            if (user is not { CanSignIn: true } || user.SecurityStamp != refreshed.Principal!.GetClaim(StampClaim) || await users.IsLockedOutAsync(user))
-                return Error(Errors.InvalidGrant, BadRefreshToken);
+            // A browser sign-in may be by district SSO, without a password (BrowserSessions checks the same).
+            var canSignIn = user is { CanSignIn: true } || (user is { Status: "active", EnabledUser: true } && refreshed.Principal!.GetClaim(CodeFlowClaim) != null);
+            if (!canSignIn || user!.SecurityStamp != refreshed.Principal!.GetClaim(StampClaim) || await users.IsLockedOutAsync(user))
+                return Error(Errors.InvalidGrant, request.IsAuthorizationCodeGrantType() ? BadCode : BadRefreshToken);
             // Keeps OpenIddict's own claims (authorization, scopes, resources); roles and stamp are read afresh.
             var identity = new ClaimsIdentity(refreshed.Principal!.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
             return await SignInAsync(http, db, user, identity, tx, ct);
@@ -112,11 +119,22 @@ public static class TokenEndpoint
             .SetClaim("tid", db.TenantId!.Value.ToString())
             .SetClaim(StampClaim, user.SecurityStamp)
             .SetClaims(Claims.Role, [.. roles]);
-        identity.SetDestinations(claim => claim.Type == StampClaim ? [] : [Destinations.AccessToken]);
+        identity.SetDestinations(ClaimDestinations);
         await http.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         await tx.CommitAsync(ct); // the audit events and the authorization and token rows together
         return Results.Empty;
     }
+
+    /// <summary>
+    /// Where each claim goes: our stamp and markers nowhere but the server's own encrypted tokens; sub and tid in the
+    /// id_token too (with openid); roles in the access token only.
+    /// </summary>
+    public static IEnumerable<string> ClaimDestinations(Claim claim) => claim.Type switch
+    {
+        StampClaim or CodeFlowClaim => [],
+        Claims.Subject or "tid" when claim.Subject?.HasScope(OpenIddictConstants.Scopes.OpenId) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        _ => [OpenIddictConstants.Destinations.AccessToken],
+    };
 
     /// <summary>An RFC 6749 error, written by OpenIddict (status, no-store, error_uri).</summary>
     static IResult Error(string error, string description) => Results.Forbid(

@@ -28,19 +28,28 @@ public static class TokenServer
             {
                 server.SetTokenEndpointUris(TokenEndpoint.Path.TrimStart('/'))
                     .SetRevocationEndpointUris(RevocationPath)
-                    .SetIntrospectionEndpointUris(IntrospectionPath);
+                    .SetIntrospectionEndpointUris(IntrospectionPath)
+                    .SetAuthorizationEndpointUris(AuthorizeEndpoints.AuthorizePath.TrimStart('/'))
+                    .SetUserInfoEndpointUris(AuthorizeEndpoints.UserInfoPath.TrimStart('/'))
+                    .SetEndSessionEndpointUris(AuthorizeEndpoints.EndSessionPath.TrimStart('/'));
                 // Discovery (/.well-known/openid-configuration) and JWKS (/.well-known/jwks) are on by default.
-                server.AllowPasswordFlow().AllowClientCredentialsFlow().AllowRefreshTokenFlow();
+                server.AllowPasswordFlow().AllowClientCredentialsFlow().AllowRefreshTokenFlow().AllowAuthorizationCodeFlow();
+                // Every code request carries a PKCE challenge, confidential clients too (S256 only: OpenIddict offers no plain).
+                server.RequireProofKeyForCodeExchange();
                 // The password grant takes no client_id (first-party apps); introspection still demands a client
-                // (IntrospectionNeedsClient). Code + PKCE comes with the browser session: AllowAuthorizationCodeFlow(),
-                // RequireProofKeyForCodeExchange() and SetAuthorizationEndpointUris("connect/authorize") in pass-through.
+                // (IntrospectionNeedsClient).
                 server.AcceptAnonymousClients();
-                server.RegisterScopes(OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess, Core.Integrations.Scopes.SisImport);
+                server.RegisterScopes(OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess, Core.Integrations.Scopes.SisImport,
+                    OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile,
+                    OpenIddict.Abstractions.OpenIddictConstants.Scopes.Email);
                 // Immediate reuse of a spent refresh token must count as theft, not as a retry (default leeway: 30 s).
                 server.SetRefreshTokenReuseLeeway(null);
                 server.DisableAccessTokenEncryption(); // plain JWS access tokens: any resource server can read them
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
                     // TLS ends at the proxy in front of us, so requests arrive as http; the issuer and every URL we
                     // publish come from configuration (Tenancy:PublicScheme), never from the request scheme.
                     .DisableTransportSecurityRequirement();

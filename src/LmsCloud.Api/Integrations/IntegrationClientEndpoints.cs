@@ -13,13 +13,21 @@ using Permissions = OpenIddict.Abstractions.OpenIddictConstants.Permissions;
 
 namespace LmsCloud.Api.Integrations;
 
-public sealed record CreateClientRequest(string? Name, IReadOnlyList<string>? Scopes);
+/// <summary>
+/// Without <c>RedirectUris</c>: a machine client (client_credentials, scopes such as sis.import). With them: an app
+/// that signs users in by authorization code + PKCE; <c>ClientType</c> <c>confidential</c> (the default, gets a secret)
+/// or <c>public</c> (no secret), <c>Consent</c> <c>explicit</c> (the default: third-party, the user is asked) or
+/// <c>implicit</c> (the district's own apps: never asked, and their access tokens reach our API).
+/// </summary>
+public sealed record CreateClientRequest(string? Name, IReadOnlyList<string>? Scopes, IReadOnlyList<string>? RedirectUris = null,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null, string? ClientType = null, string? Consent = null);
 
 public sealed record ClientResponse(Guid Id, string ClientId, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt);
 
-/// <summary>Returned once, at creation: the only time the secret is ever shown.</summary>
-public sealed record CreatedClientResponse(Guid Id, string ClientId, string ClientSecret, string Name, IReadOnlyList<string> Scopes);
+/// <summary>Returned once, at creation: the only time the secret is ever shown (a public app has none).</summary>
+public sealed record CreatedClientResponse(Guid Id, string ClientId, string? ClientSecret, string Name, IReadOnlyList<string> Scopes,
+    string ClientType, IReadOnlyList<string> RedirectUris, IReadOnlyList<string> PostLogoutRedirectUris, string? Consent);
 
 /// <summary>
 /// <c>/api/integrations/clients</c>: machine clients of the district (district admins only). Each is an OpenIddict
@@ -44,18 +52,20 @@ public static class IntegrationClientEndpoints
     {
         var errors = new Dictionary<string, string[]>();
         if (DistrictRules.CheckName(request.Name) is { } nameError) errors["name"] = [nameError];
+        var app = CodeFlowApp.Check(request, errors);
+        var allowed = app == null ? Scopes.All : CodeFlowApp.Scopes;
         var scopes = request.Scopes?.Distinct().ToArray() ?? [];
-        if (scopes.Length == 0 || scopes.Except(Scopes.All).Any())
-            errors["scopes"] = [$"Give one or more of: {string.Join(", ", Scopes.All)}."];
+        if (scopes.Length == 0 || scopes.Except(allowed).Any())
+            errors["scopes"] = [$"Give one or more of: {string.Join(", ", allowed)}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var secret = OpaqueToken.New();
+        var secret = app is { Public: true } ? null : OpaqueToken.New();
         var client = new IntegrationClient
         {
             TenantId = db.TenantId!.Value,
             ClientId = $"lms_{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10)).ToLowerInvariant()}",
             Name = request.Name!.Trim(),
-            SecretHash = IntegrationClient.HashSecret(secret), // kept for the record; OpenIddict checks its own hash
+            SecretHash = secret == null ? [] : IntegrationClient.HashSecret(secret), // kept for the record; OpenIddict checks its own hash
             Scopes = scopes,
             CreatedAt = clock.GetUtcNow(),
             CreatedBy = Guid.TryParse(principal.FindFirst("sub")?.Value, out var by) ? by : null,
@@ -63,14 +73,15 @@ public static class IntegrationClientEndpoints
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.IntegrationClients.Add(client);
         await db.SaveChangesAsync(ct);
-        await applications.CreateAsync(Application(client, secret), ct);
+        await applications.CreateAsync(app == null ? Application(client, secret!) : app.Application(client, secret), ct);
         await audit.WriteAsync(new AuditEntry("client.created", "integration_client", client.Id.ToString(),
-            After: new { client.ClientId, client.Name, client.Scopes }), ct);
+            After: new { client.ClientId, client.Name, client.Scopes, redirectUris = app?.RedirectUris, clientType = app?.ClientType, consent = app?.Consent }), ct);
         await tx.CommitAsync(ct);
 
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/integrations/clients/{client.Id}",
-            new CreatedClientResponse(client.Id, client.ClientId, secret, client.Name, client.Scopes));
+            new CreatedClientResponse(client.Id, client.ClientId, secret, client.Name, client.Scopes, app?.ClientType ?? ClientTypes.Confidential,
+                app?.RedirectUris ?? [], app?.PostLogoutRedirectUris ?? [], app?.Consent));
     }
 
     static async Task<Ok<List<ClientResponse>>> ListAsync(LmsDbContext db, CancellationToken ct) =>

@@ -34,8 +34,9 @@ public static class TokenServer
                     .SetEndSessionEndpointUris(AuthorizeEndpoints.EndSessionPath.TrimStart('/'));
                 // Discovery (/.well-known/openid-configuration) and JWKS (/.well-known/jwks) are on by default.
                 server.AllowPasswordFlow().AllowClientCredentialsFlow().AllowRefreshTokenFlow().AllowAuthorizationCodeFlow();
-                // Every code request carries a PKCE challenge, confidential clients too (S256 only: OpenIddict offers no plain).
+                // Every code request carries a PKCE challenge, confidential clients too; S256 only (plain shows the verifier).
                 server.RequireProofKeyForCodeExchange();
+                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
                 // The password grant takes no client_id (first-party apps); introspection still demands a client
                 // (IntrospectionNeedsClient).
                 server.AcceptAnonymousClients();

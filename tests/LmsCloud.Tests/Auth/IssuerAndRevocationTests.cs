@@ -31,7 +31,7 @@ public sealed class IssuerAndRevocationTests(ApiFactory api) : IClassFixture<Api
             Assert.Equal($"{issuer}connect/token", discovery.GetProperty("token_endpoint").GetString());
             Assert.Equal($"{issuer}connect/revoke", discovery.GetProperty("revocation_endpoint").GetString());
             Assert.Equal($"{issuer}connect/introspect", discovery.GetProperty("introspection_endpoint").GetString());
-            Assert.Equal(["client_credentials", "password", "refresh_token"],
+            Assert.Equal(["authorization_code", "client_credentials", "password", "refresh_token"],
                 discovery.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()).Order());
 
             var jwksUri = new Uri(discovery.GetProperty("jwks_uri").GetString()!);

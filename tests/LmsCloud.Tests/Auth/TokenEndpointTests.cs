@@ -206,7 +206,8 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Theory]
-    [InlineData("grant_type=authorization_code&code=x", "unsupported_grant_type")]
+    [InlineData("grant_type=telepathy&code=x", "unsupported_grant_type")]
+    [InlineData("grant_type=authorization_code&code=x", "invalid_request")] // supported now; without client_id, redirect_uri and verifier
     [InlineData("username=a&password=b", "invalid_request")]
     [InlineData("grant_type=password&username=a", "invalid_request")]
     [InlineData("grant_type=refresh_token", "invalid_request")]

@@ -33,6 +33,7 @@ app.UseStatusCodePages();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseRouting();
 app.UseMultiTenant();
+app.UseSignInFormBuffering();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -22,6 +22,8 @@ public static class AccountEndpoints
     /// </summary>
     public const string SignInFailed = "The user name or password is incorrect, or the account cannot sign in now.";
 
+    public const string SignInPath = "/account/sign-in";
+
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         var account = app.MapGroup("/account").WithTags("Account").AllowAnonymous();

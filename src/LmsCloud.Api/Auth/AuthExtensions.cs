@@ -55,7 +55,7 @@ public static class AuthExtensions
             limiter.AddPolicy(TokenEndpoint.RateLimitPolicy, http => TokenLimit(http, $"address|{TokenRateLimits.AddressKey(http.Connection.RemoteIpAddress)}", o => o.TokenRequestLimit));
             // ...and per district and user name or client id, however many addresses ask (a global limiter, so both apply).
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                http.Request.Path.Equals(TokenEndpoint.Path, StringComparison.OrdinalIgnoreCase) && TokenRateLimits.NameKey(http) is { } name
+                TokenRateLimits.IsSignIn(http.Request.Path) && TokenRateLimits.NameKey(http) is { } name
                     ? TokenLimit(http, name, o => o.TokenRequestLimitPerName)
                     : RateLimitPartition.GetNoLimiter(""));
             limiter.OnRejected = async (context, ct) =>

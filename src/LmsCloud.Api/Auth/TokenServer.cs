@@ -22,7 +22,8 @@ public static class TokenServer
     public static IServiceCollection AddTokenServer(this IServiceCollection services)
     {
         services.AddOpenIddict()
-            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<LmsDbContext>()
+            .AddCore(core => core.ReplaceApplicationManager<TenantApplication, DistrictApplicationManager>()
+                .UseEntityFrameworkCore().UseDbContext<LmsDbContext>()
                 .ReplaceDefaultEntities<TenantApplication, TenantAuthorization, TenantScope, TenantToken, Guid>())
             .AddServer(server =>
             {

@@ -195,6 +195,14 @@ public sealed class TokenEndpointTests(ApiFactory api) : IClassFixture<ApiFactor
         var listed = await admin.GetStringAsync("/api/integrations/clients");
         Assert.Contains(clientId, listed);
         Assert.DoesNotContain(secret, listed); // shown once only
+        // Stored as SHA-256 (a generated 256-bit secret needs no slow hash), never as itself.
+        await using (var owner = new Npgsql.NpgsqlConnection(api.Database.ConnectionStrings.Owner))
+        {
+            await owner.OpenAsync();
+            await LmsCloud.Core.Database.TenantSession.SetAsync(owner, district.Id);
+            var stored = await TestDatabase.ScalarAsync<string>(owner, "select client_secret from openiddict_applications where client_id = $1", clientId);
+            Assert.Equal("sha256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret))), stored);
+        }
 
         Assert.Equal(HttpStatusCode.OK, (await ClientToken(district.Slug, clientId, secret)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await ClientToken(district.Slug, clientId, secret + "x")).StatusCode);

@@ -304,7 +304,7 @@ public sealed class AuthorizationCodeFlowTests(ApiFactory api) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Prompt_none_without_a_session_answers_login_required_to_the_app()
+    public async Task Prompt_none_answers_login_required_without_a_session_and_consent_required_before_consent()
     {
         var district = await api.Database.CreateDistrictAsync();
         var app = await RegisterAsync(api, district);
@@ -314,6 +314,12 @@ public sealed class AuthorizationCodeFlowTests(ApiFactory api) : IClassFixture<A
         var query = QueryOf(response.Headers.Location!);
         Assert.Equal("login_required", query["error"]);
         Assert.Equal("af0ifjsldkj", query["state"]);
+
+        // Signed in but not yet agreed: consent_required, no page.
+        var user = await api.CreateUserAsync(district, Roles.Teacher);
+        var browser = await new TestBrowser(api, district.Slug).SignedInAsync(user);
+        var silent = await browser.GetAsync(AuthorizeUrl(app, Pkce().Challenge, prompt: "none"));
+        Assert.Equal("consent_required", QueryOf(silent.Headers.Location!)["error"]);
     }
 
     [Fact]

@@ -118,7 +118,8 @@ public static class TokenEndpoint
         identity.SetClaim(Claims.Subject, user.Id.ToString())
             .SetClaim("tid", db.TenantId!.Value.ToString())
             .SetClaim(StampClaim, user.SecurityStamp)
-            .SetClaims(Claims.Role, [.. roles]);
+            // Roles only in tokens for our API: a third-party app's tokens name no resource (AuthorizeEndpoints).
+            .SetClaims(Claims.Role, identity.GetResources().IsDefaultOrEmpty ? [] : [.. roles]);
         identity.SetDestinations(ClaimDestinations);
         await http.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         await tx.CommitAsync(ct); // the audit events and the authorization and token rows together

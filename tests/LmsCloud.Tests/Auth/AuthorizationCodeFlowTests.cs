@@ -117,6 +117,16 @@ public sealed class AuthorizationCodeFlowTests(ApiFactory api) : IClassFixture<A
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/connect/userinfo")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/users")).StatusCode);
+
+        // Nor after a refresh: still no audience, no roles.
+        var refreshed = await (await api.PostTokenAsync(district.Slug, ("grant_type", "refresh_token"),
+            ("refresh_token", tokens.GetProperty("refresh_token").GetString()!), ("client_id", app.ClientId), ("client_secret", app.Secret!)))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var accessToken = refreshed.GetProperty("access_token").GetString()!;
+        var claims = new JsonWebToken(accessToken);
+        Assert.False(claims.TryGetClaim("role", out _));
+        Assert.False(claims.TryGetClaim("aud", out _));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.ClientFor(district.Slug, accessToken).GetAsync("/api/users")).StatusCode);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public static class AuthorizeEndpoints
         var user = session.Succeeded ? await users.FindByIdAsync(session.Principal.FindFirstValue("sub") ?? "") : null;
         if (user == null)
         {
-            if (request.HasPromptValue(PromptValues.None)) return Error(Errors.LoginRequired, "The user is not signed in.");
+            if (request.HasPromptValue(PromptValues.None)) return TokenEndpoint.Error(Errors.LoginRequired, "The user is not signed in.");
             return Results.Redirect($"{BrowserPages.SignInPath}?returnUrl={Uri.EscapeDataString(AuthorizeUrl(http))}");
         }
 
@@ -75,7 +75,7 @@ public static class AuthorizeEndpoints
             var answer = http.Request.HasFormContentType ? (string?)http.Request.Form[ConsentField] : null;
             if (answer is not ("allow" or "deny"))
             {
-                if (request.HasPromptValue(PromptValues.None)) return Error(Errors.ConsentRequired, "The user has not agreed to this application's access.");
+                if (request.HasPromptValue(PromptValues.None)) return TokenEndpoint.Error(Errors.ConsentRequired, "The user has not agreed to this application's access.");
                 var name = await applications.GetLocalizedDisplayNameAsync(application, ct) ?? request.ClientId!;
                 return BrowserPages.Consent(http, antiforgery, name, scopes, ParametersOf(http));
             }
@@ -89,7 +89,7 @@ public static class AuthorizeEndpoints
                 await audit.WriteAsync(new AuditEntry("consent.denied", "application", request.ClientId, user.Id,
                     After: new { client_id = request.ClientId, scope = string.Join(' ', scopes) }, Actor: AuditActor.User(user.Id)), ct);
                 await tx.CommitAsync(ct);
-                return Error(Errors.AccessDenied, "The user denied the application access.");
+                return TokenEndpoint.Error(Errors.AccessDenied, "The user denied the application access.");
             }
             var identity = await IdentityAsync(db, user, scopes, firstParty, options.Value, ct);
             consent = await authorizations.CreateAsync(new ClaimsPrincipal(identity), subject, applicationId, AuthorizationTypes.Permanent, scopes, ct);
@@ -185,13 +185,4 @@ public static class AuthorizeEndpoints
 
     /// <summary>Where the sign-in page sends the browser back to: this request as a GET.</summary>
     static string AuthorizeUrl(HttpContext http) => AuthorizePath + QueryString.Create(ParametersOf(http));
-
-    /// <summary>An OAuth error OpenIddict sends to the client's redirect URI (or shows, when that is not trusted).</summary>
-    static IResult Error(string error, string description) => Results.Forbid(
-        new AuthenticationProperties(new Dictionary<string, string?>
-        {
-            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
-            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-        }),
-        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 }

@@ -137,8 +137,8 @@ public static class TokenEndpoint
         _ => [OpenIddictConstants.Destinations.AccessToken],
     };
 
-    /// <summary>An RFC 6749 error, written by OpenIddict (status, no-store, error_uri).</summary>
-    static IResult Error(string error, string description) => Results.Forbid(
+    /// <summary>An RFC 6749 error, written by OpenIddict (status, no-store, error_uri; at /connect/authorize, a redirect to the client).</summary>
+    internal static IResult Error(string error, string description) => Results.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,

@@ -139,8 +139,8 @@ public static class AuthorizeEndpoints
     static async Task<IResult> UserInfoAsync(HttpContext http, UserManager<User> users)
     {
         var principal = (await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-        var user = principal == null ? null : await users.FindByIdAsync(principal.GetClaim(Claims.Subject) ?? "");
-        if (user is not { Status: "active", EnabledUser: true })
+        var user = await users.FindByIdAsync(principal?.GetClaim(Claims.Subject) ?? "");
+        if (principal == null || user is not { Status: "active", EnabledUser: true })
             return Results.Challenge(new AuthenticationProperties(new Dictionary<string, string?>
             {
                 [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
@@ -148,7 +148,7 @@ public static class AuthorizeEndpoints
             }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
         var claims = new Dictionary<string, object> { [Claims.Subject] = user.Id.ToString() };
-        if (principal!.HasScope(Scopes.Profile)) claims[Claims.Name] = user.DisplayName;
+        if (principal.HasScope(Scopes.Profile)) claims[Claims.Name] = user.DisplayName;
         if (principal.HasScope(Scopes.Email) && user.Email != null)
         {
             claims[Claims.Email] = user.Email;

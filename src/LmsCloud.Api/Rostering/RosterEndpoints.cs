@@ -28,6 +28,13 @@ public sealed record ClassRosterResponse(ClassResponse Class, IReadOnlyList<Rost
 
 public sealed record GuardianResponse(Guid Id, string DisplayName, string? GivenName, string? FamilyName, string? Email, string? Phone, string? Sms);
 
+public sealed record TeacherResponse(Guid UserId, string DisplayName, bool IsPrimary);
+
+/// <summary>A class as a person's page shows it: the class, this person's role in it, its teachers and its terms.</summary>
+public sealed record MyClassResponse(ClassResponse Class, string Role, IReadOnlyList<TeacherResponse> Teachers, IReadOnlyList<TermResponse> Terms);
+
+public sealed record ChildResponse(Guid Id, string DisplayName, string? GivenName, string? FamilyName, IReadOnlyList<MyClassResponse> Classes);
+
 public sealed record DemographicsResponse(Guid UserId, DateOnly? BirthDate, string? Sex, JsonElement Flags, string Status);
 
 /// <summary>
@@ -35,6 +42,8 @@ public sealed record DemographicsResponse(Guid UserId, DateOnly? BirthDate, stri
 /// all, teachers the classes they teach, students the classes they are in. A class roster: its teachers and admins.
 /// A student's guardians: admins, the student's teachers and the guardians themselves. Demographics (sensitive):
 /// DistrictAdmin and ComplianceOfficer only, and every read is audited. Only active records are shown.
+/// <c>/api/me/classes</c> (teachers, students) and <c>/api/me/children</c> (guardians) answer what a person's own page
+/// asks in one call: each class with its teachers and terms, and a guardian's children with theirs.
 /// </summary>
 public static class RosterEndpoints
 {
@@ -50,6 +59,8 @@ public static class RosterEndpoints
         roster.MapGet("/classes", ClassesAsync);
         roster.MapGet("/classes/{id:guid}/roster", ClassRosterAsync);
         roster.MapGet("/students/{id:guid}/guardians", GuardiansAsync);
+        roster.MapGet("/me/classes", MyClassesAsync);
+        roster.MapGet("/me/children", MyChildrenAsync);
         roster.MapGet("/students/{id:guid}/demographics", DemographicsAsync).RequireAuthorization(Policies.DemographicsReader);
         return app;
     }
@@ -141,6 +152,62 @@ public static class RosterEndpoints
             select new GuardianResponse(u.Id, u.DisplayName, u.GivenName, u.FamilyName, u.Email, u.Phone, u.Sms))
             .ToListAsync(ct);
         return TypedResults.Ok(guardians);
+    }
+
+    static async Task<Results<Ok<List<MyClassResponse>>, ProblemHttpResult>> MyClassesAsync(LmsDbContext db, ClaimsPrincipal principal,
+        CancellationToken ct)
+    {
+        var roles = new List<string>();
+        if (principal.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
+        if (principal.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
+        if (roles.Count == 0 || PersonId(principal) is not { } me) return Forbidden("My classes are for teachers and students.");
+        var classes = await ClassesOfAsync(db, [me], roles, ct);
+        return TypedResults.Ok(classes.GetValueOrDefault(me) ?? []);
+    }
+
+    static async Task<Results<Ok<List<ChildResponse>>, ProblemHttpResult>> MyChildrenAsync(LmsDbContext db, ClaimsPrincipal principal,
+        CancellationToken ct)
+    {
+        if (!principal.IsInRole(Roles.Guardian) || PersonId(principal) is not { } me) return Forbidden("My children are for guardians.");
+        var children = await (
+            from g in db.GuardianLinks.AsNoTracking()
+            join u in db.Users.AsNoTracking() on g.StudentId equals u.Id
+            where g.GuardianId == me && u.Status == Active
+            orderby u.FamilyName, u.GivenName, u.Id
+            select new { u.Id, u.DisplayName, u.GivenName, u.FamilyName })
+            .ToListAsync(ct);
+        var classes = await ClassesOfAsync(db, children.Select(c => c.Id).ToList(), [RosterRoles.Student], ct);
+        return TypedResults.Ok(children.Select(c => new ChildResponse(c.Id, c.DisplayName, c.GivenName, c.FamilyName,
+            classes.GetValueOrDefault(c.Id) ?? [])).ToList());
+    }
+
+    /// <summary>The active classes of these people in these enrollment roles, each with its teachers and terms (three queries).</summary>
+    static async Task<Dictionary<Guid, List<MyClassResponse>>> ClassesOfAsync(LmsDbContext db, List<Guid> people, List<string> roles,
+        CancellationToken ct)
+    {
+        var enrolled = await (
+            from e in db.Enrollments.AsNoTracking()
+            join c in db.RosterClasses.AsNoTracking() on e.ClassId equals c.Id
+            where people.Contains(e.UserId) && roles.Contains(e.Role) && e.Status == Active && c.Status == Active
+            orderby c.Title, c.Id
+            select new { e.UserId, e.Role, Class = c })
+            .ToListAsync(ct);
+        var classIds = enrolled.Select(e => e.Class.Id).Distinct().ToList();
+        var teachers = (await (
+                from e in db.Enrollments.AsNoTracking()
+                join u in db.Users.AsNoTracking() on e.UserId equals u.Id
+                where classIds.Contains(e.ClassId) && e.Role == RosterRoles.Teacher && e.Status == Active && u.Status == Active
+                orderby e.IsPrimary descending, u.FamilyName, u.GivenName, u.Id // the primary teacher first
+                select new { e.ClassId, Teacher = new TeacherResponse(u.Id, u.DisplayName, e.IsPrimary) })
+                .ToListAsync(ct))
+            .ToLookup(t => t.ClassId, t => t.Teacher);
+        var termIds = enrolled.SelectMany(e => e.Class.TermIds).Distinct().ToList();
+        var terms = await db.AcademicSessions.AsNoTracking().Where(s => termIds.Contains(s.Id) && s.Status == Active)
+            .OrderBy(s => s.StartDate).ThenBy(s => s.Title)
+            .Select(s => new TermResponse(s.Id, s.Title, s.Type, s.StartDate, s.EndDate, s.ParentId, s.SchoolYear))
+            .ToListAsync(ct);
+        return enrolled.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.Select(e => new MyClassResponse(ToResponse(e.Class), e.Role,
+            teachers[e.Class.Id].ToList(), terms.Where(t => e.Class.TermIds.Contains(t.Id)).ToList())).ToList());
     }
 
     /// <summary>Sensitive data: each read is an audit event naming the student, in the same transaction as the read.</summary>

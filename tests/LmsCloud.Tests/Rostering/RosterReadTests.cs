@@ -116,4 +116,63 @@ public sealed class RosterReadTests(ApiFactory api) : IClassFixture<ApiFactory>
         var events = await compliance.GetFromJsonAsync<JsonElement>($"/api/audit/events?action=demographics.viewed&subject={ethan}");
         Assert.Equal(2, events.GetProperty("total").GetInt32());
     }
+
+    static List<string> Codes(JsonElement classes) =>
+        classes.EnumerateArray().Select(c => c.GetProperty("class").GetProperty("classCode").GetString()!).Order().ToList();
+
+    [Fact]
+    public async Task My_classes_lists_a_students_and_a_teachers_classes_with_their_teachers_and_terms()
+    {
+        var (district, signedInAs) = await ImportedDistrictAsync();
+        var ethan = await (await signedInAs("nw-s-001", Roles.Student)).GetFromJsonAsync<JsonElement>("/api/me/classes");
+        Assert.Equal(["ENG-101-04", "MATH-101-01", "SCI-110-02"], Codes(ethan));
+        var english = ethan.EnumerateArray().Single(c => c.GetProperty("class").GetProperty("classCode").GetString() == "ENG-101-04");
+        Assert.Equal("student", english.GetProperty("role").GetString());
+        // English I P4: David Chen primary, Maria Gonzalez second teacher; the primary comes first. Two terms, fall first.
+        Assert.Equal([("David Chen", true), ("Maria Gonzalez", false)], english.GetProperty("teachers").EnumerateArray()
+            .Select(t => (t.GetProperty("displayName").GetString(), t.GetProperty("isPrimary").GetBoolean())));
+        Assert.Equal(["Fall 2026", "Spring 2027"], english.GetProperty("terms").EnumerateArray().Select(t => t.GetProperty("title").GetString()));
+        var biology = ethan.EnumerateArray().Single(c => c.GetProperty("class").GetProperty("classCode").GetString() == "SCI-110-02");
+        Assert.Equal(["Fall 2026"], biology.GetProperty("terms").EnumerateArray().Select(t => t.GetProperty("title").GetString()));
+
+        var maria = await (await signedInAs("nw-t-001", Roles.Teacher)).GetFromJsonAsync<JsonElement>("/api/me/classes");
+        Assert.Equal(["ENG-101-04", "MATH-101-01", "MATH-101-03"], Codes(maria));
+        Assert.All(maria.EnumerateArray(), c => Assert.Equal("teacher", c.GetProperty("role").GetString()));
+
+        // Not a teacher or student, or not a roster person: refused, as /api/classes does.
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-g-001", Roles.Guardian)).GetAsync("/api/me/classes"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await api.ClientAsAsync(district, Roles.DistrictAdmin)).GetAsync("/api/me/classes"), HttpStatusCode.Forbidden);
+        // A local teacher account that is in no roster has no classes.
+        Assert.Equal(0, (await (await api.ClientAsAsync(district, Roles.Teacher)).GetFromJsonAsync<JsonElement>("/api/me/classes")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task My_children_lists_a_guardians_children_with_their_classes_and_only_theirs()
+    {
+        var (district, signedInAs) = await ImportedDistrictAsync();
+        // nw-g-001 (Karen Walker) is the guardian of the siblings Ethan (high school) and Lily (middle school).
+        var children = await (await signedInAs("nw-g-001", Roles.Guardian)).GetFromJsonAsync<JsonElement>("/api/me/children");
+        Assert.Equal(["Ethan", "Lily"], children.EnumerateArray().Select(c => c.GetProperty("givenName").GetString()));
+        Assert.Equal(["ENG-101-04", "MATH-101-01", "SCI-110-02"], Codes(children[0].GetProperty("classes")));
+        var lily = children[1].GetProperty("classes");
+        Assert.Equal(["MATH-070-01"], Codes(lily));
+        Assert.Equal(["Sarah O'Neil"], lily[0].GetProperty("teachers").EnumerateArray().Select(t => t.GetProperty("displayName").GetString()));
+
+        var linh = await (await signedInAs("nw-g-003", Roles.Guardian)).GetFromJsonAsync<JsonElement>("/api/me/children");
+        Assert.Equal(["Isabella Nguyen"], linh.EnumerateArray().Select(c => c.GetProperty("displayName").GetString())); // another guardian: only her own child
+
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-s-001", Roles.Student)).GetAsync("/api/me/children"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await (await signedInAs("nw-t-001", Roles.Teacher)).GetAsync("/api/me/children"), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task My_classes_and_children_do_not_cross_districts()
+    {
+        var (_, signedInAs) = await ImportedDistrictAsync();
+        var (other, _) = await ImportedDistrictAsync();
+        // Ethan's token from the first district, sent to a second district with the same roster: refused.
+        var ethan = await signedInAs("nw-s-001", Roles.Student);
+        var crossed = api.ClientFor(other.Slug, ethan.DefaultRequestHeaders.Authorization!.Parameter!);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await crossed.GetAsync("/api/me/classes")).StatusCode);
+    }
 }

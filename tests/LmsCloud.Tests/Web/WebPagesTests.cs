@@ -190,6 +190,38 @@ public sealed class WebPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task The_sign_in_page_offers_each_enabled_sso_provider_of_its_district_only()
+    {
+        var district = await web.CreateDistrictAsync();
+        var other = await web.CreateDistrictAsync();
+        var here = new District(district.Id, district.Slug, district.Name, DistrictStatus.Active);
+        var google = await AddProviderAsync(here, "Google Workspace", enabled: true);
+        await AddProviderAsync(here, "Old Provider", enabled: false);
+        await AddProviderAsync(new District(other.Id, other.Slug, other.Name, DistrictStatus.Active), "Elsewhere", enabled: true);
+        var page = await web.NewPageAsync();
+
+        await page.GotoAsync(web.Url(district.Slug, "/account/sign-in?returnUrl=%2Fprofile"));
+        var button = page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Google Workspace" });
+        await Expect(button).ToHaveAttributeAsync("href", $"/account/sso/{google}?returnUrl=%2Fprofile");
+        await Expect(page.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Sign in with") })).ToHaveCountAsync(1);
+        await BrowserFixture.AssertAccessibleAsync(page);
+    }
+
+    async Task<Guid> AddProviderAsync(District district, string name, bool enabled) =>
+        await DistrictScope.RunAsync(web.Api.Services, district, async scope =>
+        {
+            var db = scope.GetRequiredService<LmsCloud.Core.Database.LmsDbContext>();
+            var provider = new LmsCloud.Core.Sso.IdentityProvider
+            {
+                TenantId = district.TenantId, DisplayName = name, Authority = "https://idp.example.test", ClientId = "lms",
+                ClientSecretProtected = "unused here", Enabled = enabled, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            db.IdentityProviders.Add(provider);
+            await db.SaveChangesAsync();
+            return provider.Id;
+        });
+
+    [Fact]
     public async Task The_forbidden_and_not_found_pages_are_pages()
     {
         var district = await web.CreateDistrictAsync();

@@ -31,7 +31,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor,
     SuppressDiagnosticsCallback = ProblemDetailsDefaults.SuppressDiagnostics,
 });
-app.UseStatusCodePages();
+app.UseStatusCodePages(WebExtensions.StatusCodePageAsync);
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseRouting();
 app.UseLmsWebAssets();

@@ -13,6 +13,10 @@ public static class ErrorPages
         "District not found",
         $"<p>No school district answers at <strong>{HtmlEncoder.Default.Encode(host)}</strong>.</p><p>Check the address: each district has its own, such as <code>https://yourdistrict.example.org/</code>. Your school or district office can tell you yours.</p>");
 
+    public static Task NotFoundAsync(HttpContext http) => WriteAsync(http, StatusCodes.Status404NotFound,
+        "Page not found",
+        "<p>There is no page at this address. Check the address, or start from the home page.</p><p><a href=\"/\">Go to the home page</a></p>");
+
     public static Task ServerErrorAsync(HttpContext http) => WriteAsync(http, StatusCodes.Status500InternalServerError,
         "Something went wrong",
         "<p>We could not show this page. Nothing you did caused it, and the problem has been logged.</p><p><a href=\"/\">Go to the home page</a> or try again in a moment.</p>");

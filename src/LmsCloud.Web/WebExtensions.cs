@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -36,6 +37,22 @@ public static class WebExtensions
         RequestPath = AssetsPath,
         OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "public, max-age=3600",
     });
+
+    /// <summary>
+    /// For <c>UseStatusCodePages</c>: a page request's empty 404 becomes the "Page not found" page; every other empty
+    /// error answer stays the RFC 9457 problem document it was.
+    /// </summary>
+    public static async Task StatusCodePageAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (http.Response.StatusCode == StatusCodes.Status404NotFound && IsPageRequest(http))
+        {
+            await ErrorPages.NotFoundAsync(http);
+            return;
+        }
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
+    }
 
     public static IEndpointRouteBuilder MapLmsWeb(this IEndpointRouteBuilder app)
     {

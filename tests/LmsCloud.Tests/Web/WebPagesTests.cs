@@ -233,6 +233,16 @@ public sealed class WebPagesTests(BrowserFixture web)
         var missing = await page.GotoAsync(web.Url(district.Slug, "/errors/not-found"));
         Assert.Equal(404, missing!.Status);
         await BrowserFixture.AssertAccessibleAsync(page);
+
+        // A mistyped address of a signed-in person (an anonymous one meets the API's fallback policy first: 401).
+        await web.SignInAsync(page, await web.Api.CreateUserAsync(district, Roles.Student));
+        await Expect(page.Locator("#greeting")).ToBeVisibleAsync();
+        var nowhere = await page.GotoAsync(web.Url(district.Slug, "/no/such/page"));
+        Assert.Equal(404, nowhere!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+        await BrowserFixture.AssertAccessibleAsync(page);
+        var api = await page.EvaluateAsync<string>("fetch('/api/no-such-thing').then(r => r.status + ' ' + r.headers.get('content-type'))");
+        Assert.Equal("404 application/problem+json", api);
     }
 
     static async Task ShotAsync(IPage page, string name)

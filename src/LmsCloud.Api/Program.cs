@@ -10,6 +10,7 @@ using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
 using LmsCloud.Core.Database.Local;
+using LmsCloud.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!builder.Environment.IsDevelopment())
@@ -22,6 +23,7 @@ builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddDistrictSso(builder.Configuration);
+builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -29,9 +31,12 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor,
     SuppressDiagnosticsCallback = ProblemDetailsDefaults.SuppressDiagnostics,
 });
-app.UseStatusCodePages();
+app.UseStatusCodePages(WebExtensions.StatusCodePageAsync);
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseRouting();
+app.UseLmsWebAssets();
+// Pages fail with a friendly page without details; API and OAuth endpoints keep the problem document above.
+app.UseWhen(WebExtensions.IsPageRequest, page => page.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ErrorPages.ServerErrorAsync }));
 app.UseMultiTenant();
 app.UseSignInFormBuffering();
 app.UseRateLimiter();
@@ -43,7 +48,6 @@ app.MapHealthEndpoints();
 app.MapTokenEndpoint();
 app.MapAccountEndpoints();
 app.MapAuthorizeEndpoints();
-app.MapSignInPage();
 app.MapConsentEndpoints();
 app.MapDistrictEndpoints();
 app.MapUserEndpoints();
@@ -51,6 +55,7 @@ app.MapIntegrationClientEndpoints();
 app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
+app.MapLmsWeb();
 
 try
 {

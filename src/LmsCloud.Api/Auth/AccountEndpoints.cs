@@ -11,8 +11,9 @@ namespace LmsCloud.Api.Auth;
 public sealed record AntiforgeryToken(string FormFieldName, string HeaderName, string Token);
 
 /// <summary>
-/// Browser sign-in and sign-out for plain HTML forms (<c>application/x-www-form-urlencoded</c>), antiforgery on. Until
-/// the web app renders them as pages (issue 10), failures are RFC 9457 problems and successes 303 redirects.
+/// Browser sign-in and sign-out for plain HTML forms (<c>application/x-www-form-urlencoded</c>), antiforgery on. The
+/// web app's sign-in page posts here. Successes are 303 redirects; failures are RFC 9457 problems, except for a browser
+/// (it accepts HTML), which goes back to the sign-in page with the message's code (<see cref="LmsCloud.Web.SignInMessages"/>).
 /// </summary>
 public static class AccountEndpoints
 {
@@ -20,7 +21,7 @@ public static class AccountEndpoints
     /// The same for an unknown user, a wrong password, a locked, disabled or dropped account: true in every case, and
     /// it never tells whether the account exists.
     /// </summary>
-    public const string SignInFailed = "The user name or password is incorrect, or the account cannot sign in now.";
+    public const string SignInFailed = LmsCloud.Web.SignInMessages.Failed;
 
     public const string SignInPath = "/account/sign-in";
 
@@ -33,7 +34,9 @@ public static class AccountEndpoints
         // type, and a JSON post would meet the 415 endpoint's sign-in challenge (a 401) instead of our 400.
         account.MapPost("/sign-in", SignInAsync)
             .RequireRateLimiting(TokenEndpoint.RateLimitPolicy) // one budget per district and address with /connect/token
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .WithOrder(-1); // ahead of the sign-in page's endpoint (same path, any method), which serves the GET
+
         account.MapPost("/sign-out", SignOutAsync)
             .DisableAntiforgery();
         return app;
@@ -53,7 +56,8 @@ public static class AccountEndpoints
     static async Task<IResult> SignInAsync(HttpContext http, IAntiforgery antiforgery, PasswordSignIn passwords, LmsDbContext db,
         CancellationToken ct)
     {
-        if (await ReadFormAsync(http, antiforgery, ct) is not { } form) return FormRefused(http);
+        if (await ReadFormAsync(http, antiforgery, ct) is not { } form)
+            return LmsCloud.Web.WebExtensions.FromBrowserForm(http) ? BackToSignIn(http, "expired", null) : FormRefused(http);
         string? Field(string name) => form[name].Count == 1 && form[name][0] is { Length: > 0 } v ? v : null;
 
         var errors = new Dictionary<string, string[]>();
@@ -63,15 +67,17 @@ public static class AccountEndpoints
         if (userName == null) errors["username"] = ["Enter your user name."];
         if (password == null) errors["password"] = ["Enter your password."];
         if (!IsLocalUrl(returnUrl)) errors["returnUrl"] = ["returnUrl must be a path on this site, such as /courses."];
+        var browser = LmsCloud.Web.WebExtensions.FromBrowserForm(http);
+        if (browser && errors.Count > 0) return BackToSignIn(http, errors.ContainsKey("returnUrl") ? "failed" : "missing", null);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (PasswordSignIn.RefuseInput(userName!, password!) is { } refused)
-            return TypedResults.Problem(title: "Sign-in failed", detail: refused, statusCode: StatusCodes.Status400BadRequest);
+            return browser ? BackToSignIn(http, "failed", returnUrl) :  TypedResults.Problem(title: "Sign-in failed", detail: refused, statusCode: StatusCodes.Status400BadRequest);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var user = await passwords.CheckAsync(userName!, password!, ct);
         await tx.CommitAsync(ct); // the outcome's audit event and, on failure, the failed-attempt count
         if (user == null)
-            return TypedResults.Problem(title: "Sign-in failed", detail: SignInFailed, statusCode: StatusCodes.Status400BadRequest);
+            return browser ? BackToSignIn(http, "failed", returnUrl) : TypedResults.Problem(title: "Sign-in failed", detail: SignInFailed, statusCode: StatusCodes.Status400BadRequest);
 
         await BrowserSessions.SignInAsync(http, user, ct: ct);
         return SeeOther(http, returnUrl);
@@ -88,7 +94,7 @@ public static class AccountEndpoints
             await tx.CommitAsync(ct);
         }
         await http.SignOutAsync(BrowserSessions.SchemeName);
-        return SeeOther(http, "/");
+        return SeeOther(http, "/"); // home: which is the sign-in page for who is not signed in
     }
 
     /// <summary>The posted form when it is one and carries a valid antiforgery token; null otherwise.</summary>
@@ -116,6 +122,12 @@ public static class AccountEndpoints
             ? "The form has expired or did not come from this site. Reload the page and try again."
             : "Send the form as application/x-www-form-urlencoded, with its antiforgery token.");
 
+    /// <summary>Back to the sign-in page with what to say (and where to go after); the page's form is empty again.</summary>
+    public static IResult BackToSignIn(HttpContext http, string error, string? returnUrl, string? wait = null) =>
+        SeeOther(http, $"{SignInPath}?error={error}"
+            + (returnUrl is { Length: > 0 } && IsLocalUrl(returnUrl) && returnUrl != "/" ? $"&returnUrl={Uri.EscapeDataString(returnUrl)}" : "")
+            + (wait != null ? $"&wait={wait}" : ""));
+
     /// <summary>303: the browser follows with a GET, so reloading the next page never posts the form again.</summary>
     static StatusCodeHttpResult SeeOther(HttpContext http, string location)
     {
@@ -127,6 +139,5 @@ public static class AccountEndpoints
     /// A path on this host: starts with one slash, not <c>//</c> or <c>/\</c> (both mean another host to a browser),
     /// and no control characters (browsers drop tabs and newlines, which could turn <c>/\t/evil</c> into <c>//evil</c>).
     /// </summary>
-    public static bool IsLocalUrl(string url) =>
-        url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") && !url.Any(char.IsControl);
+    public static bool IsLocalUrl(string url) => LmsCloud.Web.LocalUrls.IsLocal(url);
 }

@@ -64,6 +64,12 @@ public static class AuthExtensions
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                if (http.Request.Path.StartsWithSegments(AccountEndpoints.SignInPath) && LmsCloud.Web.WebExtensions.FromBrowserForm(http))
+                {
+                    // The sign-in page says so (per network, never per account), rather than a problem document.
+                    await AccountEndpoints.BackToSignIn(http, "rate", null, http.Response.Headers.RetryAfter).ExecuteAsync(http);
+                    return;
+                }
                 await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,

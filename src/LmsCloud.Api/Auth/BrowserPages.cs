@@ -7,8 +7,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace LmsCloud.Api.Auth;
 
 /// <summary>
-/// The few server-rendered pages the sign-in flow needs: sign-in, consent, signed out. Deliberately bare; the web app
-/// of issue 10 replaces them with its own pages. Every value is HTML-encoded; no page may be framed (clickjacking).
+/// The two bare server-rendered pages of the OAuth authorize flow: consent and signed out. The sign-in page is the web
+/// app's (LmsCloud.Web, <c>/account/sign-in</c>). Every value is HTML-encoded; no page may be framed (clickjacking).
 /// </summary>
 public static class BrowserPages
 {
@@ -24,29 +24,6 @@ public static class BrowserPages
         [Scopes.Email] = "See your email address",
         [Scopes.OfflineAccess] = "Keep this access when you are not using it",
     };
-
-    public static IEndpointRouteBuilder MapSignInPage(this IEndpointRouteBuilder app)
-    {
-        app.MapGet(SignInPath, SignIn).AllowAnonymous().WithTags("Account");
-        return app;
-    }
-
-    /// <summary><c>GET /account/sign-in?returnUrl=</c>: a form posting to <c>POST /account/sign-in</c>.</summary>
-    static IResult SignIn(HttpContext http, IAntiforgery antiforgery, string? returnUrl)
-    {
-        var back = returnUrl is { Length: > 0 } && AccountEndpoints.IsLocalUrl(returnUrl) ? returnUrl : "/";
-        var body = $"""
-            <h1>Sign in</h1>
-            <form method="post" action="{SignInPath}">
-            {AntiforgeryField(http, antiforgery)}
-            <input type="hidden" name="returnUrl" value="{Html.Encode(back)}">
-            <p><label>User name <input name="username" autocomplete="username" required></label></p>
-            <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-            <p><button type="submit">Sign in</button></p>
-            </form>
-            """;
-        return Page(http, "Sign in", body);
-    }
 
     // No form-action in the policy: browsers apply it to the redirect after the post too, which goes to the client.
     /// <summary>The consent page: the request's parameters go back with the answer, to <c>POST /connect/authorize</c>.</summary>

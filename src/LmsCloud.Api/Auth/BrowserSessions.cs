@@ -83,10 +83,14 @@ public static class BrowserSessions
                 o.Cookie.Domain = null;
                 o.SlidingExpiration = true;
                 o.Events.OnValidatePrincipal = ValidateAsync;
-                // Pages become friendly sign-in and error pages later (issue 10); until then problems, never redirects.
-                o.Events.OnRedirectToLogin = c => WriteProblemAsync(c.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
+                // Pages redirect to the sign-in page and the 403 page; everything else gets problems, never redirects.
+                o.Events.OnRedirectToLogin = c => LmsCloud.Web.WebExtensions.IsPageRequest(c.HttpContext)
+                    ? RedirectAsync(c.HttpContext, $"{AccountEndpoints.SignInPath}?returnUrl={Uri.EscapeDataString(c.Request.PathBase + c.Request.Path + c.Request.QueryString)}")
+                    : WriteProblemAsync(c.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
                     "Your session has ended. Sign in again.");
-                o.Events.OnRedirectToAccessDenied = c => WriteProblemAsync(c.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
+                o.Events.OnRedirectToAccessDenied = c => LmsCloud.Web.WebExtensions.IsPageRequest(c.HttpContext)
+                    ? RedirectAsync(c.HttpContext, "/errors/forbidden")
+                    : WriteProblemAsync(c.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
                     "Your role does not allow this.");
             });
         services.AddOptions<CookieAuthenticationOptions>(SchemeName)
@@ -164,6 +168,12 @@ public static class BrowserSessions
         if (user.IsLocked(now)) return "the account is locked";
         if (user.SecurityStamp != principal.FindFirstValue(StampClaim)) return "the account changed since the sign-in";
         return null;
+    }
+
+    static Task RedirectAsync(HttpContext http, string location)
+    {
+        http.Response.Redirect(location);
+        return Task.CompletedTask;
     }
 
     static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)

@@ -6,7 +6,7 @@ public sealed class ExcludeFromMultiTenantResolutionMetadata;
 
 /// <summary>
 /// Resolves the district from the host before authentication and sets it for the rest of the request. Unknown
-/// district: 404; suspended district: 403; both as problem details.
+/// district: 404 (a page for page requests); suspended district: 403; otherwise as problem details.
 /// </summary>
 public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTenantMiddleware> logger)
 {
@@ -22,6 +22,11 @@ public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTen
         var resolved = await resolver.ResolveAsync(context, context.RequestAborted);
         if (resolved.TenantInfo is not { } district)
         {
+            if (LmsCloud.Web.WebExtensions.IsPageRequest(context))
+            {
+                await LmsCloud.Web.ErrorPages.UnknownDistrictAsync(context, HostStrategy.RawHost(context.Request));
+                return;
+            }
             await WriteProblemAsync(context, problems, StatusCodes.Status404NotFound, "Unknown district",
                 $"No district answers at '{HostStrategy.RawHost(context.Request)}'. Districts are reached at https://{{district}}.<base domain>/.");
             return;

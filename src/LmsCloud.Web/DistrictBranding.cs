@@ -1,0 +1,24 @@
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+
+namespace LmsCloud.Web;
+
+/// <summary>What the layout shows of the request's district: its name and language, from its profile.</summary>
+public sealed record DistrictLook(string Name, string Language, string TimeZone);
+
+/// <summary>The district's profile for the layout, read once per request.</summary>
+public sealed class DistrictBranding(IMultiTenantContextAccessor<District> districts, LmsDbContext db)
+{
+    DistrictLook? _look;
+
+    public async Task<DistrictLook> CurrentAsync()
+    {
+        if (_look != null) return _look;
+        var district = districts.MultiTenantContext.TenantInfo;
+        if (district == null) return _look = new("LmsCloud", "en", "UTC");
+        var profile = await db.DistrictProfiles.AsNoTracking().SingleOrDefaultAsync();
+        // The profile's locale (en-US) is also the page's language tag, which screen readers use to pick a voice.
+        return _look = new(profile?.DisplayName is { Length: > 0 } name ? name : district.DisplayName, profile?.Locale ?? "en-US", profile?.TimeZone ?? "UTC");
+    }
+}

@@ -1,0 +1,44 @@
+using LmsCloud.Core.Users;
+
+namespace LmsCloud.Web;
+
+/// <summary>One line of a role's landing: a link when the page exists, plain text for what the API alone does today.</summary>
+public sealed record LandingItem(string Text, string? Href = null);
+
+public sealed record RoleLanding(string Role, string Title, string Summary, IReadOnlyList<LandingItem> Items);
+
+/// <summary>
+/// What each role's home lists. Only pages that exist are links; later pages add their links here (no dead links).
+/// </summary>
+public static class RoleLandings
+{
+    static readonly LandingItem Profile = new("Your profile: your name as others see it", "/profile");
+
+    public static string Name(string role) => role switch
+    {
+        Roles.DistrictAdmin => "district admin",
+        Roles.SchoolAdmin => "school admin",
+        Roles.Teacher => "teacher",
+        Roles.Student => "student",
+        Roles.Guardian => "guardian",
+        Roles.ComplianceOfficer => "compliance officer",
+        _ => role,
+    };
+
+    public static RoleLanding For(string role) => role switch
+    {
+        Roles.DistrictAdmin => new(role, "District administration",
+            "You run the district's accounts, roster imports, integrations and sign-in providers.",
+            [Profile, new("Users, roster imports, integration clients and SSO providers: through the API today; their pages come next.")]),
+        Roles.SchoolAdmin => new(role, "School administration", "You look after your school's people and classes.", [Profile]),
+        Roles.Teacher => new(role, "Teaching", "Your classes and their rosters come from the district's student information system.",
+            [Profile, new("Your classes and rosters: their pages come next.")]),
+        Roles.Student => new(role, "Learning", "Your classes, teachers and terms come from your school's records.",
+            [Profile, new("Your classes: their page comes next.")]),
+        Roles.Guardian => new(role, "Your children", "See your children's classes.",
+            [Profile, new("Your children and their classes: their page comes next.")]),
+        Roles.ComplianceOfficer => new(role, "Compliance", "You review the district's audit trail and its integrity.",
+            [Profile, new("Audit events and chain verification: through the API today; their pages come next.")]),
+        _ => new(role, role, "", [Profile]),
+    };
+}

@@ -11,13 +11,14 @@ namespace LmsCloud.Core;
 public static class CoreExtensions
 {
     /// <summary>
-    /// What every host registers (the API, lms, the benchmarks): the database, tenancy, the audit log, accounts and
-    /// file storage. Each host adds only what is its own (HTTP pipeline, token validation, endpoints, commands).
+    /// What every host registers (the API, lms, the benchmarks): the database, tenancy, the audit log, accounts,
+    /// file storage and the roster reads. Each host adds only what is its own (HTTP pipeline, token validation, endpoints, commands).
     /// </summary>
     public static IServiceCollection AddLmsCore(this IServiceCollection services, IConfiguration configuration) => services
         .AddLmsDatabase(configuration)
         .AddTenancy()
         .AddAudit()
         .AddUsers(configuration)
-        .AddFileStorage(configuration);
+        .AddFileStorage(configuration)
+        .AddRoster();
 }

@@ -13,27 +13,10 @@ namespace LmsCloud.Api.Rostering;
 
 public sealed record SchoolResponse(Guid Id, string Name, string? Identifier, Guid? ParentId);
 
-public sealed record TermResponse(Guid Id, string Title, string Type, DateOnly StartDate, DateOnly EndDate, Guid? ParentId, int SchoolYear);
-
 public sealed record CourseResponse(Guid Id, string Title, string? CourseCode, IReadOnlyList<string> Grades, Guid OrgId, Guid? SchoolYearId,
     IReadOnlyList<string> Subjects);
 
-public sealed record ClassResponse(Guid Id, string Title, string? ClassCode, string ClassType, string? Location, Guid CourseId, Guid SchoolId,
-    IReadOnlyList<Guid> TermIds, IReadOnlyList<string> Grades, IReadOnlyList<string> Subjects, IReadOnlyList<string> Periods);
-
-public sealed record RosterMemberResponse(Guid UserId, string DisplayName, string? GivenName, string? FamilyName, string Role, bool IsPrimary,
-    DateOnly? BeginDate, DateOnly? EndDate);
-
-public sealed record ClassRosterResponse(ClassResponse Class, IReadOnlyList<RosterMemberResponse> Members);
-
 public sealed record GuardianResponse(Guid Id, string DisplayName, string? GivenName, string? FamilyName, string? Email, string? Phone, string? Sms);
-
-public sealed record TeacherResponse(Guid UserId, string DisplayName, bool IsPrimary);
-
-/// <summary>A class as a person's page shows it: the class, this person's role in it, its teachers and its terms.</summary>
-public sealed record MyClassResponse(ClassResponse Class, string Role, IReadOnlyList<TeacherResponse> Teachers, IReadOnlyList<TermResponse> Terms);
-
-public sealed record ChildResponse(Guid Id, string DisplayName, string? GivenName, string? FamilyName, IReadOnlyList<MyClassResponse> Classes);
 
 public sealed record DemographicsResponse(Guid UserId, DateOnly? BirthDate, string? Sex, JsonElement Flags, string Status);
 
@@ -112,26 +95,15 @@ public static class RosterEndpoints
         if (schoolId is { } school) query = query.Where(c => c.SchoolId == school);
         if (courseId is { } course) query = query.Where(c => c.CourseId == course);
         if (termId is { } term) query = query.Where(c => c.TermIds.Contains(term));
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging, ToResponse, ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging, ClassResponse.From, ct));
     }
 
-    static async Task<Results<Ok<ClassRosterResponse>, ProblemHttpResult>> ClassRosterAsync(Guid id, LmsDbContext db, ClaimsPrincipal principal,
+    static async Task<Results<Ok<ClassRosterResponse>, ProblemHttpResult>> ClassRosterAsync(Guid id, MyRoster roster, ClaimsPrincipal principal,
         CancellationToken ct)
     {
-        if (!IsAdmin(principal) && !(PersonId(principal) is { } me && principal.IsInRole(Roles.Teacher) &&
-                                     await db.Enrollments.AnyAsync(e => e.ClassId == id && e.UserId == me && e.Role == RosterRoles.Teacher && e.Status == Active, ct)))
+        if (!IsAdmin(principal) && !(PersonId(principal) is { } me && principal.IsInRole(Roles.Teacher) && await roster.TeachesAsync(me, id, ct)))
             return Forbidden("A class roster is for the class's teachers and administrators.");
-        var rosterClass = await db.RosterClasses.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && c.Status == Active, ct);
-        if (rosterClass == null) return NotFound("Class", id);
-
-        var members = await (
-            from e in db.Enrollments.AsNoTracking()
-            join u in db.Users.AsNoTracking() on e.UserId equals u.Id
-            where e.ClassId == id && e.Status == Active && u.Status == Active
-            orderby e.Role descending, u.FamilyName, u.GivenName, u.Id // teachers before students
-            select new RosterMemberResponse(u.Id, u.DisplayName, u.GivenName, u.FamilyName, e.Role, e.IsPrimary, e.BeginDate, e.EndDate))
-            .ToListAsync(ct);
-        return TypedResults.Ok(new ClassRosterResponse(ToResponse(rosterClass), members));
+        return await roster.ClassRosterAsync(id, ct) is { } found ? TypedResults.Ok(found) : NotFound("Class", id);
     }
 
     static async Task<Results<Ok<List<GuardianResponse>>, ProblemHttpResult>> GuardiansAsync(Guid id, LmsDbContext db, ClaimsPrincipal principal,
@@ -154,60 +126,21 @@ public static class RosterEndpoints
         return TypedResults.Ok(guardians);
     }
 
-    static async Task<Results<Ok<List<MyClassResponse>>, ProblemHttpResult>> MyClassesAsync(LmsDbContext db, ClaimsPrincipal principal,
+    static async Task<Results<Ok<List<MyClassResponse>>, ProblemHttpResult>> MyClassesAsync(MyRoster roster, ClaimsPrincipal principal,
         CancellationToken ct)
     {
         var roles = new List<string>();
         if (principal.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
         if (principal.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
         if (roles.Count == 0 || PersonId(principal) is not { } me) return Forbidden("My classes are for teachers and students.");
-        var classes = await ClassesOfAsync(db, [me], roles, ct);
-        return TypedResults.Ok(classes.GetValueOrDefault(me) ?? []);
+        return TypedResults.Ok(await roster.ClassesAsync(me, roles, ct));
     }
 
-    static async Task<Results<Ok<List<ChildResponse>>, ProblemHttpResult>> MyChildrenAsync(LmsDbContext db, ClaimsPrincipal principal,
+    static async Task<Results<Ok<List<ChildResponse>>, ProblemHttpResult>> MyChildrenAsync(MyRoster roster, ClaimsPrincipal principal,
         CancellationToken ct)
     {
         if (!principal.IsInRole(Roles.Guardian) || PersonId(principal) is not { } me) return Forbidden("My children are for guardians.");
-        var children = await (
-            from g in db.GuardianLinks.AsNoTracking()
-            join u in db.Users.AsNoTracking() on g.StudentId equals u.Id
-            where g.GuardianId == me && u.Status == Active
-            orderby u.FamilyName, u.GivenName, u.Id
-            select new { u.Id, u.DisplayName, u.GivenName, u.FamilyName })
-            .ToListAsync(ct);
-        var classes = await ClassesOfAsync(db, children.Select(c => c.Id).ToList(), [RosterRoles.Student], ct);
-        return TypedResults.Ok(children.Select(c => new ChildResponse(c.Id, c.DisplayName, c.GivenName, c.FamilyName,
-            classes.GetValueOrDefault(c.Id) ?? [])).ToList());
-    }
-
-    /// <summary>The active classes of these people in these enrollment roles, each with its teachers and terms (three queries).</summary>
-    static async Task<Dictionary<Guid, List<MyClassResponse>>> ClassesOfAsync(LmsDbContext db, List<Guid> people, List<string> roles,
-        CancellationToken ct)
-    {
-        var enrolled = await (
-            from e in db.Enrollments.AsNoTracking()
-            join c in db.RosterClasses.AsNoTracking() on e.ClassId equals c.Id
-            where people.Contains(e.UserId) && roles.Contains(e.Role) && e.Status == Active && c.Status == Active
-            orderby c.Title, c.Id
-            select new { e.UserId, e.Role, Class = c })
-            .ToListAsync(ct);
-        var classIds = enrolled.Select(e => e.Class.Id).Distinct().ToList();
-        var teachers = (await (
-                from e in db.Enrollments.AsNoTracking()
-                join u in db.Users.AsNoTracking() on e.UserId equals u.Id
-                where classIds.Contains(e.ClassId) && e.Role == RosterRoles.Teacher && e.Status == Active && u.Status == Active
-                orderby e.IsPrimary descending, u.FamilyName, u.GivenName, u.Id // the primary teacher first
-                select new { e.ClassId, Teacher = new TeacherResponse(u.Id, u.DisplayName, e.IsPrimary) })
-                .ToListAsync(ct))
-            .ToLookup(t => t.ClassId, t => t.Teacher);
-        var termIds = enrolled.SelectMany(e => e.Class.TermIds).Distinct().ToList();
-        var terms = await db.AcademicSessions.AsNoTracking().Where(s => termIds.Contains(s.Id) && s.Status == Active)
-            .OrderBy(s => s.StartDate).ThenBy(s => s.Title)
-            .Select(s => new TermResponse(s.Id, s.Title, s.Type, s.StartDate, s.EndDate, s.ParentId, s.SchoolYear))
-            .ToListAsync(ct);
-        return enrolled.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.Select(e => new MyClassResponse(ToResponse(e.Class), e.Role,
-            teachers[e.Class.Id].ToList(), terms.Where(t => e.Class.TermIds.Contains(t.Id)).ToList())).ToList());
+        return TypedResults.Ok(await roster.ChildrenAsync(me, ct));
     }
 
     /// <summary>Sensitive data: each read is an audit event naming the student, in the same transaction as the read.</summary>
@@ -232,9 +165,6 @@ public static class RosterEndpoints
     /// <summary>The signed-in person (integration clients are not people).</summary>
     static Guid? PersonId(ClaimsPrincipal principal) =>
         principal.FindFirstValue("client_id") == null && Guid.TryParse(principal.FindFirstValue("sub"), out var id) ? id : null;
-
-    static ClassResponse ToResponse(RosterClass c) => new(c.Id, c.Title, c.ClassCode, c.ClassType, c.Location, c.CourseId, c.SchoolId, c.TermIds,
-        c.Grades ?? [], c.Subjects ?? [], c.Periods ?? []);
 
     static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);

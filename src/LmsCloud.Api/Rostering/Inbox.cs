@@ -37,6 +37,10 @@ public sealed class SisInbox(IFileStorage storage, IOptions<SisOptions> options)
         return items.OrderByDescending(i => i.ReceivedAt).ThenByDescending(i => i.Name, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>A local file of the item: the folder's own file, or storage's local copy of an upload.</summary>
+    public async Task<string> LocalPathAsync(InboxItem item, CancellationToken ct) =>
+        item.StorageKey != null ? await storage.GetLocalPathAsync(item.StorageKey, ct) : item.FolderPath!;
+
     /// <summary>
     /// The package the nightly import should take: the newest complete zip in the inbox, unless a run already took those
     /// exact bytes (same SHA-256, any run that did not fail or was only a dry run). Never an older package than the
@@ -46,7 +50,7 @@ public sealed class SisInbox(IFileStorage storage, IOptions<SisOptions> options)
     {
         foreach (var item in await ListAsync(district, ct))
         {
-            var path = item.StorageKey != null ? await storage.GetLocalPathAsync(item.StorageKey, ct) : item.FolderPath!;
+            var path = await LocalPathAsync(item, ct);
             if (PackageCheck.Check(path) != null) continue; // still being written into the folder, not a zip, or a bomb: not a candidate
             var sha256 = PackageHash.Compute(path);
             var imported = await db.ImportRuns.AnyAsync(r => r.PackageSha256 == sha256 && r.Status != RunStatus.Failed && r.Status != RunStatus.DryRun, ct);
@@ -81,15 +85,11 @@ public static class InboxEndpoints
     }
 
     // A refused package is listed with the reason, so a drop the nightly job passes over is never silently ignored.
-    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IFileStorage storage, IMultiTenantContextAccessor<District> tenant,
-        CancellationToken ct)
+    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IMultiTenantContextAccessor<District> tenant, CancellationToken ct)
     {
         var items = new List<InboxItemResponse>();
         foreach (var i in await inbox.ListAsync(tenant.MultiTenantContext.TenantInfo!, ct))
-        {
-            var path = i.StorageKey != null ? await storage.GetLocalPathAsync(i.StorageKey, ct) : i.FolderPath!;
-            items.Add(new InboxItemResponse(i.Source, i.Name, i.Length, i.ReceivedAt, PackageCheck.Check(path)));
-        }
+            items.Add(new InboxItemResponse(i.Source, i.Name, i.Length, i.ReceivedAt, PackageCheck.Check(await inbox.LocalPathAsync(i, ct))));
         return TypedResults.Ok(items);
     }
 }

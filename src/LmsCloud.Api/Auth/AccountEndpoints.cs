@@ -66,7 +66,7 @@ public static class AccountEndpoints
         var returnUrl = Field("returnUrl") ?? "/";
         if (userName == null) errors["username"] = ["Enter your user name."];
         if (password == null) errors["password"] = ["Enter your password."];
-        if (!IsLocalUrl(returnUrl)) errors["returnUrl"] = ["returnUrl must be a path on this site, such as /courses."];
+        if (!LmsCloud.Web.LocalUrls.IsLocal(returnUrl)) errors["returnUrl"] = ["returnUrl must be a path on this site, such as /courses."];
         var browser = LmsCloud.Web.WebExtensions.FromBrowserForm(http);
         if (browser && errors.Count > 0) return BackToSignIn(http, errors.ContainsKey("returnUrl") ? "failed" : "missing", null);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -86,14 +86,7 @@ public static class AccountEndpoints
     static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery, LmsDbContext db, AuditLog audit, CancellationToken ct)
     {
         if (await ReadFormAsync(http, antiforgery, ct) is null) return FormRefused(http);
-        var session = await http.AuthenticateAsync(BrowserSessions.SchemeName);
-        if (session.Succeeded && Guid.TryParse(session.Principal.FindFirst("sub")?.Value, out var userId))
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await audit.WriteAsync(new AuditEntry("sign_out", "user", userId.ToString(), userId, Actor: AuditActor.User(userId)), ct);
-            await tx.CommitAsync(ct);
-        }
-        await http.SignOutAsync(BrowserSessions.SchemeName);
+        await BrowserSessions.SignOutAsync(http, db, audit, ct);
         return SeeOther(http, "/"); // home: which is the sign-in page for who is not signed in
     }
 
@@ -125,7 +118,7 @@ public static class AccountEndpoints
     /// <summary>Back to the sign-in page with what to say (and where to go after); the page's form is empty again.</summary>
     public static IResult BackToSignIn(HttpContext http, string error, string? returnUrl, string? wait = null) =>
         SeeOther(http, $"{SignInPath}?error={error}"
-            + (returnUrl is { Length: > 0 } && IsLocalUrl(returnUrl) && returnUrl != "/" ? $"&returnUrl={Uri.EscapeDataString(returnUrl)}" : "")
+            + (returnUrl is { Length: > 0 } && LmsCloud.Web.LocalUrls.IsLocal(returnUrl) && returnUrl != "/" ? $"&returnUrl={Uri.EscapeDataString(returnUrl)}" : "")
             + (wait != null ? $"&wait={wait}" : ""));
 
     /// <summary>303: the browser follows with a GET, so reloading the next page never posts the form again.</summary>
@@ -134,10 +127,4 @@ public static class AccountEndpoints
         http.Response.Headers.Location = location;
         return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
     }
-
-    /// <summary>
-    /// A path on this host: starts with one slash, not <c>//</c> or <c>/\</c> (both mean another host to a browser),
-    /// and no control characters (browsers drop tabs and newlines, which could turn <c>/\t/evil</c> into <c>//evil</c>).
-    /// </summary>
-    public static bool IsLocalUrl(string url) => LmsCloud.Web.LocalUrls.IsLocal(url);
 }

@@ -53,7 +53,7 @@ public static class AuthorizeEndpoints
         if (user == null)
         {
             if (request.HasPromptValue(PromptValues.None)) return TokenEndpoint.Error(Errors.LoginRequired, "The user is not signed in.");
-            return Results.Redirect($"{BrowserPages.SignInPath}?returnUrl={Uri.EscapeDataString(AuthorizeUrl(http))}");
+            return Results.Redirect($"{AccountEndpoints.SignInPath}?returnUrl={Uri.EscapeDataString(AuthorizeUrl(http))}");
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!, ct)
@@ -164,14 +164,7 @@ public static class AuthorizeEndpoints
     static async Task<IResult> EndSessionAsync(HttpContext http, LmsDbContext db, AuditLog audit, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("OpenIddict did not handle /connect/endsession.");
-        var session = await http.AuthenticateAsync(BrowserSessions.SchemeName);
-        if (session.Succeeded && Guid.TryParse(session.Principal.FindFirstValue("sub"), out var userId))
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await audit.WriteAsync(new AuditEntry("sign_out", "user", userId.ToString(), userId, Actor: AuditActor.User(userId)), ct);
-            await tx.CommitAsync(ct);
-        }
-        await http.SignOutAsync(BrowserSessions.SchemeName);
+        await BrowserSessions.SignOutAsync(http, db, audit, ct);
         if (!string.IsNullOrEmpty(request.PostLogoutRedirectUri))
             return Results.SignOut(authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         return BrowserPages.SignedOut(http);

@@ -12,8 +12,6 @@ namespace LmsCloud.Api.Auth;
 /// </summary>
 public static class BrowserPages
 {
-    public const string SignInPath = "/account/sign-in";
-
     static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
     /// <summary>What each scope lets an application do, in the words the consent page shows.</summary>

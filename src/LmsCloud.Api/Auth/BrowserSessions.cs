@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
+using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
@@ -129,6 +130,19 @@ public static class BrowserSessions
         ];
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "sub", "role"));
         await http.SignInAsync(SchemeName, principal, new AuthenticationProperties { IsPersistent = false, AllowRefresh = true });
+    }
+
+    /// <summary>Ends the browser session, auditing <c>sign_out</c> for whoever it was (the sign-out form and OIDC end session).</summary>
+    public static async Task SignOutAsync(HttpContext http, LmsDbContext db, AuditLog audit, CancellationToken ct)
+    {
+        var session = await http.AuthenticateAsync(SchemeName);
+        if (session.Succeeded && Guid.TryParse(session.Principal.FindFirst("sub")?.Value, out var userId))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await audit.WriteAsync(new AuditEntry("sign_out", "user", userId.ToString(), userId, Actor: AuditActor.User(userId)), ct);
+            await tx.CommitAsync(ct);
+        }
+        await http.SignOutAsync(SchemeName);
     }
 
     /// <summary>

@@ -147,8 +147,7 @@ public static class SsoSignInEndpoints
     };
 
     /// <summary>A path of this site: not another host (<c>//evil</c>, <c>/\evil</c>), not a scheme (<c>https:</c>).</summary>
-    static bool IsLocalPath(string url) =>
-        url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") && !url.Any(char.IsControl) && url.Length <= 2000;
+    static bool IsLocalPath(string url) => LmsCloud.Web.LocalUrls.IsLocal(url) && url.Length <= 2000;
 
     static string Truncate(string text) => text.Length <= 100 ? text : text[..100];
 }

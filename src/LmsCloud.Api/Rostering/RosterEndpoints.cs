@@ -85,9 +85,7 @@ public static class RosterEndpoints
         if (!IsAdmin(principal))
         {
             // Not an admin: only the classes this person is actively enrolled in, as teacher or as student.
-            var roles = new List<string>();
-            if (principal.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
-            if (principal.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
+            var roles = RosterRoles.EnrollmentRolesOf(principal);
             if (roles.Count == 0 || PersonId(principal) is not { } me)
                 return Forbidden("Classes are listed for administrators, teachers and students.");
             query = query.Where(c => db.Enrollments.Any(e => e.ClassId == c.Id && e.UserId == me && roles.Contains(e.Role) && e.Status == Active));
@@ -129,9 +127,7 @@ public static class RosterEndpoints
     static async Task<Results<Ok<List<MyClassResponse>>, ProblemHttpResult>> MyClassesAsync(MyRoster roster, ClaimsPrincipal principal,
         CancellationToken ct)
     {
-        var roles = new List<string>();
-        if (principal.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
-        if (principal.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
+        var roles = RosterRoles.EnrollmentRolesOf(principal);
         if (roles.Count == 0 || PersonId(principal) is not { } me) return Forbidden("My classes are for teachers and students.");
         return TypedResults.Ok(await roster.ClassesAsync(me, roles, ct));
     }

@@ -12,6 +12,15 @@ public static class RosterRoles
         Parent = "parent", Relative = "relative", Proctor = "proctor", Counselor = "counselor", DistrictAdministrator = "districtAdministrator",
         Principal = "principal", SiteAdministrator = "siteAdministrator", SystemAdministrator = "systemAdministrator";
 
+    /// <summary>The enrollment roles whose classes a signed-in teacher or student sees: teacher, student, both or none.</summary>
+    public static List<string> EnrollmentRolesOf(System.Security.Claims.ClaimsPrincipal person)
+    {
+        var roles = new List<string>();
+        if (person.IsInRole(Users.Roles.Teacher)) roles.Add(Teacher);
+        if (person.IsInRole(Users.Roles.Student)) roles.Add(Student);
+        return roles;
+    }
+
     /// <summary>A person's role in users.csv (1.1) or roles.csv (1.2).</summary>
     public static readonly string[] OfPeople =
     [

@@ -13,9 +13,6 @@ public sealed class MyClassesModel(MyRoster roster) : PageModel
 
     public async Task OnGetAsync()
     {
-        var roles = new List<string>();
-        if (User.IsInRole(Roles.Teacher)) roles.Add(RosterRoles.Teacher);
-        if (User.IsInRole(Roles.Student)) roles.Add(RosterRoles.Student);
-        Classes = await roster.ClassesAsync(Guid.Parse(User.FindFirst("sub")!.Value), roles, HttpContext.RequestAborted);
+        Classes = await roster.ClassesAsync(Guid.Parse(User.FindFirst("sub")!.Value), RosterRoles.EnrollmentRolesOf(User), HttpContext.RequestAborted);
     }
 }

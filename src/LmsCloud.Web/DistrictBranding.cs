@@ -1,3 +1,4 @@
+using System.Globalization;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,17 @@ using Microsoft.EntityFrameworkCore;
 namespace LmsCloud.Web;
 
 /// <summary>What the layout shows of the request's district: its name and language, from its profile.</summary>
-public sealed record DistrictLook(string Name, string Language, string TimeZone);
+public sealed record DistrictLook(string Name, string Language, string TimeZone)
+{
+    /// <summary>An instant as the district reads it: in its time zone and its locale's format, with the offset (UTC-06:00).</summary>
+    public string Format(DateTimeOffset instant)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var found) ? found : TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        var sign = local.Offset < TimeSpan.Zero ? "-" : "+";
+        return $"{local.ToString("g", CultureInfo.GetCultureInfo(Language))} UTC{sign}{local.Offset:hh\\:mm}";
+    }
+}
 
 /// <summary>The district's profile for the layout, read once per request.</summary>
 public sealed class DistrictBranding(IMultiTenantContextAccessor<District> districts, LmsDbContext db)

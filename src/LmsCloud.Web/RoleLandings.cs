@@ -12,7 +12,7 @@ public sealed record RoleLanding(string Role, string Title, string Summary, IRea
 /// </summary>
 public static class RoleLandings
 {
-    static readonly LandingItem Profile = new("Your profile: your name as others see it", "/profile");
+    static readonly LandingItem Profile = new("Your profile: your name as others see it, and your password", "/profile");
 
     public static string Name(string role) => role switch
     {
@@ -29,7 +29,9 @@ public static class RoleLandings
     {
         Roles.DistrictAdmin => new(role, "District administration",
             "You run the district's accounts, roster imports, integrations and sign-in providers.",
-            [Profile, new("Users, roster imports, integration clients and SSO providers: through the API today; their pages come next.")]),
+            [new("District settings, users, integration clients and SSO providers", "/admin"),
+             new("Roster imports: upload, review and apply, the inbox and the nightly schedule", "/imports"),
+             new("Audit events and chain verification", "/audit"), Profile]),
         Roles.SchoolAdmin => new(role, "School administration", "You look after your school's people and classes.", [Profile]),
         Roles.Teacher => new(role, "Teaching", "Your classes and their rosters come from the district's student information system.",
             [new("My classes, and each class's roster", "/classes"), Profile]),
@@ -38,7 +40,7 @@ public static class RoleLandings
         Roles.Guardian => new(role, "Your children", "See your children's classes.",
             [new("My children: their classes and teachers", "/children"), Profile]),
         Roles.ComplianceOfficer => new(role, "Compliance", "You review the district's audit trail and its integrity.",
-            [Profile, new("Audit events and chain verification: through the API today; their pages come next.")]),
+            [new("Audit events and chain verification", "/audit"), Profile]),
         _ => new(role, role, "", [Profile]),
     };
 }

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Users;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,9 +25,16 @@ public static class WebExtensions
             o.Conventions.AllowAnonymousToPage("/Account/SignIn");
             o.Conventions.AllowAnonymousToPage("/Account/PasswordReset");
             o.Conventions.AllowAnonymousToFolder("/Errors");
+            // Administration is for district admins, the audit trail for them and compliance officers (as the API's policies).
+            o.Conventions.AuthorizeFolder("/Admin", WebPolicies.DistrictAdmin);
+            o.Conventions.AuthorizeFolder("/Imports", WebPolicies.DistrictAdmin);
+            o.Conventions.AuthorizeFolder("/Audit", WebPolicies.AuditReader);
         });
         services.AddScoped<DistrictBranding>();
-        services.AddAuthorizationBuilder().AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser());
+        services.AddAuthorizationBuilder()
+            .AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser())
+            .AddPolicy(WebPolicies.DistrictAdmin, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin))
+            .AddPolicy(WebPolicies.AuditReader, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer));
         return services;
     }
 
@@ -83,4 +91,6 @@ public static class WebExtensions
 public static class WebPolicies
 {
     public const string Session = "web.session";
+    public const string DistrictAdmin = "web.district-admin";
+    public const string AuditReader = "web.audit-reader";
 }

@@ -26,6 +26,7 @@ builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
+app.UseServerTiming(); // first, so the duration counts the whole request
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     StatusCodeSelector = ProblemDetailsDefaults.StatusCodeFor,

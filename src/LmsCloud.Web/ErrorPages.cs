@@ -17,6 +17,17 @@ public static class ErrorPages
         "Page not found",
         "<p>There is no page at this address. Check the address, or start from the home page.</p><p><a href=\"/\">Go to the home page</a></p>");
 
+    public static Task DistrictSuspendedAsync(HttpContext http, string districtName) => WriteAsync(http, StatusCodes.Status403Forbidden,
+        "District unavailable",
+        $"<p>The pages of <strong>{HtmlEncoder.Default.Encode(districtName)}</strong> are not available at the moment: the district's LmsCloud service is paused.</p><p>Nothing is wrong with your account. Your school or district office knows when it will be back.</p>");
+
+    /// <summary>Any other error a page request meets with no body of its own (a refused form, a method not allowed).</summary>
+    public static Task OtherErrorAsync(HttpContext http, int status) => WriteAsync(http, status,
+        status == StatusCodes.Status400BadRequest ? "Request refused" : "This did not work",
+        status == StatusCodes.Status400BadRequest
+            ? "<p>The page could not accept what was sent, for example a form that was open too long or sent twice. Go back, reload the page and try again.</p><p><a href=\"/\">Go to the home page</a></p>"
+            : $"<p>The page could not do this (error {status}). Go back and try again, or start from the home page.</p><p><a href=\"/\">Go to the home page</a></p>");
+
     public static Task ServerErrorAsync(HttpContext http) => WriteAsync(http, StatusCodes.Status500InternalServerError,
         "Something went wrong",
         "<p>We could not show this page. Nothing you did caused it, and the problem has been logged.</p><p><a href=\"/\">Go to the home page</a> or try again in a moment.</p>");

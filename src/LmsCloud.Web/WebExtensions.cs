@@ -47,15 +47,19 @@ public static class WebExtensions
     });
 
     /// <summary>
-    /// For <c>UseStatusCodePages</c>: a page request's empty 404 becomes the "Page not found" page; every other empty
-    /// error answer stays the RFC 9457 problem document it was.
+    /// For <c>UseStatusCodePages</c>: a page request's empty error answer becomes a page ("Page not found" for a 404, the
+    /// 403 page's redirect for a 403, a plain error page otherwise); every other empty error answer stays the RFC 9457
+    /// problem document it was.
     /// </summary>
     public static async Task StatusCodePageAsync(StatusCodeContext context)
     {
         var http = context.HttpContext;
-        if (http.Response.StatusCode == StatusCodes.Status404NotFound && IsPageRequest(http))
+        if (IsPageRequest(http))
         {
-            await ErrorPages.NotFoundAsync(http);
+            var status = http.Response.StatusCode;
+            if (status == StatusCodes.Status404NotFound) await ErrorPages.NotFoundAsync(http);
+            else if (status == StatusCodes.Status403Forbidden) http.Response.Redirect("/errors/forbidden");
+            else await ErrorPages.OtherErrorAsync(http, status);
             return;
         }
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();

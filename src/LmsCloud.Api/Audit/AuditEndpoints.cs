@@ -24,19 +24,14 @@ public static class AuditEndpoints
     }
 
     static async Task<Results<Ok<PagedList<AuditEventResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, string? actor, Guid? subject,
-        string? action, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageRequest paging, CancellationToken ct)
+        string? action, string? entity, string? entityId, DateTimeOffset? from, DateTimeOffset? to, [AsParameters] PageRequest paging,
+        CancellationToken ct)
     {
+        var filter = new AuditFilter(actor, subject, action, entity, entityId, from, to);
         var errors = paging.Validate(maxPageSize: 500);
-        TextFilter.Check(errors, ("actor", actor), ("action", action));
+        foreach (var (field, messages) in filter.Validate()) errors[field] = messages;
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var query = db.AuditEvents.AsNoTracking();
-        if (!string.IsNullOrEmpty(actor)) query = query.Where(e => e.ActorId == actor);
-        if (subject != null) query = query.Where(e => e.SubjectUserId == subject);
-        if (!string.IsNullOrEmpty(action)) query = query.Where(e => e.Action == action);
-        // timestamptz parameters must be UTC (Npgsql refuses any other offset); 08:00-06:00 is the instant 14:00Z.
-        if (from?.ToUniversalTime() is { } start) query = query.Where(e => e.OccurredAt >= start);
-        if (to?.ToUniversalTime() is { } end) query = query.Where(e => e.OccurredAt < end);
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderByDescending(e => e.Seq), paging, ToResponse, ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(filter.Apply(db.AuditEvents.AsNoTracking()), paging, ToResponse, ct));
     }
 
     static async Task<Ok<AuditVerification>> VerifyAsync(LmsDbContext db, CancellationToken ct) =>

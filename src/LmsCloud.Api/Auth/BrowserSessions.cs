@@ -101,12 +101,13 @@ public static class BrowserSessions
 
     /// <summary>
     /// An <c>Authorization: Bearer</c> header means an API client: the bearer scheme, whatever cookies come along. Else
-    /// the session cookie, when there is one. Else the bearer scheme too, so a call with neither is answered by its
-    /// RFC 9457 401 challenge as before.
+    /// the session cookie, when there is one, or for a page request (a browser's GET of an unknown address meets the
+    /// fallback policy, and the cookie's challenge sends it to sign in). Else the bearer scheme too, so an API call with
+    /// neither is answered by its RFC 9457 401 challenge as before.
     /// </summary>
     public static string SelectScheme(HttpContext http, string bearerScheme) =>
         http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? bearerScheme
-        : http.Request.Cookies.ContainsKey(CookieName) ? SchemeName
+        : http.Request.Cookies.ContainsKey(CookieName) || LmsCloud.Web.WebExtensions.IsPageRequest(http) ? SchemeName
         : bearerScheme;
 
     /// <summary>

@@ -6,7 +6,7 @@ public sealed class ExcludeFromMultiTenantResolutionMetadata;
 
 /// <summary>
 /// Resolves the district from the host before authentication and sets it for the rest of the request. Unknown
-/// district: 404 (a page for page requests); suspended district: 403; otherwise as problem details.
+/// district: 404; suspended district: 403; a page for page requests, otherwise as problem details.
 /// </summary>
 public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTenantMiddleware> logger)
 {
@@ -33,6 +33,11 @@ public sealed class MultiTenantMiddleware(RequestDelegate next, ILogger<MultiTen
         }
         if (district.Status == DistrictStatus.Suspended)
         {
+            if (LmsCloud.Web.WebExtensions.IsPageRequest(context))
+            {
+                await LmsCloud.Web.ErrorPages.DistrictSuspendedAsync(context, district.DisplayName);
+                return;
+            }
             await WriteProblemAsync(context, problems, StatusCodes.Status403Forbidden, "District suspended",
                 $"The district '{district.Slug}' is suspended. Contact LmsCloud support.");
             return;

@@ -74,7 +74,11 @@ public sealed class AuditContext
     public string? ClientAddress { get; init; }
 }
 
-public sealed record AuditVerification(bool Ok, long Checked, long? FirstBrokenSeq);
+/// <summary>
+/// The chain's state: intact (<see cref="Checked"/> events, seq 1 to <see cref="Checked"/>), or broken at
+/// <see cref="FirstBrokenSeq"/>, with <see cref="Problem"/> saying how, in words a compliance officer can act on.
+/// </summary>
+public sealed record AuditVerification(bool Ok, long Checked, long? FirstBrokenSeq, string? Problem = null);
 
 /// <summary>
 /// Appends events to the district's hash chain inside the caller's transaction, so an event exists exactly when the
@@ -210,9 +214,12 @@ public sealed class AuditLog(LmsDbContext db, AuditContext context, TimeProvider
         var prev = Genesis;
         await foreach (var row in db.AuditEvents.AsNoTracking().OrderBy(e => e.Seq).AsAsyncEnumerable().WithCancellation(ct))
         {
-            var intact = row.Seq == expectedSeq && row.PrevHash.AsSpan().SequenceEqual(prev) &&
-                         row.ComputeHash().AsSpan().SequenceEqual(row.Hash);
-            if (!intact) return new AuditVerification(false, checkedCount, Math.Min(row.Seq, expectedSeq));
+            var problem =
+                row.Seq != expectedSeq ? $"Event {expectedSeq} is missing: the next event stored is {row.Seq}."
+                : !row.PrevHash.AsSpan().SequenceEqual(prev) ? $"Event {row.Seq} does not follow event {row.Seq - 1}: its link to the previous event's hash does not match."
+                : !row.ComputeHash().AsSpan().SequenceEqual(row.Hash) ? $"Event {row.Seq} was changed after it was written: its content no longer matches its hash."
+                : null;
+            if (problem != null) return new AuditVerification(false, checkedCount, Math.Min(row.Seq, expectedSeq), problem);
             checkedCount++;
             expectedSeq++;
             prev = row.Hash;

@@ -108,7 +108,7 @@ public static class AuthBenchmark
     }
 
     // Any public type of the API assembly names its entry point (this project has a Program of its own).
-    sealed class Api(Dictionary<string, string> settings, bool entryValidation) : WebApplicationFactory<SigningKeys>
+    internal sealed class Api(Dictionary<string, string> settings, bool entryValidation) : WebApplicationFactory<SigningKeys>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -118,9 +118,10 @@ public static class AuthBenchmark
                 builder.ConfigureServices(s => s.PostConfigure<OpenIddictValidationOptions>(o => o.EnableTokenEntryValidation = false));
         }
 
-        public HttpClient Client(string? accessToken = null)
+        /// <param name="https">The session cookie is Secure, so a browser-like client (keeping cookies) asks over https.</param>
+        public HttpClient Client(string? accessToken = null, bool https = false)
         {
-            var client = CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://bench.localhost/") });
+            var client = CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(https ? "https://bench.localhost/" : "http://bench.localhost/") });
             if (accessToken != null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
             return client;
         }

@@ -18,6 +18,7 @@ using Npgsql;
 // Each import runs in a child process (this program with "import ...") so its peak memory is its own.
 // Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000 [--big] [--log-slow] [--alone]]
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --auth [--seconds 5]   (token endpoint, validation)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
@@ -35,6 +36,22 @@ if (args.Contains("--auth")) // token endpoint and validation instead (AuthBench
     {
         EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(authWork, "db") });
         Directory.Delete(authWork, recursive: true);
+    }
+}
+
+if (args.Contains("--pages")) // server time of the web pages' first render over 1,000-row lists (PagesBenchmark.cs)
+{
+    var pagesWork = Directory.CreateTempSubdirectory("lms-bench-pages-").FullName;
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(pagesWork, (UnixFileMode)0b111_101_101);
+    try
+    {
+        return await LmsCloud.Benchmarks.PagesBenchmark.RunAsync(pagesWork, FreePort(),
+            args.SkipWhile(a => a != "--requests").Skip(1).Select(int.Parse).FirstOrDefault(200));
+    }
+    finally
+    {
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(pagesWork, "db") });
+        Directory.Delete(pagesWork, recursive: true);
     }
 }
 

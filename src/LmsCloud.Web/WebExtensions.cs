@@ -62,8 +62,9 @@ public static class WebExtensions
             else await ErrorPages.OtherErrorAsync(http, status);
             return;
         }
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
+        // Results.Problem writes through the same service, and as JSON even when the client accepts only HTML (a
+        // browser opening an /api address), which the service alone would answer with an empty body.
+        await Results.Problem(statusCode: http.Response.StatusCode).ExecuteAsync(http);
     }
 
     public static IEndpointRouteBuilder MapLmsWeb(this IEndpointRouteBuilder app)

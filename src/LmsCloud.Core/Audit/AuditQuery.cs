@@ -50,16 +50,19 @@ public static class AuditQuery
     }
 
     /// <summary>
-    /// The user a person typed: a user id, or an email address of this district (case-insensitive). Null when no such
-    /// user exists here.
+    /// The users a person's text names: a user id; an email address of this district (case-insensitive); or a display
+    /// name, exactly but case-insensitively (several people may share one: the caller asks for the email then). At
+    /// most two, which is enough to tell "one" from "several".
     /// </summary>
-    public static async Task<Guid?> FindUserAsync(LmsDbContext db, string text, CancellationToken ct)
+    public static async Task<IReadOnlyList<Guid>> FindUsersAsync(LmsDbContext db, string text, CancellationToken ct)
     {
         text = text.Trim();
-        if (Guid.TryParse(text, out var id)) return id;
-        if (text.Contains('\0')) return null;
+        if (Guid.TryParse(text, out var id)) return [id];
+        if (text.Length == 0 || text.Contains('\0')) return [];
         var normalized = text.ToUpperInvariant();
-        return await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => (Guid?)u.Id).SingleOrDefaultAsync(ct);
+        var byEmail = await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).Take(2).ToListAsync(ct);
+        if (byEmail.Count > 0 || text.Contains('@')) return byEmail;
+        return await db.Users.Where(u => u.DisplayName.ToUpper() == normalized).OrderBy(u => u.Id).Select(u => u.Id).Take(2).ToListAsync(ct);
     }
 
     /// <summary>Who the people among these actor and subject ids are (name and email), for showing a page of events.</summary>

@@ -43,7 +43,7 @@ public sealed class AuditPagesTests(BrowserFixture web)
         await BrowserFixture.AssertAccessibleAsync(page);
 
         // Actor by email, an action and a day in the district's time zone.
-        await page.GetByLabel("Actor (email, or id as recorded)").FillAsync(teacher.Email.ToUpperInvariant());
+        await page.GetByLabel("Actor (email, name, or id as recorded)").FillAsync(teacher.Email.ToUpperInvariant());
         await page.GetByLabel("Action").FillAsync("grade.changed");
         await page.GetByLabel("From (a day, America/Chicago)").FillAsync("2026-11-30");
         await page.GetByLabel("To (the whole day, America/Chicago)").FillAsync("2026-11-30");
@@ -79,7 +79,13 @@ public sealed class AuditPagesTests(BrowserFixture web)
 
         // A subject that is nobody here is a clear error, not an empty list.
         await page.GotoAsync(web.Url(district.Slug, "/audit?subject=nobody%40example.test"));
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Subject: no user in this district has the email or id \"nobody@example.test\".");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Subject: no user in this district has the email, name or id \"nobody@example.test\".");
+        Assert.Equal(400, (await page.ReloadAsync())!.Status);
+        // A subject by name (any case): the same two events with the teacher's.
+        await page.GotoAsync(web.Url(district.Slug, "/audit?action=grade.changed&from=2026-11-30&to=2026-11-30"));
+        await page.GetByLabel("Subject (user email, name or id)").FillAsync("test STUDENT");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show events" }).ClickAsync();
+        await Expect(rows).ToHaveCountAsync(2);
 
         // Paging through the bulk events: 50, 50, 20, and back; the filter stays in the links.
         await page.GotoAsync(web.Url(district.Slug, "/audit"));

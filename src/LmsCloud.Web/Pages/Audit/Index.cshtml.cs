@@ -90,16 +90,21 @@ public sealed class AuditIndexModel(LmsDbContext db, DistrictBranding branding) 
         string? actorId = null;
         if (Clean(Actor) is { } actor)
         {
-            // A person by email; anything else is an actor id as stored (a user or client id, an operator's name).
-            if (actor.Contains('@'))
-                actorId = (await AuditQuery.FindUserAsync(db, actor, ct))?.ToString() ?? Missing("actor", actor);
-            else actorId = actor;
+            // A person by email, name or id; text naming nobody is an actor id as stored (a client id, an operator's name).
+            var people = await AuditQuery.FindUsersAsync(db, actor, ct);
+            actorId = people.Count switch
+            {
+                1 => people[0].ToString(),
+                0 when !actor.Contains('@') => actor,
+                _ => Unclear("Actor", actor, people.Count),
+            };
         }
         Guid? subject = null;
         if (Clean(Subject) is { } subjectText)
         {
-            subject = await AuditQuery.FindUserAsync(db, subjectText, ct);
-            if (subject == null) Missing("subject", subjectText);
+            var people = await AuditQuery.FindUsersAsync(db, subjectText, ct);
+            if (people.Count == 1) subject = people[0];
+            else Unclear("Subject", subjectText, people.Count);
         }
         var from = Day("From", From);
         var to = Day("To", To);
@@ -110,9 +115,11 @@ public sealed class AuditIndexModel(LmsDbContext db, DistrictBranding branding) 
         return Errors.Count == 0 ? filter : null;
     }
 
-    string? Missing(string field, string text)
+    string? Unclear(string field, string text, int matches)
     {
-        Errors.Add($"{(field == "actor" ? "Actor" : "Subject")}: no user in this district has the email or id \"{text}\".");
+        Errors.Add(matches == 0
+            ? $"{field}: no user in this district has the email, name or id \"{text}\"."
+            : $"{field}: several users are named \"{text}\"; use their email.");
         return null;
     }
 

@@ -24,6 +24,9 @@ public enum PersonKeyKind
 
     /// <summary>Text holding the person's SIS sourcedId (external_ids.external_id of the user).</summary>
     SourcedId,
+
+    /// <summary>Identifies the person elsewhere (their subject at an identity provider); rows are found by the table's other keys.</summary>
+    ElsewhereId,
 }
 
 public sealed record PersonKey(string Column, PersonKeyKind Kind, string Meaning);
@@ -114,8 +117,9 @@ public sealed record DataMapEntry(
     /// </summary>
     public string? PersonRowsSql()
     {
-        if (PersonKeys.Count == 0) return null;
-        var any = string.Join(" or ", PersonKeys.Select(k => k.Kind switch
+        var keys = PersonKeys.Where(k => k.Kind != PersonKeyKind.ElsewhereId).ToList();
+        if (keys.Count == 0) return null;
+        var any = string.Join(" or ", keys.Select(k => k.Kind switch
         {
             PersonKeyKind.UserId => $"{k.Column} = $1",
             PersonKeyKind.UserIdText => $"{k.Column} = $1::text",
@@ -197,7 +201,7 @@ public static class DataMap
             WithThePerson),
 
         new("sso_links", DataCategory.Identity, "The person's account at the district's identity provider (issuer and subject).",
-            [new("user_id", PersonKeyKind.UserId, "the person")], null,
+            [new("user_id", PersonKeyKind.UserId, "the person"), new("subject", PersonKeyKind.ElsewhereId, "the person at the provider")], null,
             ["id", "user_id", "provider_id", "issuer", "subject", "linked_by", "created_at", "last_sign_in_at"], [],
             new(ErasureMethod.DeleteRows, "The person's links are deleted.", Nothing),
             WithThePerson),
@@ -354,7 +358,7 @@ public readonly partial record struct IsoPeriod(int Years, int Months, int Days)
 
     public DateTimeOffset AddTo(DateTimeOffset start) => start.AddYears(Years).AddMonths(Months).AddDays(Days);
 
-    /// <summary>Compared by the instant each reaches from the same start (P12M equals P1Y; P1M is shorter than P31D).</summary>
+    /// <summary>Compared by the instant each reaches from the same start from 1 January (P12M equals P1Y; P1M is shorter than P32D).</summary>
     public int CompareTo(IsoPeriod other)
     {
         var start = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -99,6 +99,7 @@ public static class DataMapDocument
         PersonKeyKind.UserIdText => "our id as text",
         PersonKeyKind.ActorRef => "`user:{id}`",
         PersonKeyKind.SourcedId => "SIS sourcedId",
+        PersonKeyKind.ElsewhereId => "their id elsewhere",
         _ => k.ToString(),
     };
 

@@ -128,6 +128,10 @@ sealed class ComplianceRequestConfiguration : IEntityTypeConfiguration<Complianc
 
 sealed class ComplianceRequestEventConfiguration : IEntityTypeConfiguration<ComplianceRequestEvent>
 {
-    public void Configure(EntityTypeBuilder<ComplianceRequestEvent> e) =>
+    public void Configure(EntityTypeBuilder<ComplianceRequestEvent> e)
+    {
         e.ToTable("compliance_request_events").HasKey(x => new { x.TenantId, x.RequestId, x.Seq });
+        // Known to EF so that it inserts a new request before its first event.
+        e.HasOne<ComplianceRequest>().WithMany().HasForeignKey(x => new { x.TenantId, x.RequestId });
+    }
 }

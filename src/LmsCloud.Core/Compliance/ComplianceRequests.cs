@@ -2,7 +2,6 @@ using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace LmsCloud.Core.Compliance;
 
@@ -62,8 +61,6 @@ public sealed class ComplianceRequests(LmsDbContext db, AuditLog audit, TimeProv
 
     public const int MaxCommentLength = 2000;
 
-    const string OneOpenIndex = "compliance_requests_one_open";
-
     public async Task<RequestOutcome> CreateAsync(NewComplianceRequest input, RequestCaller caller, CancellationToken ct = default)
     {
         var type = input.Type?.Trim().ToLowerInvariant();
@@ -99,27 +96,34 @@ public sealed class ComplianceRequests(LmsDbContext db, AuditLog audit, TimeProv
             CreatedAt = now,
             UpdatedAt = now,
         };
-        try
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            db.ComplianceRequests.Add(request);
-            AddEvent(request, 1, caller, null, RequestStates.Received, input.Comment, now);
-            await db.SaveChangesAsync(ct);
-            await audit.WriteAsync(new AuditEntry("compliance_request.received", "compliance_request", request.Id.ToString(), request.SubjectUserId,
-                After: new { request.Type, request.State, request.DueAt, comment = input.Comment }, Actor: caller.Actor), ct);
-            await tx.CommitAsync(ct);
+            // The partial unique index decides, so two racing creates cannot both succeed; the second waits for the first
+            // to commit and then inserts nothing (no error: a duplicate is the caller's 409, not our incident).
+            var inserted = await db.Database.ExecuteSqlAsync($"""
+                insert into compliance_requests (tenant_id, id, type, state, subject_user_id, requester_actor_type, requester_actor_id, due_at,
+                                                 created_at, updated_at)
+                values ({request.TenantId}, {request.Id}, {request.Type}, {request.State}, {request.SubjectUserId}, {request.RequesterActorType},
+                        {request.RequesterActorId}, {request.DueAt}, {request.CreatedAt}, {request.UpdatedAt})
+                on conflict (tenant_id, type, subject_user_id) where state in ('received', 'awaiting_approval', 'approved', 'processing', 'failed')
+                do nothing
+                """, ct);
+            if (inserted == 1)
+            {
+                AddEvent(request, 1, caller, null, RequestStates.Received, input.Comment, now);
+                await db.SaveChangesAsync(ct);
+                await audit.WriteAsync(new AuditEntry("compliance_request.received", "compliance_request", request.Id.ToString(), request.SubjectUserId,
+                    After: new { request.Type, request.State, request.DueAt, comment = input.Comment }, Actor: caller.Actor), ct);
+                await tx.CommitAsync(ct);
+                return new(request, null);
+            }
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: OneOpenIndex })
-        {
-            db.ChangeTracker.Clear();
-            var existing = await db.ComplianceRequests.AsNoTracking()
-                .Where(r => r.Type == type && r.SubjectUserId == input.SubjectId && RequestStates.Open.Contains(r.State))
-                .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
-            return new(null, new RequestError(RequestErrorKind.OpenRequestExists,
-                $"An open {type} request for this {(input.SubjectId == null ? "district" : "person")} exists already ({existing}); " +
-                "work on it, or cancel it first.", ExistingId: existing));
-        }
-        return new(request, null);
+        var existing = await db.ComplianceRequests.AsNoTracking()
+            .Where(r => r.Type == type && r.SubjectUserId == input.SubjectId && RequestStates.Open.Contains(r.State))
+            .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+        return new(null, new RequestError(RequestErrorKind.OpenRequestExists,
+            $"An open {type} request for this {(input.SubjectId == null ? "district" : "person")} exists already ({existing}); " +
+            "work on it, or cancel it first.", ExistingId: existing));
     }
 
     /// <summary>

@@ -33,8 +33,9 @@ public static class DataMapDocument
         foreach (var e in DataMap.Entries)
             md.AppendLine($"| [`{e.Table}`](#{e.Table}) | {Category(e.Category)} | " +
                           (e.PersonKeys.Count == 0 ? "not by a key" : string.Join(", ", e.PersonKeys.Select(k => $"`{k.Column}`"))) +
-                          $" | {Method(e.Erasure.Method)} | {e.Retention.Period} after {Event(e.Retention.CountsFrom)} | " +
-                          (e.Retention.Floors.Length == 0 ? "—" : string.Join("; ", e.Retention.Floors.Select(Floor))) + " |");
+                          $" | {Method(e.Erasure.Method)} | {e.Retention.Period} after {ShortEvent(e.Retention.CountsFrom)} | " +
+                          (e.Retention.Floors.Length == 0 ? "—" : string.Join("; ", e.Retention.Floors.Select(f =>
+                              f.Period == null ? $"not before {ShortEvent(f.CountsFrom)}" : $"{f.Period} after {ShortEvent(f.CountsFrom)}"))) + " |");
         md.AppendLine();
 
         foreach (var group in DataMap.Entries.GroupBy(e => e.Category))
@@ -101,6 +102,19 @@ public static class DataMapDocument
         PersonKeyKind.SourcedId => "SIS sourcedId",
         PersonKeyKind.ElsewhereId => "their id elsewhere",
         _ => k.ToString(),
+    };
+
+    /// <summary>The event in a word or two, for the summary table; <see cref="Event"/> says it in full below it.</summary>
+    static string ShortEvent(RetentionEvent e) => e switch
+    {
+        RetentionEvent.PersonDeparted => "departure",
+        RetentionEvent.EnrollmentEnded => "enrollment end",
+        RetentionEvent.ImportRunFinished => "run finished",
+        RetentionEvent.CredentialEnded => "expiry or revocation",
+        RetentionEvent.Occurred => "the event",
+        RetentionEvent.RequestClosed => "request closed",
+        RetentionEvent.StudentRecordErased => "student record erased",
+        _ => e.ToString(),
     };
 
     static string Event(RetentionEvent e) => e switch

@@ -1,5 +1,6 @@
 using LmsCloud.Api.Audit;
 using LmsCloud.Api.Auth;
+using LmsCloud.Api.Compliance;
 using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
@@ -56,6 +57,7 @@ app.MapIntegrationClientEndpoints();
 app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
+app.MapComplianceEndpoints();
 app.MapLmsWeb();
 
 try

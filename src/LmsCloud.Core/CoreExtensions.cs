@@ -1,4 +1,5 @@
 using LmsCloud.Core.Audit;
+using LmsCloud.Core.Compliance;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
@@ -20,5 +21,6 @@ public static class CoreExtensions
         .AddAudit()
         .AddUsers(configuration)
         .AddFileStorage(configuration)
-        .AddRoster();
+        .AddRoster()
+        .AddCompliance();
 }

@@ -20,6 +20,15 @@ public static class Policies
 
     /// <summary>Sensitive student data (demographics): district admins and compliance officers.</summary>
     public const string DemographicsReader = "DemographicsReader";
+
+    /// <summary>Compliance requests: compliance officers create and decide them.</summary>
+    public const string ComplianceOfficer = "ComplianceOfficer";
+
+    /// <summary>Reading compliance requests: compliance officers and district admins.</summary>
+    public const string ComplianceReader = "ComplianceReader";
+
+    /// <summary>Creating a compliance request: compliance officers, and guardians (for their own child's export, checked in Core).</summary>
+    public const string ComplianceRequester = "ComplianceRequester";
 }
 
 public static class AuthExtensions
@@ -45,6 +54,9 @@ public static class AuthExtensions
             .AddPolicy(Policies.DistrictAdmin, p => p.RequireRole(Roles.DistrictAdmin))
             .AddPolicy(Policies.AuditReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
             .AddPolicy(Policies.DemographicsReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
+            .AddPolicy(Policies.ComplianceOfficer, p => p.RequireRole(Roles.ComplianceOfficer))
+            .AddPolicy(Policies.ComplianceReader, p => p.RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
+            .AddPolicy(Policies.ComplianceRequester, p => p.RequireRole(Roles.ComplianceOfficer, Roles.Guardian))
             .AddPolicy(Policies.SisImport, p => p.RequireAssertion(c =>
                 c.User.IsInRole(Roles.DistrictAdmin) ||
                 c.User.FindFirst("scope")?.Value.Split(' ').Contains(Scopes.SisImport) == true));

@@ -1,5 +1,6 @@
 using System.Text;
 using LmsCloud.Core.Audit;
+using LmsCloud.Core.Compliance;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Integrations;
 using LmsCloud.Core.Rostering;
@@ -49,6 +50,8 @@ public sealed class LmsDbContext(DbContextOptions<LmsDbContext> options, IMultiT
     public DbSet<SisSchedule> SisSchedules => Set<SisSchedule>();
     public DbSet<IdentityProvider> IdentityProviders => Set<IdentityProvider>();
     public DbSet<SsoLink> SsoLinks => Set<SsoLink>();
+    public DbSet<ComplianceRequest> ComplianceRequests => Set<ComplianceRequest>();
+    public DbSet<ComplianceRequestEvent> ComplianceRequestEvents => Set<ComplianceRequestEvent>();
 
     /// <summary>A context for work outside a request (jobs, tools, tests): the district is fixed here, for its whole life.</summary>
     public static LmsDbContext Create(NpgsqlDataSource db, District? district) =>

@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace LmsCloud.Core.Compliance;
+
+// The district's data map: every table that holds a person's data, what kind of data it is, how it is exported, how it
+// is erased and how long it is kept. One readable table (DataMap.Entries below), checked against the database catalog
+// by DataMapCoverageTests and rendered into docs/data-map.md (DataMapDocument). Exports, retention and legal holds read
+// it; a table added without an entry fails CI, naming the table (docs/compliance.md).
+
+public enum DataCategory { Identity, Credentials, Roster, Demographics, Audit, ImportArtefacts, Compliance }
+
+/// <summary>How a column names a person.</summary>
+public enum PersonKeyKind
+{
+    /// <summary>A uuid: our id of the user.</summary>
+    UserId,
+
+    /// <summary>Text holding our id of the user (OpenIddict's subject, the audit log's actor).</summary>
+    UserIdText,
+
+    /// <summary>Text <c>user:{id}</c>, how import runs name who asked.</summary>
+    ActorRef,
+
+    /// <summary>Text holding the person's SIS sourcedId (external_ids.external_id of the user).</summary>
+    SourcedId,
+
+    /// <summary>Identifies the person elsewhere (their subject at an identity provider); rows are found by the table's other keys.</summary>
+    ElsewhereId,
+}
+
+public sealed record PersonKey(string Column, PersonKeyKind Kind, string Meaning);
+
+public enum ErasureMethod
+{
+    /// <summary>The person's rows are deleted.</summary>
+    DeleteRows,
+
+    /// <summary>The person's rows stay (others' records point at them); the listed columns are nulled or replaced.</summary>
+    Anonymise,
+
+    /// <summary>Kept on erasure, for the reason stated (the audit chain, proof of the request).</summary>
+    Keep,
+
+    /// <summary>Rows cannot be attributed to one person by a key; they go only by the table's retention rule.</summary>
+    ByRetentionOnly,
+}
+
+/// <summary>How one person's data in a table is erased. <see cref="Replace"/>: column → SQL value (<c>null</c>, <c>'erased-' || id</c>).</summary>
+public sealed record Erasure(ErasureMethod Method, string How, IReadOnlyDictionary<string, string>? Replace = null);
+
+/// <summary>What a retention period counts from.</summary>
+public enum RetentionEvent
+{
+    /// <summary>The SIS marked the person tobedeleted (or a local account was disabled).</summary>
+    PersonDeparted,
+
+    /// <summary>The enrollment's end date, else the end of its class's last term.</summary>
+    EnrollmentEnded,
+
+    /// <summary>The import run finished.</summary>
+    ImportRunFinished,
+
+    /// <summary>The token, link or credential expired or was revoked.</summary>
+    CredentialEnded,
+
+    /// <summary>The event occurred.</summary>
+    Occurred,
+
+    /// <summary>The compliance request was closed (completed, rejected, cancelled or expired).</summary>
+    RequestClosed,
+
+    /// <summary>The student's record itself was erased.</summary>
+    StudentRecordErased,
+}
+
+/// <summary>A limit a district's policy cannot go below: no earlier than <see cref="Period"/> (when given) after <see cref="CountsFrom"/>.</summary>
+public sealed record RetentionFloor(string? Period, RetentionEvent CountsFrom, string Why);
+
+/// <summary>The default retention: <see cref="Period"/> (ISO-8601) after <see cref="CountsFrom"/>, never below any floor.</summary>
+public sealed record Retention(string Period, RetentionEvent CountsFrom, params RetentionFloor[] Floors)
+{
+    /// <summary>Null when a district may keep this data for <paramref name="period"/>, else why not (malformed, or below a floor).</summary>
+    public string? Check(string period)
+    {
+        if (!IsoPeriod.TryParse(period, out var proposed)) return $"'{period}' is not an ISO-8601 period such as P1Y, P6M or P90D.";
+        foreach (var floor in Floors)
+        {
+            if (floor.CountsFrom != CountsFrom)
+                continue; // a floor on another event (the student record's lifetime) holds whatever the period
+            if (floor.Period != null && proposed.CompareTo(IsoPeriod.Parse(floor.Period)) < 0)
+                return $"{period} is below the floor of {floor.Period}: {floor.Why}";
+        }
+        return null;
+    }
+}
+
+/// <summary>A column kept out of every export, and why.</summary>
+public sealed record Withheld(string Column, string Why);
+
+/// <summary>One table of the data map.</summary>
+/// <param name="RowsWhere">A condition narrowing the table to person rows (external_ids: <c>entity_type = 'users'</c>), or null.</param>
+public sealed record DataMapEntry(
+    string Table,
+    DataCategory Category,
+    string Holds,
+    IReadOnlyList<PersonKey> PersonKeys,
+    string? RowsWhere,
+    IReadOnlyList<string> Exported,
+    IReadOnlyList<Withheld> Withheld,
+    Erasure Erasure,
+    Retention Retention)
+{
+    /// <summary>
+    /// The SQL condition selecting one person's rows, the person's id being the parameter <c>$1</c> (uuid); null when the
+    /// table's rows cannot be attributed to a person by a key (they come only in a district export).
+    /// </summary>
+    public string? PersonRowsSql()
+    {
+        var keys = PersonKeys.Where(k => k.Kind != PersonKeyKind.ElsewhereId).ToList();
+        if (keys.Count == 0) return null;
+        var any = string.Join(" or ", keys.Select(k => k.Kind switch
+        {
+            PersonKeyKind.UserId => $"{k.Column} = $1",
+            PersonKeyKind.UserIdText => $"{k.Column} = $1::text",
+            PersonKeyKind.ActorRef => $"{k.Column} = 'user:' || $1::text",
+            PersonKeyKind.SourcedId => $"{k.Column} in (select x.external_id from external_ids x where x.entity_type = 'users' and x.internal_id = $1)",
+            _ => throw new ArgumentOutOfRangeException(nameof(k)),
+        }));
+        return RowsWhere == null ? $"({any})" : $"({any}) and ({RowsWhere})";
+    }
+}
+
+/// <summary>A table deliberately outside the map, and why (a prefix ending in <c>*</c> names a family of tables).</summary>
+public sealed record ExcludedTable(string Table, string Why);
+
+public static class DataMap
+{
+    /// <summary>
+    /// The rule for "holds a person key", applied to every table of the public schema: a column that is part of a foreign
+    /// key to <c>users</c>, or whose name is one of <see cref="PersonKeyNames"/> or ends with one of
+    /// <see cref="PersonKeySuffixes"/>; and the <c>users</c> table itself. Such a table needs an entry naming each such
+    /// column among its <see cref="DataMapEntry.PersonKeys"/>, or a place in <see cref="Excluded"/>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PersonKeyNames =
+        ["user_id", "student_id", "guardian_id", "subject", "internal_id", "external_id", "created_by", "requested_by"];
+
+    /// <inheritdoc cref="PersonKeyNames"/>
+    public static readonly IReadOnlyList<string> PersonKeySuffixes = ["_user_id", "actor_id"];
+
+    /// <summary>Secrets: never in any export, whatever an entry says (a test checks no entry exports one).</summary>
+    public static readonly IReadOnlyList<string> SecretColumns =
+        ["password_hash", "security_stamp", "concurrency_stamp", "token_hash", "secret_hash", "payload", "reference_id", "client_secret", "client_secret_protected"];
+
+    /// <summary>Every table's <c>tenant_id</c> is left out of exports: the export's manifest names the district once.</summary>
+    public const string TenantColumn = "tenant_id";
+
+    public static readonly IReadOnlyList<ExcludedTable> Excluded =
+    [
+        new("tenants", "The districts themselves (platform): names and host slugs of districts, no person."),
+        new("schema_migrations", "The migration runner's record of applied files (platform)."),
+        new("data_protection_keys", "The key ring of browser-session cookies shared by every district (platform): keys, no person."),
+        new("qrtz_*", "Quartz.NET's clustered scheduler state (platform): job and trigger names, no person."),
+    ];
+
+    const string Secret = "Secret: a credential, never exported.";
+    const string Derived = "Derived copy (upper-cased for lookup) of an exported column.";
+    const string Internal = "Internal bookkeeping of the library that owns the row; means nothing outside it.";
+
+    static readonly Dictionary<string, string> Nothing = [];
+
+    static Retention WithThePerson => new("P1Y", RetentionEvent.PersonDeparted);
+
+    public static readonly IReadOnlyList<DataMapEntry> Entries =
+    [
+        // ---- Identity -----------------------------------------------------------------------------------------------
+        new("users", DataCategory.Identity, "The person's account and roster identity: names, user name, email, phone, grades.",
+            [new("id", PersonKeyKind.UserId, "the person")], null,
+            ["id", "user_name", "email", "email_confirmed", "display_name", "given_name", "family_name", "middle_name", "identifier", "grades",
+             "phone", "sms", "source", "status", "enabled_user", "locally_edited", "lockout_enabled", "lockout_end", "access_failed_count",
+             "created_at", "updated_at"],
+            [new("normalized_user_name", Derived), new("normalized_email", Derived), new("password_hash", Secret),
+             new("security_stamp", Secret), new("concurrency_stamp", Internal)],
+            new(ErasureMethod.Anonymise,
+                "The row stays, so the ids that enrollments, requests and the audit log hold point at an account with nothing personal left: " +
+                "names, email, phone and identifiers nulled or replaced by 'erased-{id}', password removed, sign-in impossible.",
+                new Dictionary<string, string>
+                {
+                    ["user_name"] = "'erased-' || id", ["normalized_user_name"] = "'ERASED-' || upper(id::text)", ["email"] = "null",
+                    ["normalized_email"] = "null", ["display_name"] = "'Erased person'", ["given_name"] = "null", ["family_name"] = "null",
+                    ["middle_name"] = "null", ["identifier"] = "null", ["grades"] = "null", ["phone"] = "null", ["sms"] = "null",
+                    ["password_hash"] = "null", ["security_stamp"] = "gen_random_uuid()::text", ["enabled_user"] = "false",
+                    ["status"] = "'tobedeleted'",
+                }),
+            WithThePerson),
+
+        new("user_roles", DataCategory.Identity, "The person's roles in the district (DistrictAdmin, Teacher, Student, Guardian...).",
+            [new("user_id", PersonKeyKind.UserId, "the person")], null,
+            ["user_id", "role", "source", "granted_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's roles are deleted.", Nothing),
+            WithThePerson),
+
+        new("sso_links", DataCategory.Identity, "The person's account at the district's identity provider (issuer and subject).",
+            [new("user_id", PersonKeyKind.UserId, "the person"), new("subject", PersonKeyKind.ElsewhereId, "the person at the provider")], null,
+            ["id", "user_id", "provider_id", "issuer", "subject", "linked_by", "created_at", "last_sign_in_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's links are deleted.", Nothing),
+            WithThePerson),
+
+        // ---- Credentials --------------------------------------------------------------------------------------------
+        new("password_reset_tokens", DataCategory.Credentials, "One-time password reset tokens issued to the person, and by whom.",
+            [new("user_id", PersonKeyKind.UserId, "the person the token is for"), new("created_by", PersonKeyKind.UserId, "the admin who issued it")],
+            null,
+            ["id", "user_id", "created_at", "created_by", "expires_at", "used_at"], [new("token_hash", Secret)],
+            new(ErasureMethod.DeleteRows, "Tokens for the person are deleted; tokens the person issued to others keep the row with created_by nulled.",
+                new Dictionary<string, string> { ["created_by"] = "null" }),
+            new("P30D", RetentionEvent.CredentialEnded)),
+
+        new("openiddict_authorizations", DataCategory.Credentials, "The person's sign-ins and consents to apps (OpenIddict).",
+            [new("subject", PersonKeyKind.UserIdText, "the person signed in")], null,
+            ["id", "application_id", "creation_date", "scopes", "status", "subject", "type"],
+            [new("concurrency_token", Internal), new("properties", Internal)],
+            new(ErasureMethod.DeleteRows, "The person's authorizations (and with them their tokens) are deleted.", Nothing),
+            new("P1D", RetentionEvent.CredentialEnded)),
+
+        new("openiddict_tokens", DataCategory.Credentials, "Access and refresh tokens issued to the person (OpenIddict).",
+            [new("subject", PersonKeyKind.UserIdText, "the person the token was issued to")], null,
+            ["id", "application_id", "authorization_id", "creation_date", "expiration_date", "redemption_date", "status", "subject", "type"],
+            [new("payload", Secret), new("reference_id", Secret), new("concurrency_token", Internal), new("properties", Internal)],
+            new(ErasureMethod.DeleteRows, "The person's tokens are deleted.", Nothing),
+            new("P1D", RetentionEvent.CredentialEnded)),
+
+        new("integration_clients", DataCategory.Credentials, "Integration clients (SIS automation); a person appears as the admin who created one.",
+            [new("created_by", PersonKeyKind.UserId, "the admin who created the client")], null,
+            ["id", "client_id", "name", "scopes", "created_at", "created_by", "revoked_at"], [new("secret_hash", Secret)],
+            new(ErasureMethod.Anonymise, "The client stays (it is the district's); created_by is nulled.",
+                new Dictionary<string, string> { ["created_by"] = "null" }),
+            new("P1Y", RetentionEvent.CredentialEnded)),
+
+        // ---- Roster -------------------------------------------------------------------------------------------------
+        new("user_orgs", DataCategory.Roster, "The person's schools and their role at each.",
+            [new("user_id", PersonKeyKind.UserId, "the person")], null,
+            ["user_id", "org_id", "role", "role_type", "begin_date", "end_date"], [],
+            new(ErasureMethod.DeleteRows, "The person's memberships are deleted.", Nothing),
+            WithThePerson),
+
+        new("guardian_links", DataCategory.Roster, "Which guardians a student has (both sides are people).",
+            [new("student_id", PersonKeyKind.UserId, "the student"), new("guardian_id", PersonKeyKind.UserId, "the guardian")], null,
+            ["student_id", "guardian_id"], [],
+            new(ErasureMethod.DeleteRows, "Links naming the person, on either side, are deleted.", Nothing),
+            WithThePerson),
+
+        new("enrollments", DataCategory.Roster, "The person's enrollments in classes, with role and dates.",
+            [new("user_id", PersonKeyKind.UserId, "the person enrolled")], null,
+            ["id", "class_id", "user_id", "school_id", "role", "is_primary", "begin_date", "end_date", "status", "updated_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's enrollments are deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded)),
+
+        new("external_ids", DataCategory.Roster, "The person's SIS identifiers (sourcedId) and their sync state.",
+            [new("internal_id", PersonKeyKind.UserId, "the person (our id)"), new("external_id", PersonKeyKind.SourcedId, "the person's sourcedId")],
+            "entity_type = 'users'",
+            ["source_system", "entity_type", "external_id", "internal_id", "state", "first_run_id", "last_run_id"], [],
+            new(ErasureMethod.DeleteRows, "The person's sourcedId mappings are deleted (a later import naming them creates a new, unrelated person).", Nothing),
+            WithThePerson),
+
+        // ---- Demographics -------------------------------------------------------------------------------------------
+        new("demographics", DataCategory.Demographics, "Sensitive: birth date, sex, race/ethnicity flags and birthplace, as the SIS sent them.",
+            [new("user_id", PersonKeyKind.UserId, "the person")], null,
+            ["user_id", "birth_date", "sex", "flags", "status", "updated_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's row is deleted.", Nothing),
+            WithThePerson),
+
+        // ---- Import artefacts ---------------------------------------------------------------------------------------
+        new("import_runs", DataCategory.ImportArtefacts, "Roster import runs; a person appears as who asked for one ('user:{id}').",
+            [new("requested_by", PersonKeyKind.ActorRef, "who asked for the run")], null,
+            ["id", "trigger", "dry_run", "status", "run_date", "package_name", "package_sha256", "oneroster_version", "manifest", "source_system",
+             "requested_by", "progress_phase", "progress_percent", "counts", "findings", "warning_count", "error_count", "failure_reason", "history",
+             "created_at", "started_at", "finished_at"],
+            [new("package_path", "Where the platform stores the package: an internal storage location, not data about anyone.")],
+            new(ErasureMethod.Anonymise, "The run stays (the district's history of imports); requested_by becomes 'erased'.",
+                new Dictionary<string, string> { ["requested_by"] = "'erased'" }),
+            new("P1Y", RetentionEvent.ImportRunFinished)),
+
+        new("import_changes", DataCategory.ImportArtefacts, "What each import changed, with old and new values of the person's record.",
+            [new("external_id", PersonKeyKind.SourcedId, "the sourcedId of the person changed")], "entity_type in ('users', 'demographics')",
+            ["run_id", "seq", "entity_type", "external_id", "action", "old_values", "new_values"], [],
+            new(ErasureMethod.DeleteRows,
+                "Changes to the person's user and demographics records are deleted; enrollment changes that quote the person's sourcedId inside " +
+                "their values go with their run's retention.", Nothing),
+            new("P90D", RetentionEvent.ImportRunFinished)),
+
+        new("import_row_errors", DataCategory.ImportArtefacts, "Findings of each import row; messages may quote values of the row (names, dates).",
+            [], null,
+            ["run_id", "seq", "severity", "file", "line", "column_name", "code", "message"], [],
+            new(ErasureMethod.ByRetentionOnly, "A finding names a file and line, not a person: it is deleted with its run's findings by retention."),
+            new("P90D", RetentionEvent.ImportRunFinished)),
+
+        // ---- Audit --------------------------------------------------------------------------------------------------
+        new("audit_events", DataCategory.Audit, "The district's hash-chained audit log: who did what to whom, with before and after values.",
+            [new("actor_id", PersonKeyKind.UserIdText, "who acted"), new("real_actor_id", PersonKeyKind.UserIdText, "the person behind an impersonation"),
+             new("subject_user_id", PersonKeyKind.UserId, "the person the event is about")], null,
+            ["seq", "occurred_at", "actor_type", "actor_id", "real_actor_id", "action", "entity_type", "entity_id", "subject_user_id",
+             "before_values", "after_values", "reason", "request_id", "client_address", "prev_hash", "hash"], [],
+            new(ErasureMethod.Keep,
+                "Append-only and hash-chained: rows are never edited, so the chain stays verifiable. They name people by id; once the users row " +
+                "is anonymised the ids point at nobody. Names quoted inside before/after values are the subject of the erasure design of " +
+                "issue 11 item 6 (payloads referenced by a hash), not of editing rows."),
+            new("P7Y", RetentionEvent.Occurred,
+                new RetentionFloor("P1Y", RetentionEvent.Occurred, "sign-in and other authentication events are kept at least a year."),
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased,
+                    "FERPA §99.32: the record of disclosures (and of grade changes) is kept as long as the student's record."))),
+
+        // ---- Compliance ---------------------------------------------------------------------------------------------
+        new("compliance_requests", DataCategory.Compliance, "Export, erasure and disclosure-log requests about the person, and who asked and decided.",
+            [new("subject_user_id", PersonKeyKind.UserId, "the person the request is about"),
+             new("requester_actor_id", PersonKeyKind.UserIdText, "who asked (a user's id)"),
+             new("decider_user_id", PersonKeyKind.UserId, "the officer who decided")], null,
+            ["id", "type", "state", "subject_user_id", "requester_actor_type", "requester_actor_id", "decider_user_id", "decided_at", "reason",
+             "due_at", "created_at", "updated_at", "closed_at"], [],
+            new(ErasureMethod.Keep, "Kept: the request is the district's proof that it answered (and, for an erasure, that it erased); it names people by id only."),
+            new("P7Y", RetentionEvent.RequestClosed,
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "FERPA §99.32: a request for access is part of the disclosure record."))),
+
+        new("compliance_request_events", DataCategory.Compliance, "The timeline of each request: state changes and dated comments, with who.",
+            [new("actor_id", PersonKeyKind.UserIdText, "who moved or commented on the request")], null,
+            ["request_id", "seq", "occurred_at", "actor_type", "actor_id", "from_state", "to_state", "comment"], [],
+            new(ErasureMethod.Keep, "Kept with its request (above)."),
+            new("P7Y", RetentionEvent.RequestClosed)),
+    ];
+
+    public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);
+
+    /// <summary>Whether a column's name alone makes it a person key (<see cref="PersonKeyNames"/>).</summary>
+    public static bool IsPersonKeyName(string column) =>
+        PersonKeyNames.Contains(column) || PersonKeySuffixes.Any(column.EndsWith);
+
+    public static bool IsExcluded(string table) =>
+        Excluded.Any(x => x.Table.EndsWith('*') ? table.StartsWith(x.Table[..^1], StringComparison.Ordinal) : x.Table == table);
+}
+
+/// <summary>An ISO-8601 period of years, months, weeks and days (<c>P1Y</c>, <c>P6M</c>, <c>P90D</c>), as retention rules use.</summary>
+public readonly partial record struct IsoPeriod(int Years, int Months, int Days) : IComparable<IsoPeriod>
+{
+    [GeneratedRegex(@"^P(?!$)(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?$")]
+    private static partial Regex Pattern();
+
+    public static bool TryParse(string? text, out IsoPeriod period)
+    {
+        period = default;
+        var m = text == null ? null : Pattern().Match(text);
+        if (m is not { Success: true }) return false;
+        int Part(int i) => m.Groups[i].Success ? int.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+        period = new IsoPeriod(Part(1), Part(2), Part(3) * 7 + Part(4));
+        return true;
+    }
+
+    public static IsoPeriod Parse(string text) =>
+        TryParse(text, out var period) ? period : throw new FormatException($"'{text}' is not an ISO-8601 period.");
+
+    public DateTimeOffset AddTo(DateTimeOffset start) => start.AddYears(Years).AddMonths(Months).AddDays(Days);
+
+    /// <summary>Compared by the instant each reaches from the same start from 1 January (P12M equals P1Y; P1M is shorter than P32D).</summary>
+    public int CompareTo(IsoPeriod other)
+    {
+        var start = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        return AddTo(start).CompareTo(other.AddTo(start));
+    }
+}

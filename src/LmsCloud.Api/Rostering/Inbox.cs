@@ -3,6 +3,7 @@ using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
+using LmsCloud.Web.Imports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -80,7 +81,7 @@ public static class InboxEndpoints
         var name = $"{clock.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.zip";
         var (package, problem) = await PackageUpload.StoreAsync(request, storage, SisInbox.StoragePrefix(district.TenantId) + name,
             options.Value.MaxUploadBytes, ct);
-        if (package == null) return (ProblemHttpResult)problem!;
+        if (package == null) return ImportEndpoints.Problem(problem!);
         return TypedResults.Created("/api/sis/inbox", new InboxUploadResponse(name, package.Sha256, package.Length));
     }
 

@@ -15,7 +15,7 @@ public sealed class ErrorsModel(ImportReview review) : PageModel
     public const int PageSize = 50;
 
     public Guid RunId { get; private set; }
-    [FromQuery(Name = "file")] public string? File { get; set; }
+    [FromQuery(Name = "file")] public string? FileName { get; set; }
     [FromQuery(Name = "code")] public string? Code { get; set; }
     public List<string> Files { get; private set; } = [];
     public List<string> Codes { get; private set; } = [];
@@ -28,12 +28,12 @@ public sealed class ErrorsModel(ImportReview review) : PageModel
         RunId = id;
         (Files, Codes) = await review.ErrorFacetsAsync(id, ct);
         // Only what the run has can be chosen; anything else (a stale link, NUL) is no filter rather than a database error.
-        if (File != null && !Files.Contains(File)) File = null;
+        if (FileName != null && !Files.Contains(FileName)) FileName = null;
         if (Code != null && !Codes.Contains(Code)) Code = null;
-        if (await review.ErrorsAsync(id, File, Code, Math.Max(1, page), PageSize, ImportPages.ReadsDemographics(User), ct) is not { } errors)
+        if (await review.ErrorsAsync(id, FileName, Code, Math.Max(1, page), PageSize, ImportPages.ReadsDemographics(User), ct) is not { } errors)
             return NotFound();
         Errors = errors;
-        Pager = new Pager($"/imports/{id}/errors", errors.Page, PageSize, errors.Total, new Dictionary<string, string?> { ["file"] = File, ["code"] = Code });
+        Pager = new Pager($"/imports/{id}/errors", errors.Page, PageSize, errors.Total, new Dictionary<string, string?> { ["file"] = FileName, ["code"] = Code });
         return Page();
     }
 }

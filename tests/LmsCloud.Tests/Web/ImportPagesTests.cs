@@ -185,7 +185,7 @@ public sealed class ImportPagesTests(BrowserFixture web)
                 return r.status + ' ' + (await r.text()).includes('Form refused');
             }
             """);
-        Assert.Equal("400 True", forged);
+        Assert.Equal("400 true", forged);
         Assert.Equal(1, await CountAsync(district.Id, "select count(*) from import_runs"));
         // Only the one package that was imported is in storage: the refused and the forged uploads left nothing.
         Assert.Single(Directory.GetFiles(Path.Combine(web.Api.StorageRoot, district.Id.ToString(), "uploads")));

@@ -66,8 +66,8 @@ public sealed class ImportRuns(NpgsqlDataSource db, TimeProvider clock, ILogger<
 
 public static class SisExtensions
 {
-    /// <summary>The import engine's entry point, for every host that starts runs.</summary>
-    public static IServiceCollection AddSis(this IServiceCollection services) => services.AddSingleton<ImportRuns>();
+    /// <summary>The import engine's entry point, for every host that starts runs, and the review of runs (API and pages).</summary>
+    public static IServiceCollection AddSis(this IServiceCollection services) => services.AddSingleton<ImportRuns>().AddScoped<ImportReview>();
 }
 
 /// <summary>

@@ -1,65 +1,12 @@
 using LmsCloud.Api.Auth;
-using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
+using LmsCloud.Web.Imports;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace LmsCloud.Api.Rostering;
-
-/// <summary>A package waiting in a district's inbox: in storage (uploaded) or in the configured inbox folder.</summary>
-public sealed record InboxItem(string Source, string Name, long Length, DateTimeOffset ReceivedAt, string? StorageKey, string? FolderPath);
-
-/// <param name="Refused">Why the nightly import will not take this package (the package check's reason), or null.</param>
-public sealed record InboxItemResponse(string Source, string Name, long Length, DateTimeOffset ReceivedAt, string? Refused);
-
-public sealed record InboxUploadResponse(string Name, string Sha256, long Length);
-
-/// <summary>
-/// A district's inbox: packages delivered for the nightly import, which picks the newest one. Two sources: uploads to
-/// <c>POST /api/sis/inbox</c> (storage, <c>{tenantId}/inbox/</c>) and, when <c>Sis:InboxRoot</c> is set, the zips in
-/// <c>{InboxRoot}/{slug}/</c> (an SFTP drop, say). Nothing is ever deleted from it by the import.
-/// </summary>
-public sealed class SisInbox(IFileStorage storage, IOptions<SisOptions> options)
-{
-    public static string StoragePrefix(Guid tenantId) => $"{tenantId}/inbox/";
-
-    public async Task<IReadOnlyList<InboxItem>> ListAsync(District district, CancellationToken ct)
-    {
-        var items = (await storage.ListAsync(StoragePrefix(district.TenantId), ct))
-            .Select(f => new InboxItem("upload", f.Key[(f.Key.LastIndexOf('/') + 1)..], f.Length, f.LastModified, f.Key, null))
-            .ToList();
-        if (options.Value.InboxRoot is { Length: > 0 } root && Directory.Exists(Path.Combine(root, district.Slug)))
-            items.AddRange(new DirectoryInfo(Path.Combine(root, district.Slug)).EnumerateFiles("*.zip")
-                .Select(f => new InboxItem("folder", f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero), null, f.FullName)));
-        return items.OrderByDescending(i => i.ReceivedAt).ThenByDescending(i => i.Name, StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>A local file of the item: the folder's own file, or storage's local copy of an upload.</summary>
-    public async Task<string> LocalPathAsync(InboxItem item, CancellationToken ct) =>
-        item.StorageKey != null ? await storage.GetLocalPathAsync(item.StorageKey, ct) : item.FolderPath!;
-
-    /// <summary>
-    /// The package the nightly import should take: the newest complete zip in the inbox, unless a run already took those
-    /// exact bytes (same SHA-256, any run that did not fail or was only a dry run). Never an older package than the
-    /// newest: importing it would roll the roster back. Returns the item, a local file of it and its SHA-256.
-    /// </summary>
-    public async Task<(InboxItem Item, string LocalPath, string Sha256)?> ChooseAsync(District district, LmsDbContext db, CancellationToken ct)
-    {
-        foreach (var item in await ListAsync(district, ct))
-        {
-            var path = await LocalPathAsync(item, ct);
-            if (PackageCheck.Check(path) != null) continue; // still being written into the folder, not a zip, or a bomb: not a candidate
-            var sha256 = PackageHash.Compute(path);
-            var imported = await db.ImportRuns.AnyAsync(r => r.PackageSha256 == sha256 && r.Status != RunStatus.Failed && r.Status != RunStatus.DryRun, ct);
-            return imported ? null : (item, path, sha256);
-        }
-        return null;
-    }
-
-}
 
 /// <summary><c>/api/sis/inbox</c>: deliver a package for the nightly import without importing it now, and list the inbox.</summary>
 public static class InboxEndpoints
@@ -76,20 +23,12 @@ public static class InboxEndpoints
         IOptions<SisOptions> options, IMultiTenantContextAccessor<District> tenant, TimeProvider clock, CancellationToken ct)
     {
         var district = tenant.MultiTenantContext.TenantInfo!;
-        // Names sort by arrival; the nightly job goes by the time the file was written, which is the same thing here.
-        var name = $"{clock.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.zip";
-        var (package, problem) = await PackageUpload.StoreAsync(request, storage, SisInbox.StoragePrefix(district.TenantId) + name,
-            options.Value.MaxUploadBytes, ct);
-        if (package == null) return (ProblemHttpResult)problem!;
+        var (name, key) = SisInbox.NewUpload(district.TenantId, clock.GetUtcNow());
+        var (package, problem) = await PackageUpload.StoreAsync(request, storage, key, options.Value.MaxUploadBytes, ct);
+        if (package == null) return ImportEndpoints.Problem(problem!);
         return TypedResults.Created("/api/sis/inbox", new InboxUploadResponse(name, package.Sha256, package.Length));
     }
 
-    // A refused package is listed with the reason, so a drop the nightly job passes over is never silently ignored.
-    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IMultiTenantContextAccessor<District> tenant, CancellationToken ct)
-    {
-        var items = new List<InboxItemResponse>();
-        foreach (var i in await inbox.ListAsync(tenant.MultiTenantContext.TenantInfo!, ct))
-            items.Add(new InboxItemResponse(i.Source, i.Name, i.Length, i.ReceivedAt, PackageCheck.Check(await inbox.LocalPathAsync(i, ct))));
-        return TypedResults.Ok(items);
-    }
+    static async Task<Ok<List<InboxItemResponse>>> ListAsync(SisInbox inbox, IMultiTenantContextAccessor<District> tenant, CancellationToken ct) =>
+        TypedResults.Ok(await inbox.ListCheckedAsync(tenant.MultiTenantContext.TenantInfo!, ct));
 }

@@ -20,6 +20,13 @@ public static class RosteringExtensions
         services.AddSingleton<SisInbox>();
         services.AddSingleton<NightlyImport>();
         services.AddSingleton<NightlyImportTriggers>();
+        // The schedule's reads and changes (API and pages) follow Quartz through these two calls; the job stays here.
+        services.AddSingleton(sp =>
+        {
+            var triggers = sp.GetRequiredService<NightlyImportTriggers>();
+            return new NightlyScheduleTriggers(triggers.SyncAsync, triggers.NextFireTimeAsync);
+        });
+        services.AddScoped<NightlySchedule>();
 
         // Clustered job store in our database (tables from migration 0006): every node runs a scheduler, and each
         // trigger fires on one node only. Connections come from the application role's data source.

@@ -6,42 +6,44 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
-namespace LmsCloud.Api.Rostering;
-
-public sealed class SisOptions
-{
-    /// <summary>Largest roster package accepted by upload (bytes of the zip). Default 512 MB.</summary>
-    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
-
-    /// <summary>Optional folder whose <c>{slug}/*.zip</c> are inbox items too (an SFTP drop, say).</summary>
-    public string? InboxRoot { get; set; }
-
-    /// <summary>Imports run at the same time on this node (runs of one district queue in the engine anyway).</summary>
-    public int ImportWorkers { get; set; } = 2;
-}
+namespace LmsCloud.Web.Imports;
 
 /// <summary>A package stored from an upload: its key, its SHA-256, its size and the name the client gave it.</summary>
 public sealed record StoredPackage(string Key, string Sha256, long Length, string? FileName);
+
+/// <summary>Why an upload was refused: the HTTP status, a title and a sentence for the person who sent it.</summary>
+public sealed record UploadRefusal(int Status, string Title, string Detail);
 
 /// <summary>
 /// Reads the multipart field <c>file</c> of a request straight into storage: streamed section by section (never the
 /// whole body in memory, no temporary form files), hashed with SHA-256 while copying, cut off at the size limit, and
 /// refused unless it is a zip. A body that ends early (the connection dropped, or no closing boundary) is the client's
-/// 400, while a failure to write storage stays ours. Every refusal is a problem result and leaves nothing in storage.
+/// 400, while a failure to write storage stays ours. Every refusal leaves nothing in storage; the API answers it as a
+/// problem document, the upload pages show it on the form. Here in Web (which the API references) rather than in Sis,
+/// because it reads HTTP (MultipartReader) and Sis, like lms, must run on the .NET runtime alone.
 /// </summary>
 public static class PackageUpload
 {
     // Room for the multipart boundaries and part headers around the file itself.
     const long MultipartOverhead = 64 * 1024;
 
-    public static async Task<(StoredPackage? Package, IResult? Problem)> StoreAsync(HttpRequest request, IFileStorage storage, string key,
-        long maxBytes, CancellationToken ct)
+    /// <summary>Form fields before the file a page may read (its antiforgery token, a checkbox): how many, how long each.</summary>
+    const int MaxFields = 16, MaxFieldLength = 4096;
+
+    /// <param name="beforeFile">
+    /// For a browser's form: called with the plain fields that came before the file (the page puts its antiforgery token
+    /// and options first), before a byte of the file is stored; a refusal it returns stops the upload. Without it other
+    /// fields are ignored (the API).
+    /// </param>
+    public static async Task<(StoredPackage? Package, UploadRefusal? Refusal)> StoreAsync(HttpRequest request, IFileStorage storage, string key,
+        long maxBytes, CancellationToken ct, Func<IReadOnlyDictionary<string, string>, Task<UploadRefusal?>>? beforeFile = null)
     {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
             !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
             HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "Send the package as multipart/form-data with the zip in the field 'file'."));
+            return (null, new UploadRefusal(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the package as multipart/form-data with the zip in the field 'file'."));
         if (request.ContentLength > maxBytes + MultipartOverhead) return (null, TooLarge(maxBytes));
 
         // Kestrel's own limit (30 MB by default) is raised for this request only, to ours plus the multipart framing.
@@ -60,7 +62,13 @@ public static class PackageUpload
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out disposition) ||
                     !disposition.IsFileDisposition() || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
                 {
-                    await section.Body.DrainAsync(ct); // other fields are ignored
+                    if (beforeFile != null && disposition is { } field && field.IsFormDisposition() && fields.Count < MaxFields &&
+                        HeaderUtilities.RemoveQuotes(field.Name).Value is { } name)
+                    {
+                        var value = await ReadFieldAsync(section.Body, ct);
+                        if (value != null) fields[name] = value;
+                    }
+                    else await section.Body.DrainAsync(ct); // other fields are ignored
                     continue;
                 }
             }
@@ -68,11 +76,12 @@ public static class PackageUpload
             {
                 return (null, Incomplete());
             }
+            if (beforeFile != null && await beforeFile(fields) is { } refusedByCaller) return (null, refusedByCaller);
 
             var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
             if (fileName != null && TextRules.HasControlCharacters(fileName)) // it becomes the run's package_name, text
-                return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad file name",
-                    detail: "The file name may not contain control characters (such as NUL)."));
+                return (null, new UploadRefusal(StatusCodes.Status400BadRequest, "Bad file name",
+                    "The file name may not contain control characters (such as NUL)."));
             await using var checkedStream = new CheckedUploadStream(section.Body, maxBytes);
             try
             {
@@ -100,8 +109,25 @@ public static class PackageUpload
             }
             return (new StoredPackage(key, checkedStream.Sha256(), checkedStream.Length, Path.GetFileName(fileName)), null);
         }
-        return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No package",
-            detail: "The multipart field 'file' with the zip is missing."));
+        return (null, new UploadRefusal(StatusCodes.Status400BadRequest, "No package", "The multipart field 'file' with the zip is missing."));
+    }
+
+    /// <summary>A short text field (UTF-8), or null when it is longer than <see cref="MaxFieldLength"/> (then ignored).</summary>
+    static async Task<string?> ReadFieldAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxFieldLength)
+            {
+                await body.DrainAsync(ct);
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>
@@ -112,17 +138,16 @@ public static class PackageUpload
     static bool IsCutOff(Exception e) =>
         e is IOException or InvalidDataException && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
 
-    static IResult Incomplete() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Incomplete upload",
-        detail: "The upload ended before the multipart body was complete (cut off, or without its closing boundary). Nothing was stored; send it again.");
+    static UploadRefusal Incomplete() => new(StatusCodes.Status400BadRequest, "Incomplete upload",
+        "The upload ended before the multipart body was complete (cut off, or without its closing boundary). Nothing was stored; send it again.");
 
-    static IResult TooLarge(long maxBytes) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
-        title: "Package too large", detail: $"A roster package may be at most {maxBytes:N0} bytes (Sis:MaxUploadBytes).");
+    static UploadRefusal TooLarge(long maxBytes) => new(StatusCodes.Status413PayloadTooLarge,
+        "Package too large", $"A roster package may be at most {maxBytes:N0} bytes (Sis:MaxUploadBytes).");
 
-    static IResult NotAZip() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a zip",
-        detail: "The file is not a zip archive. A OneRoster package is a zip with the CSV files at its root.");
+    static UploadRefusal NotAZip() => new(StatusCodes.Status400BadRequest, "Not a zip",
+        "The file is not a zip archive. A OneRoster package is a zip with the CSV files at its root.");
 
-    static IResult Refused(string reason) => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Package refused",
-        detail: reason);
+    static UploadRefusal Refused(string reason) => new(StatusCodes.Status400BadRequest, "Package refused", reason);
 
     sealed class UploadTooLargeException : Exception;
 

@@ -1,10 +1,23 @@
 using System.Threading.Channels;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Tenancy;
-using LmsCloud.Sis;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LmsCloud.Api.Rostering;
+namespace LmsCloud.Sis;
+
+public sealed class SisOptions
+{
+    /// <summary>Largest roster package accepted by upload (bytes of the zip). Default 512 MB.</summary>
+    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Optional folder whose <c>{slug}/*.zip</c> are inbox items too (an SFTP drop, say).</summary>
+    public string? InboxRoot { get; set; }
+
+    /// <summary>Imports run at the same time on this node (runs of one district queue in the engine anyway).</summary>
+    public int ImportWorkers { get; set; } = 2;
+}
 
 /// <summary>A run to carry out: which district, which run, whether an admin reviewed it, and who asked.</summary>
 public sealed record ImportWork(District District, Guid RunId, bool ApplyReviewed, AuditActor RequestedBy);
@@ -12,10 +25,21 @@ public sealed record ImportWork(District District, Guid RunId, bool ApplyReviewe
 /// <summary>
 /// Uploaded and re-applied runs wait here for <see cref="ImportWorker"/>. In process, so a run whose node stops before
 /// it starts stays 'received' (docs/architecture.md, Background work); the nightly imports go through Quartz instead.
+/// The upload endpoint and the upload page both start their runs with <see cref="StartUploadAsync"/>.
 /// </summary>
-public sealed class ImportQueue
+public sealed class ImportQueue(ImportRuns runs)
 {
     readonly Channel<ImportWork> _channel = Channel.CreateUnbounded<ImportWork>();
+
+    /// <summary>Creates the run of a stored upload ('received') and queues it; returns its id.</summary>
+    public async Task<Guid> StartUploadAsync(District district, string packagePath, string? packageName, string sha256, AuditActor actor,
+        bool dryRun, CancellationToken ct)
+    {
+        var runId = await runs.CreateAsync(new ImportRequest(district.TenantId, packagePath, packageName, ImportTrigger.Upload, actor, dryRun,
+            PackageSha256: sha256), ct);
+        Enqueue(new ImportWork(district, runId, ApplyReviewed: false, actor));
+        return runId;
+    }
 
     public void Enqueue(ImportWork work)
     {

@@ -16,9 +16,9 @@ public sealed record IdentityProviderRequest(
 /// <summary>
 /// The district's identity providers (docs/security.md, "District SSO"): their rules, and each change in one
 /// transaction with its audit event. The client secret is write-only: protected here on its way in
-/// (<see cref="ProviderSecrets"/>), never given back. Used by the API (<c>/api/sso/providers</c>) and the admin pages.
+/// (<see cref="IProviderSecretProtector"/>), never given back. Used by the API (<c>/api/sso/providers</c>) and the admin pages.
 /// </summary>
-public sealed partial class IdentityProviders(LmsDbContext db, ProviderSecrets secrets, AuditLog audit, IOptions<SsoOptions> options, TimeProvider clock)
+public sealed partial class IdentityProviders(LmsDbContext db, IProviderSecretProtector secrets, AuditLog audit, IOptions<SsoOptions> options, TimeProvider clock)
 {
     const int MaxUrlLength = 2000;
     const int MaxClientIdLength = 500;

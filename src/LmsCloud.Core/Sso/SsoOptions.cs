@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
-
 namespace LmsCloud.Core.Sso;
 
 public sealed class SsoOptions
@@ -15,16 +13,10 @@ public sealed class SsoOptions
 }
 
 /// <summary>
-/// Client secrets of identity providers, encrypted at rest with ASP.NET Core Data Protection. The purpose names the
-/// district, so a ciphertext copied into another district's row does not decrypt there. The keys are the API's Data
-/// Protection keys, the key ring browser sessions keep in PostgreSQL (BrowserSessions, migration 0012) and every node
-/// shares; losing it means re-entering each provider's secret.
+/// Encrypts an identity provider's client secret for its row. A seam, not a layer: Core references no ASP.NET Core
+/// assembly (LmsRuntimeTests), so the API host's <c>ProviderSecrets</c> does it with Data Protection.
 /// </summary>
-public sealed class ProviderSecrets(IDataProtectionProvider protection)
+public interface IProviderSecretProtector
 {
-    const string Purpose = "LmsCloud.Sso.ClientSecret.v1";
-
-    public string Protect(Guid tenantId, string secret) => protection.CreateProtector(Purpose, tenantId.ToString()).Protect(secret);
-
-    public string Unprotect(Guid tenantId, string ciphertext) => protection.CreateProtector(Purpose, tenantId.ToString()).Unprotect(ciphertext);
+    string Protect(Guid tenantId, string secret);
 }

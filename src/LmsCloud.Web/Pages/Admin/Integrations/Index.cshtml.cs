@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using LmsCloud.Core.Integrations;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -14,7 +15,8 @@ public sealed class IntegrationsIndexModel(IntegrationClients clients) : PageMod
     /// <summary>The client just revoked (PRG: the revoke form redirects here with its id), to say so.</summary>
     public IntegrationClient? Revoked { get; private set; }
 
-    public async Task OnGetAsync(int page = 1, Guid? revoked = null)
+    // "page" from the query only: as a route value it is the Razor page's own path.
+    public async Task OnGetAsync([FromQuery(Name = "page")] int page = 1, Guid? revoked = null)
     {
         PageNumber = Math.Max(1, page);
         // One more than a page tells whether there is a next one.

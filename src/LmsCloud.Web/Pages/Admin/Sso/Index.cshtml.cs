@@ -14,7 +14,8 @@ public sealed class SsoIndexModel(IdentityProviders providers) : PageModel
     public bool HasNext { get; private set; }
     public string? Notice { get; private set; }
 
-    public async Task OnGetAsync(int page = 1, Guid? saved = null, string? deleted = null)
+    // "page" from the query only: as a route value it is the Razor page's own path.
+    public async Task OnGetAsync([FromQuery(Name = "page")] int page = 1, Guid? saved = null, string? deleted = null)
     {
         PageNumber = Math.Max(1, page);
         var rows = await providers.ListAsync((PageNumber - 1) * PageSize, PageSize + 1, HttpContext.RequestAborted);

@@ -3,18 +3,6 @@ using Microsoft.AspNetCore.DataProtection;
 
 namespace LmsCloud.Api.Sso;
 
-public sealed class SsoOptions
-{
-    /// <summary>Discovery, keys and token requests only over HTTPS. Tests turn it off for their provider on 127.0.0.1.</summary>
-    public bool RequireHttpsMetadata { get; set; } = true;
-
-    /// <summary>How long a person has at the provider between leaving and coming back.</summary>
-    public TimeSpan FlowLifetime { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>Backchannel calls to a provider (discovery, keys, code exchange) give up after this long.</summary>
-    public TimeSpan ProviderTimeout { get; set; } = TimeSpan.FromSeconds(10);
-}
-
 public static class SsoExtensions
 {
     /// <summary>District single sign-on: identity providers per district, the code flow against them, linking (docs/security.md).</summary>
@@ -26,7 +14,9 @@ public static class SsoExtensions
             client.Timeout = section.GetValue<TimeSpan?>(nameof(SsoOptions.ProviderTimeout)) ?? new SsoOptions().ProviderTimeout);
         services.AddSingleton<OidcCodeFlowClient>();
         services.AddSingleton<ProviderSecrets>();
+        services.AddSingleton<IProviderSecretProtector>(sp => sp.GetRequiredService<ProviderSecrets>());
         services.AddScoped<SsoMatching>();
+        services.AddScoped<IdentityProviders>();
         return services;
     }
 
@@ -44,7 +34,7 @@ public static class SsoExtensions
 /// Protection keys, the key ring browser sessions keep in PostgreSQL (BrowserSessions, migration 0012) and every node
 /// shares; losing it means re-entering each provider's secret.
 /// </summary>
-public sealed class ProviderSecrets(IDataProtectionProvider protection)
+public sealed class ProviderSecrets(IDataProtectionProvider protection) : IProviderSecretProtector
 {
     const string Purpose = "LmsCloud.Sso.ClientSecret.v1";
 

@@ -6,7 +6,7 @@ namespace LmsCloud.Core.Sso;
 
 /// <summary>
 /// An OpenID Connect identity provider a district signs its people in with (table <c>identity_providers</c>). The
-/// client secret is stored as Data Protection ciphertext (the API protects and unprotects it; Core never sees it).
+/// client secret is stored as Data Protection ciphertext (IdentityProviders protects it through the API's ProviderSecrets; the sign-in flow unprotects it).
 /// </summary>
 public sealed class IdentityProvider : ITenantOwned
 {

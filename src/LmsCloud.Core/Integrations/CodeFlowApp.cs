@@ -1,9 +1,8 @@
 using System.Net;
-using LmsCloud.Core.Integrations;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LmsCloud.Api.Integrations;
+namespace LmsCloud.Core.Integrations;
 
 /// <summary>
 /// An application that signs users in with the authorization code flow and PKCE: the registration rules for its

@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
@@ -17,6 +18,7 @@ public static class CoreExtensions
     public static IServiceCollection AddLmsCore(this IServiceCollection services, IConfiguration configuration) => services
         .AddLmsDatabase(configuration)
         .AddTenancy()
+        .AddDistricts()
         .AddAudit()
         .AddUsers(configuration)
         .AddFileStorage(configuration)

@@ -46,7 +46,7 @@ public sealed class DistrictModel(DistrictSettings settings) : PageModel
         var outcome = await settings.UpdateAsync(new DistrictSettingsChange(DisplayName, TimeZone, Locale, BrandColor ?? "",
             ImportMode, threshold, LocalEdits), HttpContext.RequestAborted);
         if (outcome.Errors == null)
-            return outcome.Value == null ? NotFound() : RedirectToPage(new { saved = true }); // PRG: the next page shows the new name and colour
+            return outcome.Value == null ? NotFound() : Redirect("/admin/district?saved=true"); // PRG: the next page shows the new name and colour
         Errors = outcome.Errors;
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();

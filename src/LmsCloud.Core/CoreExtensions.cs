@@ -1,6 +1,7 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
@@ -18,6 +19,7 @@ public static class CoreExtensions
     public static IServiceCollection AddLmsCore(this IServiceCollection services, IConfiguration configuration) => services
         .AddLmsDatabase(configuration)
         .AddTenancy()
+        .AddDistricts()
         .AddAudit()
         .AddUsers(configuration)
         .AddFileStorage(configuration)

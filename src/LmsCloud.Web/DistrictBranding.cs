@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LmsCloud.Web;
 
-/// <summary>What the layout shows of the request's district: its name and language, from its profile.</summary>
-public sealed record DistrictLook(string Name, string Language, string TimeZone)
+/// <summary>What the layout shows of the request's district: its name, language and brand colour, from its profile.</summary>
+public sealed record DistrictLook(string Name, string Language, string TimeZone, string? BrandColor = null)
 {
     /// <summary>An instant as the district reads it: in its time zone and its locale's format, with the offset (UTC-06:00).</summary>
     public string Format(DateTimeOffset instant)
@@ -30,6 +30,7 @@ public sealed class DistrictBranding(IMultiTenantContextAccessor<District> distr
         if (district == null) return _look = new("LmsCloud", "en", "UTC");
         var profile = await db.DistrictProfiles.AsNoTracking().SingleOrDefaultAsync();
         // The profile's locale (en-US) is also the page's language tag, which screen readers use to pick a voice.
-        return _look = new(profile?.DisplayName is { Length: > 0 } name ? name : district.DisplayName, profile?.Locale ?? "en-US", profile?.TimeZone ?? "UTC");
+        return _look = new(profile?.DisplayName is { Length: > 0 } name ? name : district.DisplayName, profile?.Locale ?? "en-US", profile?.TimeZone ?? "UTC",
+            profile?.BrandColor);
     }
 }

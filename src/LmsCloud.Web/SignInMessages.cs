@@ -14,6 +14,12 @@ public static class SignInMessages
     public static string TooMany(string? seconds) =>
         $"Too many sign-in attempts from this network. Wait {(int.TryParse(seconds, out var s) ? s : 60)} seconds, then try again.";
 
+    /// <summary>After the profile's password change, which ends every session of the person, this one too.</summary>
+    public const string PasswordChanged = "Your password was changed; sign in with your new password.";
+
+    /// <summary>The good news the sign-in page may open with (<c>?notice=</c>), not an error.</summary>
+    public static string? NoticeFor(string? notice) => notice == "password-changed" ? PasswordChanged : null;
+
     /// <summary>The query string values <c>POST /account/sign-in</c> redirects back with.</summary>
     public static string? For(string? error, string? wait) => error switch
     {

@@ -31,6 +31,7 @@ public static class WebExtensions
             o.Conventions.AuthorizeFolder("/Audit", WebPolicies.AuditReader);
         });
         services.AddScoped<DistrictBranding>();
+        services.AddSingleton(new WebSession(sessionScheme));
         services.AddAuthorizationBuilder()
             .AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser())
             .AddPolicy(WebPolicies.DistrictAdmin, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin))
@@ -92,6 +93,9 @@ public static class WebExtensions
     public static bool FromBrowserForm(HttpContext http) =>
         http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 }
+
+/// <summary>The host's browser-session scheme, for a page that ends the session itself (the password change).</summary>
+public sealed record WebSession(string Scheme);
 
 public static class WebPolicies
 {

@@ -1,19 +1,24 @@
 using LmsCloud.Api.Auth;
-using LmsCloud.Api.Rostering;
-using LmsCloud.Core.Audit;
-using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace LmsCloud.Api.Districts;
 
-public sealed record DistrictResponse(string Slug, string DisplayName, string TimeZone, string Locale, DateTimeOffset UpdatedAt);
+public sealed record DistrictResponse(string Slug, string DisplayName, string TimeZone, string Locale, string? BrandColor,
+    SisImportSettings Import, DateTimeOffset UpdatedAt);
 
-public sealed record UpdateDistrictRequest(string? DisplayName, string? TimeZone, string? Locale);
+/// <summary>The import settings of a PUT; each one left out keeps its value.</summary>
+public sealed record ImportSettingsRequest(string? Mode, double? DeletionThreshold, string? LocalEdits);
 
-/// <summary><c>/api/district</c>: the profile of the district the host name names.</summary>
+/// <summary>
+/// Name, time zone and locale are required. <c>brandColor</c> and <c>import</c> may be left out (kept as they are);
+/// <c>brandColor: ""</c> removes the colour.
+/// </summary>
+public sealed record UpdateDistrictRequest(string? DisplayName, string? TimeZone, string? Locale, string? BrandColor = null,
+    ImportSettingsRequest? Import = null);
+
+/// <summary><c>/api/district</c>: the profile of the district the host name names (logic in <see cref="DistrictSettings"/>).</summary>
 public static class DistrictEndpoints
 {
     public static IEndpointRouteBuilder MapDistrictEndpoints(this IEndpointRouteBuilder app)
@@ -25,43 +30,18 @@ public static class DistrictEndpoints
     }
 
     static async Task<Results<Ok<DistrictResponse>, NotFound>> GetAsync(
-        LmsDbContext db, IMultiTenantContextAccessor<District> tenant, CancellationToken ct)
-    {
-        var profile = await db.DistrictProfiles.AsNoTracking().SingleOrDefaultAsync(ct);
-        return profile == null ? TypedResults.NotFound() : TypedResults.Ok(ToResponse(profile, tenant));
-    }
+        DistrictSettings settings, IMultiTenantContextAccessor<District> tenant, CancellationToken ct) =>
+        await settings.GetAsync(ct) is { } view ? TypedResults.Ok(ToResponse(view, tenant)) : TypedResults.NotFound();
 
     static async Task<Results<Ok<DistrictResponse>, ValidationProblem, NotFound>> UpdateAsync(
-        UpdateDistrictRequest request, LmsDbContext db, AuditLog audit, IMultiTenantContextAccessor<District> tenant,
-        TimeProvider clock, NightlyImportTriggers nightlyImport, CancellationToken ct)
+        UpdateDistrictRequest request, DistrictSettings settings, IMultiTenantContextAccessor<District> tenant, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (DistrictRules.CheckName(request.DisplayName) is { } nameError) errors["displayName"] = [nameError];
-        if (DistrictRules.CheckTimeZone(request.TimeZone) is { } zoneError) errors["timeZone"] = [zoneError];
-        var locale = DistrictRules.CanonicalLocale(request.Locale);
-        if (locale == null) errors["locale"] = [$"'{request.Locale}' is not a known locale such as en-US."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var profile = await db.DistrictProfiles.SingleOrDefaultAsync(ct);
-        if (profile == null) return TypedResults.NotFound();
-        var before = new { profile.DisplayName, profile.TimeZone, profile.Locale };
-        profile.DisplayName = request.DisplayName!.Trim();
-        profile.TimeZone = request.TimeZone!;
-        profile.Locale = locale!;
-        var after = new { profile.DisplayName, profile.TimeZone, profile.Locale };
-        if (after != before)
-        {
-            profile.UpdatedAt = clock.GetUtcNow();
-            await db.SaveChangesAsync(ct);
-            await audit.WriteAsync(new AuditEntry("district.settings_changed", "district", profile.TenantId.ToString(),
-                Before: before, After: after), ct);
-            await tx.CommitAsync(ct);
-            if (before.TimeZone != after.TimeZone) await nightlyImport.SyncAsync(db, ct); // the nightly import follows the district's clock
-        }
-        return TypedResults.Ok(ToResponse(profile, tenant));
+        var outcome = await settings.UpdateAsync(new DistrictSettingsChange(request.DisplayName, request.TimeZone, request.Locale,
+            request.BrandColor, request.Import?.Mode, request.Import?.DeletionThreshold, request.Import?.LocalEdits), ct);
+        if (outcome.Errors != null) return TypedResults.ValidationProblem(outcome.Errors);
+        return outcome.Value is { } view ? TypedResults.Ok(ToResponse(view, tenant)) : TypedResults.NotFound();
     }
 
-    static DistrictResponse ToResponse(DistrictProfile p, IMultiTenantContextAccessor<District> tenant) =>
-        new(tenant.MultiTenantContext.TenantInfo!.Slug, p.DisplayName, p.TimeZone, p.Locale, p.UpdatedAt);
+    static DistrictResponse ToResponse(DistrictSettingsView v, IMultiTenantContextAccessor<District> tenant) =>
+        new(tenant.MultiTenantContext.TenantInfo!.Slug, v.DisplayName, v.TimeZone, v.Locale, v.BrandColor, v.Import, v.UpdatedAt);
 }

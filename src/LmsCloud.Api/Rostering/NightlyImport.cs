@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Sis;
@@ -103,7 +104,7 @@ public sealed class NightlyImportJob(NightlyImport nightly, ILogger<NightlyImpor
 /// Keeps each district's Quartz trigger in step with its row of <c>sis_schedules</c> and its time zone: called when a
 /// district admin changes either, and for every district at startup (<see cref="NightlyImportTriggerSync"/>).
 /// </summary>
-public sealed class NightlyImportTriggers(ISchedulerFactory schedulers, ILogger<NightlyImportTriggers> logger)
+public sealed class NightlyImportTriggers(ISchedulerFactory schedulers, ILogger<NightlyImportTriggers> logger) : IDistrictTimeZoneFollower
 {
     const string Group = "sis";
 
@@ -144,6 +145,8 @@ public sealed class NightlyImportTriggers(ISchedulerFactory schedulers, ILogger<
         await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, ct);
         logger.LogInformation("Nightly import of {TenantId} scheduled: '{Cron}' in {TimeZone}", tenantId, schedule.CronExpression, zone.Id);
     }
+
+    Task IDistrictTimeZoneFollower.TimeZoneChangedAsync(LmsDbContext db, CancellationToken ct) => SyncAsync(db, ct);
 
     /// <summary>When the scheduler will next fire the district's import, or null when it is not scheduled.</summary>
     public async Task<DateTimeOffset?> NextFireTimeAsync(Guid tenantId, CancellationToken ct) =>

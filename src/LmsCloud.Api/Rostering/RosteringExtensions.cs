@@ -1,3 +1,4 @@
+using LmsCloud.Core.Districts;
 using LmsCloud.Sis;
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
@@ -27,6 +28,8 @@ public static class RosteringExtensions
             return new NightlyScheduleTriggers(triggers.SyncAsync, triggers.NextFireTimeAsync);
         });
         services.AddScoped<NightlySchedule>();
+        // A district's time-zone change (API or page, through DistrictSettings) reschedules its nightly import.
+        services.AddSingleton<IDistrictTimeZoneFollower>(sp => sp.GetRequiredService<NightlyImportTriggers>());
 
         // Clustered job store in our database (tables from migration 0006): every node runs a scheduler, and each
         // trigger fires on one node only. Connections come from the application role's data source.

@@ -49,21 +49,14 @@ public static class UserEndpoints
             : TypedResults.Ok(new MeResponse(subject, "user", district, user.DisplayName, user.Email, user.Roles.Select(r => r.Role).ToList(), []));
     }
 
-    static async Task<Results<Ok<PagedList<UserResponse>>, ValidationProblem>> ListAsync(LmsDbContext db, TimeProvider clock, string? role,
-        string? q, [AsParameters] PageRequest paging, CancellationToken ct)
+    static async Task<Results<Ok<PagedList<UserResponse>>, ValidationProblem>> ListAsync(UserAdministration admin, TimeProvider clock,
+        string? role, string? q, bool? locked, [AsParameters] PageRequest paging, CancellationToken ct)
     {
         paging = paging.WithDefaultSize(50);
         var errors = paging.Validate(maxPageSize: 200);
         TextFilter.Check(errors, ("q", q));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var query = db.Users.AsNoTracking().Include(u => u.Roles).AsQueryable();
-        if (Roles.Canonical(role) is { } r) query = query.Where(u => u.Roles.Any(x => x.Role == r));
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var pattern = $"%{q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
-            query = query.Where(u => EF.Functions.ILike(u.DisplayName, pattern) || EF.Functions.ILike(u.Email!, pattern));
-        }
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id), paging, u => ToResponse(u, clock), ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(admin.Search(new UserSearch(q, role, locked)), paging, u => ToResponse(u, clock), ct));
     }
 
     static async Task<Results<Ok<UserResponse>, NotFound>> GetAsync(Guid id, LmsDbContext db, TimeProvider clock, CancellationToken ct)

@@ -13,6 +13,9 @@ public sealed record NewUser(string? Email, string? DisplayName, IReadOnlyList<s
 
 public sealed record UserChanges(string? DisplayName, IReadOnlyList<string>? Roles, bool? Locked);
 
+/// <summary>Filters of the user list: text in the name, email or user name; a role; locked or not. Null means any.</summary>
+public sealed record UserSearch(string? Text = null, string? Role = null, bool? Locked = null);
+
 /// <summary>What an administrative change came to: the value, field errors (400), a conflict (409) or not found (404).</summary>
 public sealed record AdminOutcome<T>(T? Value, Dictionary<string, string[]>? Errors = null, string? Conflict = null)
 {
@@ -174,6 +177,58 @@ public sealed class UserAdministration(
         reset.UsedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         await audit.WriteAsync(new AuditEntry("password.reset", "user", user.Id.ToString(), user.Id, Actor: AuditActor.User(user.Id)), ct);
+        await tx.CommitAsync(ct);
+        return new AdminOutcome<User>(user);
+    }
+
+    /// <summary>
+    /// The district's users matching <paramref name="search"/>, by display name (then id, so pages are stable), with their
+    /// roles; the caller pages it. The API's <c>GET /api/users</c> and the <c>/admin/users</c> page.
+    /// </summary>
+    public IQueryable<User> Search(UserSearch search)
+    {
+        var query = db.Users.AsNoTracking().Include(u => u.Roles).AsQueryable();
+        if (Roles.Canonical(search.Role) is { } role) query = query.Where(u => u.Roles.Any(x => x.Role == role));
+        if (!string.IsNullOrWhiteSpace(search.Text))
+        {
+            var pattern = $"%{search.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_")}%";
+            query = query.Where(u => EF.Functions.ILike(u.DisplayName, pattern) || EF.Functions.ILike(u.Email!, pattern) ||
+                                     EF.Functions.ILike(u.UserName, pattern));
+        }
+        var now = clock.GetUtcNow();
+        if (search.Locked == true) query = query.Where(u => u.LockoutEnd != null && u.LockoutEnd > now);
+        if (search.Locked == false) query = query.Where(u => u.LockoutEnd == null || u.LockoutEnd <= now);
+        return query.OrderBy(u => u.DisplayName).ThenBy(u => u.Id);
+    }
+
+    /// <summary>
+    /// The signed-in user's own password change: the current password, then the new one by Identity's rules (as the
+    /// reset). A wrong current password counts as a failed sign-in (lockout), so a borrowed session cannot guess it.
+    /// On success the security stamp changes and every token of the user is revoked: every session ends, this one too.
+    /// </summary>
+    public async Task<AdminOutcome<User>> ChangePasswordAsync(Guid userId, string? currentPassword, string? newPassword, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(currentPassword)) return AdminOutcome<User>.Invalid("currentPassword", "Enter your current password.");
+        if (string.IsNullOrEmpty(newPassword)) return AdminOutcome<User>.Invalid("newPassword", "Enter a new password.");
+        if ((PasswordSignIn.RefuseInput("", currentPassword) ?? PasswordSignIn.RefuseInput("", newPassword)) is { } refused)
+            return AdminOutcome<User>.Invalid("newPassword", refused);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct);
+        if (user == null) return AdminOutcome<User>.Missing;
+        if (user.PasswordHash == null || !await users.CheckPasswordAsync(user, currentPassword))
+        {
+            await users.AccessFailedAsync(user);
+            await audit.WriteAsync(new AuditEntry("password.change_failed", "user", user.Id.ToString(), user.Id,
+                Reason: "wrong current password", Actor: AuditActor.User(user.Id)), ct);
+            await tx.CommitAsync(ct);
+            return AdminOutcome<User>.Invalid("currentPassword", "Your current password is not right.");
+        }
+        var changed = await users.ChangePasswordAsync(user, currentPassword, newPassword); // validates, and changes the security stamp
+        if (!changed.Succeeded) return AdminOutcome<User>.Invalid("newPassword", changed.Errors.Select(e => e.Description).ToArray());
+        await users.ResetAccessFailedCountAsync(user);
+        await SignIns.RevokeSubjectAsync(db, user.Id, ct); // tokens issued with the old password end too
+        await audit.WriteAsync(new AuditEntry("password.changed", "user", user.Id.ToString(), user.Id, Actor: AuditActor.User(user.Id)), ct);
         await tx.CommitAsync(ct);
         return new AdminOutcome<User>(user);
     }

@@ -13,10 +13,12 @@ public sealed class SignInModel(LmsDbContext db) : PageModel
 {
     public string ReturnUrl { get; private set; } = "/";
     public string? Message { get; private set; }
+    public string? Notice { get; private set; }
     public IReadOnlyList<(Guid Id, string DisplayName)> Providers { get; private set; } = [];
 
-    public async Task OnGetAsync(string? returnUrl, string? error, string? wait)
+    public async Task OnGetAsync(string? returnUrl, string? error, string? wait, string? notice)
     {
+        Notice = SignInMessages.NoticeFor(notice);
         ReturnUrl = returnUrl is { Length: > 0 } && LocalUrls.IsLocal(returnUrl) ? returnUrl : "/";
         Message = SignInMessages.For(error, wait);
         Providers = (await db.IdentityProviders.AsNoTracking().Where(p => p.Enabled).OrderBy(p => p.DisplayName)

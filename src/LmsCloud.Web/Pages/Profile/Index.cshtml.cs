@@ -1,5 +1,6 @@
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Users;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -7,17 +8,19 @@ using Microsoft.EntityFrameworkCore;
 namespace LmsCloud.Web.Pages.Profile;
 
 /// <summary>
-/// The signed-in user's own profile: the display name (audited by <see cref="UserAdministration.UpdateAsync"/>).
-/// No password change yet: it changes the security stamp, which ends this session, so it needs re-issuing the
-/// session from the API host; the reset-code page covers it until then.
+/// The signed-in user's own profile: the display name (audited by <see cref="UserAdministration.UpdateAsync"/>) and the
+/// password (<see cref="UserAdministration.ChangePasswordAsync"/>). A password change changes the security stamp and
+/// revokes the user's tokens, which ends every session; this one is ended here too and the person signs in again with
+/// the new password (no second way of issuing sessions in the pages).
 /// </summary>
-public sealed class ProfileModel(LmsDbContext db, UserAdministration users) : PageModel
+public sealed class ProfileModel(LmsDbContext db, UserAdministration users, WebSession session) : PageModel
 {
     [BindProperty] public string? DisplayName { get; set; }
     public string Email { get; private set; } = "";
     public IReadOnlyList<string> Roles { get; private set; } = [];
     public bool Saved { get; private set; }
     public List<string> Errors { get; } = [];
+    public List<string> PasswordErrors { get; } = [];
 
     Guid UserId => Guid.Parse(User.FindFirst("sub")!.Value);
 
@@ -33,6 +36,24 @@ public sealed class ProfileModel(LmsDbContext db, UserAdministration users) : Pa
         }
         else Saved = true;
         await LoadAsync(keepInput: outcome.Errors != null);
+    }
+
+    public async Task<IActionResult> OnPostPasswordAsync(string? currentPassword, string? newPassword, string? confirmPassword)
+    {
+        if (newPassword != confirmPassword) PasswordErrors.Add("The new password and its confirmation differ.");
+        else
+        {
+            var outcome = await users.ChangePasswordAsync(UserId, currentPassword, newPassword, HttpContext.RequestAborted);
+            if (outcome.Value != null)
+            {
+                await HttpContext.SignOutAsync(session.Scheme);
+                return Redirect("/account/sign-in?notice=password-changed");
+            }
+            PasswordErrors.AddRange(outcome.Errors?.Values.SelectMany(m => m) ?? []);
+        }
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        await LoadAsync(keepInput: false);
+        return Page();
     }
 
     async Task LoadAsync(bool keepInput)

@@ -36,7 +36,7 @@ public static class ErrorPages
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/html; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.CacheControl = "no-cache, no-store";
         await http.Response.WriteAsync($"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

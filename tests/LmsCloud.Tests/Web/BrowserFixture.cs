@@ -77,8 +77,18 @@ public sealed class BrowserFixture : IAsyncLifetime
             $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    /// <summary>The screenshots the README shows: with LMS_DOCS_SCREENSHOTS=1 they are also written to docs/screenshots.</summary>
+    static readonly string[] DocsScreenshotNames = ["sign-in", "home-Teacher", "home-phone", "import-run-dry", "admin-user"];
+
+    static readonly string? DocsScreenshots = Environment.GetEnvironmentVariable("LMS_DOCS_SCREENSHOTS") == "1"
+        ? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../docs/screenshots")) : null;
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        if (DocsScreenshots != null && DocsScreenshotNames.Contains(name))
+            await page.ScreenshotAsync(new() { Path = Path.Combine(DocsScreenshots, name + ".png"), FullPage = true });
+    }
 }
 
 [CollectionDefinition(Name)]

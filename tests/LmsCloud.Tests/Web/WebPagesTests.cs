@@ -17,9 +17,6 @@ namespace LmsCloud.Tests.Web;
 public sealed class WebPagesTests(BrowserFixture web)
 {
     /// <summary>Set to 1 to refresh the README's screenshots in docs/screenshots (committed).</summary>
-    static readonly string? DocsScreenshots = Environment.GetEnvironmentVariable("LMS_DOCS_SCREENSHOTS") == "1"
-        ? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../docs/screenshots")) : null;
-
     [Theory]
     [InlineData(Roles.DistrictAdmin, "district admin", "District administration")]
     [InlineData(Roles.SchoolAdmin, "school admin", "School administration")]
@@ -39,7 +36,7 @@ public sealed class WebPagesTests(BrowserFixture web)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Northwind Unified School District" })).ToBeVisibleAsync();
         await BrowserFixture.AssertAccessibleAsync(page);
-        if (role == Roles.Teacher) await ShotAsync(page, "sign-in");
+        if (role == Roles.Teacher) await BrowserFixture.ScreenshotAsync(page, "sign-in");
 
         await page.GetByLabel("Email or user name").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(ApiFactory.Password);
@@ -51,7 +48,7 @@ public sealed class WebPagesTests(BrowserFixture web)
         await Expect(page.Locator("#greeting")).ToHaveTextAsync($"You are signed in to Northwind Unified School District as {roleName}.");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = landing, Exact = true })).ToBeVisibleAsync();
         await BrowserFixture.AssertAccessibleAsync(page);
-        await ShotAsync(page, $"home-{role}");
+        await BrowserFixture.ScreenshotAsync(page, $"home-{role}");
     }
 
     [Fact]
@@ -81,7 +78,7 @@ public sealed class WebPagesTests(BrowserFixture web)
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(SignInMessages.Failed);
         await Expect(page.GetByLabel("Email or user name")).ToBeEmptyAsync();
         await BrowserFixture.AssertAccessibleAsync(page);
-        await ShotAsync(page, "sign-in-failed");
+        await BrowserFixture.ScreenshotAsync(page, "sign-in-failed");
 
         await web.SignInAsync(page, user with { Email = "nobody-here@example.test" });
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(SignInMessages.Failed);
@@ -186,7 +183,7 @@ public sealed class WebPagesTests(BrowserFixture web)
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("main")).ToBeFocusedAsync();
         await BrowserFixture.AssertAccessibleAsync(page);
-        await ShotAsync(page, "home-phone");
+        await BrowserFixture.ScreenshotAsync(page, "home-phone");
     }
 
     [Fact]
@@ -243,12 +240,5 @@ public sealed class WebPagesTests(BrowserFixture web)
         await BrowserFixture.AssertAccessibleAsync(page);
         var api = await page.EvaluateAsync<string>("fetch('/api/no-such-thing').then(r => r.status + ' ' + r.headers.get('content-type'))");
         Assert.Equal("404 application/problem+json", api);
-    }
-
-    static async Task ShotAsync(IPage page, string name)
-    {
-        await BrowserFixture.ScreenshotAsync(page, name);
-        if (DocsScreenshots != null && name is "sign-in" or "home-Teacher" or "home-phone")
-            await page.ScreenshotAsync(new() { Path = Path.Combine(DocsScreenshots, name + ".png"), FullPage = true });
     }
 }

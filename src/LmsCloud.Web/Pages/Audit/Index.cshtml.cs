@@ -77,7 +77,7 @@ public sealed class AuditIndexModel(LmsDbContext db, DistrictBranding branding) 
         }
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = "attachment; filename=\"audit-events.csv\"";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         await AuditCsv.WriteAsync(Response.Body, filter.Apply(db.AuditEvents.AsNoTracking()).AsAsyncEnumerable(), ct);
         return new EmptyResult();
     }

@@ -54,7 +54,7 @@ public sealed class NewClientModel(IntegrationClients clients) : PageModel
             if (outcome.Errors == null)
             {
                 Created = outcome.Value;
-                Response.Headers.CacheControl = "no-store";
+                Response.Headers.CacheControl = "no-cache, no-store";
                 return Page();
             }
             Errors.AddRange(outcome.Errors.Values.SelectMany(m => m));

@@ -56,6 +56,10 @@ public static class OneRosterExport
         var tenant = await ScalarAsync<string?>(connection, "select nullif(current_setting('app.tenant_id', true), '')", ct)
                      ?? throw new InvalidOperationException("The connection serves no district: open it with TenantSession.");
         var source = await SourceSystemAsync(connection, ct);
+        // Every select joins whole tables of the district; hash joins are right whatever the planner believes. Statistics
+        // taken before a large import (of this district or another) would otherwise pick nested loops that scan the
+        // district's mappings once per row (docs/sis-import.md, "Plans that do not depend on other districts").
+        await ExecuteAsync(connection, "set local enable_nestloop = off", ct);
         var files = new List<OneRosterFile>();
 
         await using (var stream = createFile("manifest.csv"))
@@ -88,6 +92,7 @@ public static class OneRosterExport
         files.Add(new OneRosterFile("demographics.csv", await CopyAsync(connection, createFile, "demographics.csv", header, q.Demographics(header), ct)));
 
         if (snapshot != null) await snapshot.CommitAsync(ct);
+        else await ExecuteAsync(connection, "set local enable_nestloop to default", ct); // the caller's transaction goes on as it was
         return files;
     }
 
@@ -146,6 +151,12 @@ public static class OneRosterExport
         }
         await writer.FlushAsync(ct);
         return rows;
+    }
+
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken ct)

@@ -104,7 +104,7 @@ public static class ExportVerifier
             await using var reader = CsvReader.Create(entry.Open(), new CsvReaderOptions { Separator = ',' });
             long rows = 0;
             while (await reader.ReadAsync(ct)) rows++;
-            return Math.Max(0, rows - 1); // the header
+            return rows; // the reader takes the first row as the header
         }
         if (entry.FullName == "data-dictionary.json")
         {
@@ -133,7 +133,6 @@ public static class ExportVerifier
             while (reader.Read())
             {
                 if (reader.CurrentDepth == 1 && reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray)) count++;
-                else if (reader.CurrentDepth == 0 && reader.TokenType == JsonTokenType.StartArray) continue;
             }
             if (final) return count;
             state = reader.CurrentState;

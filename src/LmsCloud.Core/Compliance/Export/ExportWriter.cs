@@ -225,7 +225,7 @@ public static class ExportWriter
             await savepoint.ReleaseAsync();
             return new PartOutcome("oneroster", true);
         }
-        catch (Exception e) when (e is PostgresException or InvalidOperationException or NotImplementedException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             open?.Dispose();
             await savepoint.RollbackAsync();

@@ -19,9 +19,30 @@ using Npgsql;
 // Usage: dotnet run -c Release --project tests/LmsCloud.Benchmarks [-- --students 50000 [--big] [--log-slow] [--alone]]
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --auth [--seconds 5]   (token endpoint, validation)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --export [--students 50000]   (district exports)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
+
+if (args is ["export", var exportMode, var exportConnection, var exportTenant, var exportFolder])
+    return await LmsCloud.Benchmarks.ExportBenchmark.ChildAsync(int.Parse(exportMode), exportConnection, Guid.Parse(exportTenant), exportFolder);
+
+if (args.Contains("--export")) // the district's exports (ExportBenchmark.cs)
+{
+    var exportWork = Directory.CreateTempSubdirectory("lms-bench-export-").FullName;
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(exportWork, (UnixFileMode)0b111_101_101);
+    var exportDb = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(exportWork, "db") };
+    try
+    {
+        return await LmsCloud.Benchmarks.ExportBenchmark.RunAsync(exportWork, FreePort(),
+            args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000));
+    }
+    finally
+    {
+        EmbeddedPostgres.Stop(exportDb, immediate: true);
+        Directory.Delete(exportWork, recursive: true);
+    }
+}
 
 if (args.Contains("--auth")) // token endpoint and validation instead (AuthBenchmark.cs)
 {

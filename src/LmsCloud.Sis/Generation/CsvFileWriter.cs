@@ -24,13 +24,27 @@ internal sealed class CsvFileWriter : IDisposable
     public int Rows { get; private set; }
 
     public CsvFileWriter(string directory, string fileName, IProgress<(string File, int Rows)>? progress, params string[] header)
+        : this(CsvWriter.ToFile(Path.Combine(directory, fileName), Options), fileName, progress, header)
     {
+    }
+
+    /// <summary>Writes to a stream someone else owns (a zip entry, a response): it is flushed, not closed, on dispose.</summary>
+    public CsvFileWriter(Stream stream, string fileName, params string[] header)
+        : this(CsvWriter.Create(stream, Options, true), fileName, null, header)
+    {
+    }
+
+    CsvFileWriter(CsvWriter writer, string fileName, IProgress<(string File, int Rows)>? progress, string[] header)
+    {
+        this.writer = writer;
         this.fileName = fileName;
         this.progress = progress;
         columns = header.Length;
-        writer = CsvWriter.ToFile(Path.Combine(directory, fileName), Options);
         writer.WriteHeader(header);
     }
+
+    /// <summary>Writes what is buffered to the stream, so others may append to it (the OneRoster export's COPY output after the header).</summary>
+    public void Flush() => writer.Flush();
 
     /// <summary>Writes one data row; null and empty are both written as an empty field.</summary>
     public void Row(params ReadOnlySpan<string?> fields)

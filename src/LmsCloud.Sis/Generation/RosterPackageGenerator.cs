@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using static LmsCloud.Sis.Generation.GeneratorCatalog;
+using static LmsCloud.Sis.OneRosterHeaders;
 
 namespace LmsCloud.Sis.Generation;
 
@@ -29,19 +30,6 @@ public static class RosterPackageGenerator
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    static readonly string[] OrgsHeader = ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"];
-    static readonly string[] SessionsHeader = ["sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear"];
-    static readonly string[] CoursesHeader = ["sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes"];
-    static readonly string[] ClassesHeader = ["sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods"];
-    static readonly string[] Users11Header = ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username", "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades", "password"];
-    static readonly string[] Users12Header = ["sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades", "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName", "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns"];
-    static readonly string[] RolesHeader = ["sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role", "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId"];
-    static readonly string[] EnrollmentsHeader = ["sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate", "endDate"];
-    static readonly string[] DemographicsHeader = ["sourcedId", "status", "dateLastModified", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus"];
-
-    // Every file type the manifest of each version knows; the ones we do not write are declared absent.
-    static readonly string[] Manifest11Files = ["academicSessions", "categories", "classes", "classResources", "courses", "courseResources", "demographics", "enrollments", "lineItems", "orgs", "resources", "results", "users"];
-    static readonly string[] Manifest12Files = ["academicSessions", "categories", "classes", "classResources", "courses", "courseResources", "demographics", "enrollments", "lineItemLearningObjectiveIds", "lineItems", "lineItemScoreScales", "orgs", "resources", "resultLearningObjectiveIds", "results", "resultScoreScales", "roles", "scoreScales", "userProfiles", "userResources", "users"];
     static readonly HashSet<string> WrittenFiles = ["orgs", "academicSessions", "courses", "classes", "users", "enrollments", "demographics", "roles"];
 
     public static IReadOnlyDictionary<string, int> Generate(string outputDirectory, GeneratorOptions options, IProgress<(string File, int Rows)>? progress = null)

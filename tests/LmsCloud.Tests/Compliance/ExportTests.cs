@@ -300,6 +300,44 @@ public sealed class ExportTests(ExportTests.Api api) : IClassFixture<ExportTests
         Assert.Null(JsonDocument.Parse(Read(zip, "manifest.json")).RootElement.GetProperty("subject").GetString());
     }
 
+    [Fact]
+    public async Task The_cli_district_export_verifies_and_its_oneroster_package_re_imports_with_no_change()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        await RosterSamples.ImportDirectlyAsync(api.Database, district.Id, "riverside-1.2-bulk");
+        using var zipFile = new TempFile();
+        var exported = await CliAsync("compliance", "export", "--tenant", district.Slug, "--district", "--out", zipFile.Path);
+        Assert.True(exported.Code == 0, exported.Error);
+        var verified = await CliAsync("compliance", "verify-export", zipFile.Path);
+        Assert.True(verified.Code == 0, verified.Error);
+
+        var folder = Path.Combine(Path.GetTempPath(), $"lms-oneroster-{Guid.NewGuid():N}");
+        try
+        {
+            using (var zip = ZipFile.OpenRead(zipFile.Path))
+            {
+                Assert.Null(JsonDocument.Parse(Read(zip, "manifest.json")).RootElement.GetProperty("subject").GetString());
+                foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("oneroster/")))
+                {
+                    Directory.CreateDirectory(folder);
+                    entry.ExtractToFile(Path.Combine(folder, entry.Name));
+                }
+                Assert.True(ManifestRecords(zip, "oneroster/users.csv") > 0);
+            }
+            Assert.True(File.Exists(Path.Combine(folder, "manifest.csv")));
+            var imported = await CliAsync("sis", "import", "--tenant", district.Slug, folder);
+            Assert.True(imported.Code == 0, imported.Out + imported.Error);
+            Assert.Contains("status: Succeeded", imported.Out, StringComparison.OrdinalIgnoreCase);
+            // Every entity line: 0 created, updated, deleted and revived.
+            foreach (var line in imported.Out.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^[a-zA-Z]+\s+\d")))
+                Assert.Matches(@"^\S+\s+0\s+0\s+0\s+0\s+\d+\s+0\s*$", line);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
     async Task<string> ApprovedExportAsync(HttpClient officer, Guid student)
     {
         var created = await officer.PostAsJsonAsync(Requests, new { type = "export", subjectId = student });

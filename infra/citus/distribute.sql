@@ -114,6 +114,9 @@ select create_distributed_table('sso_links', 'tenant_id', colocate_with => 'dist
 select create_distributed_table('compliance_requests', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('compliance_request_events', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0021 compliance exports
+select create_distributed_table('compliance_exports', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

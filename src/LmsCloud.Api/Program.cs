@@ -25,6 +25,7 @@ builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddIntegrationClients();
 builder.Services.AddDistrictSso(builder.Configuration);
+builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -59,6 +60,7 @@ app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
+app.MapComplianceExportEndpoints();
 app.MapLmsWeb();
 
 try

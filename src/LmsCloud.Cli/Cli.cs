@@ -1,5 +1,6 @@
 using LmsCloud.Core;
 using LmsCloud.Core.Audit;
+using LmsCloud.Core.Compliance.Export;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Core.Districts;
@@ -33,6 +34,8 @@ public static class Cli
           audit verify --tenant S                      recompute the district's audit chain (exit 1 if broken)
           sis import --tenant S PATH [--dry-run]       import a OneRoster package (zip or folder); exit 1 if failed or held
           sis generate --out DIR [--students N] [--teachers N] [--classes N] [--version 1.1|1.2] [--seed N] [--changed-fraction F]
+          compliance export --tenant S (--person ID | --district) --out FILE.zip   a signed export (ID: our id or the SIS sourcedId)
+          compliance verify-export FILE.zip            check an export's signature, hashes and counts (exit 1 names the first problem)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -40,7 +43,7 @@ public static class Cli
     {
         try
         {
-            var command = new CommandLine(args, flags: ["dry-run"]);
+            var command = new CommandLine(args, flags: ["dry-run", "district"]);
             await using var context = new CliContext(configuration, stdout, stderr);
             return (command.Word(0), command.Word(1)) switch
             {
@@ -56,6 +59,8 @@ public static class Cli
                 ("audit", "verify") => await AuditCommands.VerifyAsync(context, command),
                 ("sis", "import") => await SisCommands.ImportAsync(context, command),
                 ("sis", "generate") => SisCommands.Generate(context, command),
+                ("compliance", "export") => await ComplianceCommands.ExportAsync(context, command),
+                ("compliance", "verify-export") => await ComplianceCommands.VerifyExportAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -116,7 +121,8 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
             .AddSingleton(ConnectionStrings)
             .AddLogging()
             .AddLmsCore(Configuration)
-            .AddSis();
+            .AddSis()
+            .AddComplianceExports(Configuration, allowDevelopmentKey: true, ComplianceCommands.OneRosterPackageAsync);
         return _services = services.BuildServiceProvider();
     }
 

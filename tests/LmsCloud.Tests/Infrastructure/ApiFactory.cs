@@ -83,6 +83,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Auth:SigningKeys:0:Pem", SigningKey.Pem);
         builder.UseSetting("Auth:EncryptionKey", EncryptionKey);
         builder.UseSetting("Storage:Root", StorageRoot);
+        // Tests run the export job themselves (or turn it on in their Settings): a job of its own would race their requests.
+        builder.UseSetting("Compliance:ExportJobInterval", "00:00:00");
         foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs, Errors)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());

@@ -1,6 +1,7 @@
-using LmsCloud.Core.Compliance.Erasure;
-
 namespace LmsCloud.Core.Compliance.Certificates;
+
+using LmsCloud.Core.Compliance.Erasure;
+using Withheld = LmsCloud.Core.Compliance.Erasure.Withheld; // not the data map's withheld column
 
 /// <summary>What a certificate covers: the district, the erasure request or retention run, the person (by id only).</summary>
 public sealed record CertificateScope(Guid TenantId, Guid? RequestId, Guid? RetentionRunId, Guid? SubjectUserId);

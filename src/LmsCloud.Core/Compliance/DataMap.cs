@@ -47,7 +47,7 @@ public enum ErasureMethod
 }
 
 /// <summary>How one person's data in a table is erased. <see cref="Replace"/>: column → SQL value (<c>null</c>, <c>'erased-' || id</c>).</summary>
-public sealed record Erasure(ErasureMethod Method, string How, IReadOnlyDictionary<string, string>? Replace = null);
+public sealed record ErasureRule(ErasureMethod Method, string How, IReadOnlyDictionary<string, string>? Replace = null);
 
 /// <summary>What a retention period counts from.</summary>
 public enum RetentionEvent
@@ -108,7 +108,7 @@ public sealed record DataMapEntry(
     string? RowsWhere,
     IReadOnlyList<string> Exported,
     IReadOnlyList<Withheld> Withheld,
-    Erasure Erasure,
+    ErasureRule Erasure,
     Retention Retention)
 {
     /// <summary>

@@ -24,6 +24,7 @@ builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddDistrictSso(builder.Configuration);
+builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -58,6 +59,7 @@ app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
+app.MapCertificateEndpoints();
 app.MapLmsWeb();
 
 try

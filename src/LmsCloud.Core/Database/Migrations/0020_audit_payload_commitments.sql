@@ -29,3 +29,18 @@ begin
 end $$;
 
 grant update (before_values, after_values, reason, client_address, payload_salt, redacted_at) on audit_events to lms_app;
+
+-- Deletion certificates: the signed JSON issued per completed erasure (or retention run), stored as issued.
+create table deletion_certificates (
+  tenant_id        uuid not null references tenants (id),
+  id               uuid not null,
+  issued_at        timestamptz not null,
+  request_id       uuid,                  -- the erasure request, or
+  retention_run_id uuid,                  -- the retention run it certifies
+  subject_user_id  uuid,                  -- the person erased (by id; the certificate never names them)
+  document         text not null,         -- the signed JSON, byte for byte as downloaded
+  primary key (tenant_id, id)
+);
+create index deletion_certificates_request on deletion_certificates (tenant_id, request_id);
+select enable_tenant_isolation('deletion_certificates'::regclass);
+grant select, insert on deletion_certificates to lms_app;

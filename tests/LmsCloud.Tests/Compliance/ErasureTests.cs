@@ -208,6 +208,15 @@ public sealed class ErasureTests(ApiFactory api) : IClassFixture<ApiFactory>
             var erased = await TestDatabase.ScalarAsync<string>(conn, "select after_values::text from audit_events where action = 'person.erased' and subject_user_id = $1", student.Id);
             Assert.Contains("\"enrollments\"", erased);
         }
+
+        // Erasing again (a rerun after a crash, a second request) finds nothing more to delete or scrub.
+        var again = await InDistrictAsync(district, sp => sp.GetRequiredService<PersonErasure>()
+            .EraseAsync(student.Id, new ErasureContext(Officer, null, null, "test erasure, again")));
+        Assert.True(again.Erased);
+        Assert.Equal(0, again.Counts.Where(c => c.Method is "delete" or "scrub").Sum(c => c.Rows));
+        Assert.Equal(peerBefore, await RowsAsync(district.Id, peer.Id));
+        await using (var db = api.Database.CreateContext(district.Id))
+            Assert.True((await AuditLog.VerifyAsync(db)).Ok);
     }
 
     [Fact]

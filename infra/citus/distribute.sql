@@ -114,6 +114,14 @@ select create_distributed_table('sso_links', 'tenant_id', colocate_with => 'dist
 select create_distributed_table('compliance_requests', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('compliance_request_events', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0019 legal holds and retention runs
+select create_distributed_table('legal_holds', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('retention_runs', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('retention_run_items', 'tenant_id', colocate_with => 'district_profiles');
+
+-- 0020 deletion certificates
+select create_distributed_table('deletion_certificates', 'tenant_id', colocate_with => 'district_profiles');
+
 -- 0021 compliance exports
 select create_distributed_table('compliance_exports', 'tenant_id', colocate_with => 'district_profiles');
 

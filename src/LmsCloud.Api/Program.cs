@@ -26,6 +26,7 @@ builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddIntegrationClients();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
+builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -61,6 +62,7 @@ app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
 app.MapComplianceExportEndpoints();
+app.MapCertificateEndpoints();
 app.MapLmsWeb();
 
 try

@@ -36,6 +36,7 @@ public static class Cli
           sis generate --out DIR [--students N] [--teachers N] [--classes N] [--version 1.1|1.2] [--seed N] [--changed-fraction F]
           compliance export --tenant S (--person ID | --district) --out FILE.zip   a signed export (ID: our id or the SIS sourcedId)
           compliance verify-export FILE.zip            check an export's signature, hashes and counts (exit 1 names the first problem)
+          compliance verify-certificate FILE.json      check a deletion certificate's signature (exit 1 names the first problem)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -61,6 +62,7 @@ public static class Cli
                 ("sis", "generate") => SisCommands.Generate(context, command),
                 ("compliance", "export") => await ComplianceCommands.ExportAsync(context, command),
                 ("compliance", "verify-export") => await ComplianceCommands.VerifyExportAsync(context, command),
+                ("compliance", "verify-certificate") => await CertificateCommands.VerifyAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };

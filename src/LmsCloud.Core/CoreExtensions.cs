@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
+using LmsCloud.Core.Compliance.Erasure;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Rostering;
@@ -24,5 +25,6 @@ public static class CoreExtensions
         .AddUsers(configuration)
         .AddFileStorage(configuration)
         .AddRoster()
-        .AddCompliance();
+        .AddCompliance()
+        .AddErasure();
 }

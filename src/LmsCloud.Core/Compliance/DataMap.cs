@@ -47,7 +47,7 @@ public enum ErasureMethod
 }
 
 /// <summary>How one person's data in a table is erased. <see cref="Replace"/>: column → SQL value (<c>null</c>, <c>'erased-' || id</c>).</summary>
-public sealed record Erasure(ErasureMethod Method, string How, IReadOnlyDictionary<string, string>? Replace = null);
+public sealed record ErasureRule(ErasureMethod Method, string How, IReadOnlyDictionary<string, string>? Replace = null);
 
 /// <summary>What a retention period counts from.</summary>
 public enum RetentionEvent
@@ -108,7 +108,7 @@ public sealed record DataMapEntry(
     string? RowsWhere,
     IReadOnlyList<string> Exported,
     IReadOnlyList<Withheld> Withheld,
-    Erasure Erasure,
+    ErasureRule Erasure,
     Retention Retention)
 {
     /// <summary>
@@ -178,7 +178,7 @@ public static class DataMap
             [new("id", PersonKeyKind.UserId, "the person")], null,
             ["id", "user_name", "email", "email_confirmed", "display_name", "given_name", "family_name", "middle_name", "identifier", "grades",
              "phone", "sms", "source", "status", "enabled_user", "locally_edited", "lockout_enabled", "lockout_end", "access_failed_count",
-             "created_at", "updated_at"],
+             "created_at", "updated_at", "departed_at"],
             [new("normalized_user_name", Derived), new("normalized_email", Derived), new("password_hash", Secret),
              new("security_stamp", Secret), new("concurrency_stamp", Internal)],
             new(ErasureMethod.Anonymise,
@@ -274,7 +274,7 @@ public static class DataMap
             [new("requested_by", PersonKeyKind.ActorRef, "who asked for the run")], null,
             ["id", "trigger", "dry_run", "status", "run_date", "package_name", "package_sha256", "oneroster_version", "manifest", "source_system",
              "requested_by", "progress_phase", "progress_percent", "counts", "findings", "warning_count", "error_count", "failure_reason", "history",
-             "created_at", "started_at", "finished_at"],
+             "created_at", "started_at", "finished_at", "package_purged_at"],
             [new("package_path", "Where the platform stores the package: an internal storage location, not data about anyone.")],
             new(ErasureMethod.Anonymise, "The run stays (the district's history of imports); requested_by becomes 'erased'.",
                 new Dictionary<string, string> { ["requested_by"] = "'erased'" }),
@@ -299,11 +299,13 @@ public static class DataMap
             [new("actor_id", PersonKeyKind.UserIdText, "who acted"), new("real_actor_id", PersonKeyKind.UserIdText, "the person behind an impersonation"),
              new("subject_user_id", PersonKeyKind.UserId, "the person the event is about")], null,
             ["seq", "occurred_at", "actor_type", "actor_id", "real_actor_id", "action", "entity_type", "entity_id", "subject_user_id",
-             "before_values", "after_values", "reason", "request_id", "client_address", "prev_hash", "hash"], [],
+             "before_values", "after_values", "reason", "request_id", "client_address", "prev_hash", "hash", "hash_version", "payload_digest",
+             "redacted_at"],
+            [new("payload_salt", "Secret: the salt of the payload's commitment; with it a guessed payload could be confirmed.")],
             new(ErasureMethod.Keep,
-                "Append-only and hash-chained: rows are never edited, so the chain stays verifiable. They name people by id; once the users row " +
-                "is anonymised the ids point at nobody. Names quoted inside before/after values are the subject of the erasure design of " +
-                "issue 11 item 6 (payloads referenced by a hash), not of editing rows."),
+                "Append-only and hash-chained: the events stay and name people by id. An erasure redacts the payload (before/after values, reason, " +
+                "client address) of every event about, by or quoting the person: their name, user name and email become '[erased]' and the " +
+                "salt is destroyed; the chain hashes a commitment to the payload, so it still verifies (docs/decisions/0020)."),
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor("P1Y", RetentionEvent.Occurred, "sign-in and other authentication events are kept at least a year."),
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased,
@@ -325,6 +327,37 @@ public static class DataMap
             ["request_id", "seq", "occurred_at", "actor_type", "actor_id", "from_state", "to_state", "comment"], [],
             new(ErasureMethod.Keep, "Kept with its request (above)."),
             new("P7Y", RetentionEvent.RequestClosed)),
+
+        new("legal_holds", DataCategory.Compliance, "Legal holds on the district, a school, a class or the person: reason, who placed and released them.",
+            [new("scope_id", PersonKeyKind.UserId, "the person held (scope_type 'person'; else a school or class)"),
+             new("created_by", PersonKeyKind.UserId, "the officer who placed the hold"),
+             new("released_by", PersonKeyKind.UserId, "the officer who released it")], null,
+            ["id", "scope_type", "scope_id", "reason", "created_by", "created_at", "until", "released_at", "released_by", "release_reason"], [],
+            new(ErasureMethod.Keep, "Kept: a hold is the district's legal record of why data was not deleted; it names people by id only."),
+            new("P7Y", RetentionEvent.RequestClosed,
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "A hold's record is kept at least as long as the data it held."))),
+
+        new("retention_runs", DataCategory.Compliance, "Retention runs: when they were reported, who asked, approved and ran them, and their counts.",
+            [new("requester_actor_id", PersonKeyKind.UserIdText, "who asked for the report (a user's id)"),
+             new("approver_actor_id", PersonKeyKind.UserIdText, "the officer who approved the run")], null,
+            ["id", "state", "trigger", "as_of", "created_at", "requester_actor_type", "requester_actor_id", "approved_at", "approver_actor_type",
+             "approver_actor_id", "started_at", "finished_at", "counts", "failure_reason", "certificate_id"], [],
+            new(ErasureMethod.Keep, "Kept: the run is the district's proof of what its retention policy deleted, and who approved it."),
+            new("P7Y", RetentionEvent.Occurred)),
+
+        new("retention_run_items", DataCategory.Compliance, "What each retention run found due (a departed person by id), whether a hold blocked it, and the outcome.",
+            [new("subject_user_id", PersonKeyKind.UserId, "the departed person an item erases")], null,
+            ["run_id", "seq", "kind", "table_name", "target_id", "subject_user_id", "rows", "due_since", "why", "hold_id", "outcome",
+             "outcome_reason", "outcome_rows", "done_at"], [],
+            new(ErasureMethod.Keep, "Kept with its run (above): ids and counts only, the proof of what was erased."),
+            new("P7Y", RetentionEvent.Occurred)),
+
+        new("deletion_certificates", DataCategory.Compliance, "Signed certificates of each erasure and retention run: counts per table, what was kept and why.",
+            [new("subject_user_id", PersonKeyKind.UserId, "the person erased (by id only)")], null,
+            ["id", "issued_at", "request_id", "retention_run_id", "subject_user_id", "document"], [],
+            new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
+            new("P7Y", RetentionEvent.Occurred,
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
     ];
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);

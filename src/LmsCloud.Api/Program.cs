@@ -58,6 +58,8 @@ app.MapAuditEndpoints();
 app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
+app.MapLegalHoldEndpoints();
+app.MapRetentionEndpoints();
 app.MapLmsWeb();
 
 try

@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
+using LmsCloud.Core.Compliance.Retention;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
@@ -22,5 +23,6 @@ public static class CoreExtensions
         .AddUsers(configuration)
         .AddFileStorage(configuration)
         .AddRoster()
-        .AddCompliance();
+        .AddCompliance()
+        .AddHoldsAndRetention();
 }

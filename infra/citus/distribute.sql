@@ -119,6 +119,9 @@ select create_distributed_table('legal_holds', 'tenant_id', colocate_with => 'di
 select create_distributed_table('retention_runs', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('retention_run_items', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0020 deletion certificates
+select create_distributed_table('deletion_certificates', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

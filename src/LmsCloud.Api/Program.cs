@@ -24,6 +24,7 @@ builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddDistrictSso(builder.Configuration);
+builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -60,6 +61,7 @@ app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
 app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
+app.MapCertificateEndpoints();
 app.MapLmsWeb();
 
 try

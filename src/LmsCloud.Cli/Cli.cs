@@ -33,6 +33,7 @@ public static class Cli
           audit verify --tenant S                      recompute the district's audit chain (exit 1 if broken)
           sis import --tenant S PATH [--dry-run]       import a OneRoster package (zip or folder); exit 1 if failed or held
           sis generate --out DIR [--students N] [--teachers N] [--classes N] [--version 1.1|1.2] [--seed N] [--changed-fraction F]
+          compliance verify-certificate FILE.json      check a deletion certificate's signature (exit 1 names the first problem)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -56,6 +57,7 @@ public static class Cli
                 ("audit", "verify") => await AuditCommands.VerifyAsync(context, command),
                 ("sis", "import") => await SisCommands.ImportAsync(context, command),
                 ("sis", "generate") => SisCommands.Generate(context, command),
+                ("compliance", "verify-certificate") => await CertificateCommands.VerifyAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };

@@ -1,6 +1,7 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
 using LmsCloud.Core.Compliance.Retention;
+using LmsCloud.Core.Compliance.Erasure;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
@@ -24,5 +25,6 @@ public static class CoreExtensions
         .AddFileStorage(configuration)
         .AddRoster()
         .AddCompliance()
+        .AddErasure()
         .AddHoldsAndRetention();
 }

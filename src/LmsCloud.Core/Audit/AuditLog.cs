@@ -31,15 +31,44 @@ public sealed class AuditEventRecord : ITenantOwned
     public byte[] PrevHash { get; set; } = [];
     public byte[] Hash { get; set; } = [];
 
-    /// <summary>SHA-256 over the previous hash and a canonical JSON array of every other field.</summary>
+    /// <summary>1: the hash covers every field (events before migration 0020); 2: it covers <see cref="PayloadDigest"/> instead of the payload.</summary>
+    public short HashVersion { get; set; } = 2;
+
+    /// <summary>Random bytes salting the payload's commitment; null once the payload is redacted.</summary>
+    public byte[]? PayloadSalt { get; set; }
+
+    /// <summary>SHA-256 over <see cref="PayloadSalt"/> and the payload (before/after values, reason, client address).</summary>
+    public byte[]? PayloadDigest { get; set; }
+
+    /// <summary>When an erasure redacted the payload; the chain still verifies over <see cref="PayloadDigest"/>.</summary>
+    public DateTimeOffset? RedactedAt { get; set; }
+
+    /// <summary>
+    /// SHA-256 over the previous hash and a canonical JSON array of the other fields. Version 2 puts the payload's digest
+    /// where version 1 had the payload, so a redacted payload leaves the hash as it was (docs/decisions/0020).
+    /// </summary>
     public byte[] ComputeHash()
     {
-        var canonical = JsonSerializer.Serialize(new object?[]
-        {
-            TenantId, Seq, OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"), ActorType, ActorId, RealActorId,
-            Action, EntityType, EntityId, SubjectUserId, BeforeValues, AfterValues, Reason, RequestId, ClientAddress,
-        });
+        var at = OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
+        var canonical = HashVersion == 1
+            ? JsonSerializer.Serialize(new object?[]
+            {
+                TenantId, Seq, at, ActorType, ActorId, RealActorId,
+                Action, EntityType, EntityId, SubjectUserId, BeforeValues, AfterValues, Reason, RequestId, ClientAddress,
+            })
+            : JsonSerializer.Serialize(new object?[]
+            {
+                2, TenantId, Seq, at, ActorType, ActorId, RealActorId, Action, EntityType, EntityId, SubjectUserId, RequestId,
+                Convert.ToHexString(PayloadDigest ?? []),
+            });
         return SHA256.HashData([.. PrevHash, .. Encoding.UTF8.GetBytes(canonical)]);
+    }
+
+    /// <summary>The commitment to the payload as it is now (version 2, not redacted).</summary>
+    public byte[] ComputePayloadDigest()
+    {
+        var payload = JsonSerializer.Serialize(new object?[] { BeforeValues, AfterValues, Reason, ClientAddress });
+        return SHA256.HashData([.. PayloadSalt ?? [], .. Encoding.UTF8.GetBytes(payload)]);
     }
 }
 
@@ -178,19 +207,23 @@ public sealed class AuditLog(LmsDbContext db, AuditContext context, TimeProvider
             RequestId = Cap(requestId),
             ClientAddress = Cap(clientAddress),
             PrevHash = prevHash,
+            PayloadSalt = RandomNumberGenerator.GetBytes(16),
         };
+        record.PayloadDigest = record.ComputePayloadDigest();
         record.Hash = record.ComputeHash();
 
         await using var insert = new NpgsqlCommand("""
             insert into audit_events (tenant_id, seq, occurred_at, actor_type, actor_id, real_actor_id, action, entity_type,
-              entity_id, subject_user_id, before_values, after_values, reason, request_id, client_address, prev_hash, hash)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::json, $12::json, $13, $14, $15, $16, $17)
+              entity_id, subject_user_id, before_values, after_values, reason, request_id, client_address, prev_hash, hash,
+              hash_version, payload_salt, payload_digest)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::json, $12::json, $13, $14, $15, $16, $17, $18, $19, $20)
             """, conn, tx);
         foreach (var value in new object?[]
                  {
                      record.TenantId, record.Seq, record.OccurredAt, record.ActorType, record.ActorId, record.RealActorId,
                      record.Action, record.EntityType, record.EntityId, record.SubjectUserId, record.BeforeValues,
                      record.AfterValues, record.Reason, record.RequestId, record.ClientAddress, record.PrevHash, record.Hash,
+                     record.HashVersion, record.PayloadSalt, record.PayloadDigest,
                  })
             insert.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         await insert.ExecuteNonQueryAsync(ct);
@@ -217,6 +250,7 @@ public sealed class AuditLog(LmsDbContext db, AuditContext context, TimeProvider
             var problem =
                 row.Seq != expectedSeq ? $"Event {expectedSeq} is missing: the next event stored is {row.Seq}."
                 : !row.PrevHash.AsSpan().SequenceEqual(prev) ? $"Event {row.Seq} does not follow event {row.Seq - 1}: its link to the previous event's hash does not match."
+                : row.HashVersion == 2 && row.RedactedAt == null && !row.ComputePayloadDigest().AsSpan().SequenceEqual(row.PayloadDigest) ? $"Event {row.Seq} was changed after it was written: its content no longer matches its hash."
                 : !row.ComputeHash().AsSpan().SequenceEqual(row.Hash) ? $"Event {row.Seq} was changed after it was written: its content no longer matches its hash."
                 : null;
             if (problem != null) return new AuditVerification(false, checkedCount, Math.Min(row.Seq, expectedSeq), problem);

@@ -299,11 +299,13 @@ public static class DataMap
             [new("actor_id", PersonKeyKind.UserIdText, "who acted"), new("real_actor_id", PersonKeyKind.UserIdText, "the person behind an impersonation"),
              new("subject_user_id", PersonKeyKind.UserId, "the person the event is about")], null,
             ["seq", "occurred_at", "actor_type", "actor_id", "real_actor_id", "action", "entity_type", "entity_id", "subject_user_id",
-             "before_values", "after_values", "reason", "request_id", "client_address", "prev_hash", "hash"], [],
+             "before_values", "after_values", "reason", "request_id", "client_address", "prev_hash", "hash", "hash_version", "payload_digest",
+             "redacted_at"],
+            [new("payload_salt", "Secret: the salt of the payload's commitment; with it a guessed payload could be confirmed.")],
             new(ErasureMethod.Keep,
-                "Append-only and hash-chained: rows are never edited, so the chain stays verifiable. They name people by id; once the users row " +
-                "is anonymised the ids point at nobody. Names quoted inside before/after values are the subject of the erasure design of " +
-                "issue 11 item 6 (payloads referenced by a hash), not of editing rows."),
+                "Append-only and hash-chained: the events stay and name people by id. An erasure redacts the payload (before/after values, reason, " +
+                "client address) of every event about, by or quoting the person: their name, user name and email become '[erased]' and the " +
+                "salt is destroyed; the chain hashes a commitment to the payload, so it still verifies (docs/decisions/0020)."),
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor("P1Y", RetentionEvent.Occurred, "sign-in and other authentication events are kept at least a year."),
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased,
@@ -349,6 +351,13 @@ public static class DataMap
              "outcome_reason", "outcome_rows", "done_at"], [],
             new(ErasureMethod.Keep, "Kept with its run (above): ids and counts only, the proof of what was erased."),
             new("P7Y", RetentionEvent.Occurred)),
+
+        new("deletion_certificates", DataCategory.Compliance, "Signed certificates of each erasure and retention run: counts per table, what was kept and why.",
+            [new("subject_user_id", PersonKeyKind.UserId, "the person erased (by id only)")], null,
+            ["id", "issued_at", "request_id", "retention_run_id", "subject_user_id", "document"], [],
+            new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
+            new("P7Y", RetentionEvent.Occurred,
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
     ];
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);

@@ -34,6 +34,12 @@ public static class Cli
           sis import --tenant S PATH [--dry-run]       import a OneRoster package (zip or folder); exit 1 if failed or held
           sis generate --out DIR [--students N] [--teachers N] [--classes N] [--version 1.1|1.2] [--seed N] [--changed-fraction F]
           compliance verify-certificate FILE.json      check a deletion certificate's signature (exit 1 names the first problem)
+          compliance holds list --tenant S [--active true|false]
+          compliance holds place --tenant S --scope district|school|class|person [--id ID] --reason R [--until DATE]
+          compliance holds release --tenant S HOLD_ID --reason R
+          compliance retention report --tenant S [--csv FILE]   a dry-run report of what the retention policy says is due
+          compliance retention approve --tenant S RUN_ID [--comment C]
+          compliance retention run --tenant S RUN_ID [--max-items N]   purge and erase what is still due (exit 1 if failed)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -58,6 +64,8 @@ public static class Cli
                 ("sis", "import") => await SisCommands.ImportAsync(context, command),
                 ("sis", "generate") => SisCommands.Generate(context, command),
                 ("compliance", "verify-certificate") => await CertificateCommands.VerifyAsync(context, command),
+                ("compliance", "holds") => await HoldCommands.RunAsync(context, command),
+                ("compliance", "retention") => await RetentionCommands.RunAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };

@@ -124,6 +124,7 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
         if (ConnectionStrings.Owner is { } owner) await MigrationRunner.ApplyAsync(owner, ct);
         var services = new ServiceCollection()
             .AddSingleton(ConnectionStrings)
+            .AddSingleton(Configuration) // the platform signer (deletion certificates) reads Auth:SigningKeys
             .AddLogging()
             .AddLmsCore(Configuration)
             .AddSis();

@@ -23,6 +23,7 @@ builder.Services.AddLmsCore(builder.Configuration);
 builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
+builder.Services.AddNightlyRetention();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);

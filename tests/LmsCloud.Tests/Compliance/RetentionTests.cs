@@ -251,6 +251,25 @@ public sealed class RetentionTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(RetentionErrorKind.Conflict, (await RunsAsync(district, r => r.ApproveAsync(id, Operator, null))).Error!.Kind);
     }
 
+    [Fact]
+    public async Task The_nightly_pass_reports_replaces_an_unapproved_report_and_works_an_approved_run()
+    {
+        var (district, oldRun, _, _, _) = await RosterAsync();
+        var nightly = api.Services.GetRequiredService<LmsCloud.Api.Compliance.NightlyRetention>();
+        var asDistrict = new District(district.Id, district.Slug, district.Name, DistrictStatus.Active);
+
+        var first = await nightly.RunForAsync(asDistrict, CancellationToken.None);
+        Assert.Equal((RetentionRunStates.Reported, "schedule"), (first.Run!.State, first.Run.Trigger));
+        var second = await nightly.RunForAsync(asDistrict, CancellationToken.None); // nobody approved: replaced
+        Assert.NotEqual(first.Run.Id, second.Run!.Id);
+        Assert.Equal(RetentionRunStates.Cancelled, (await RunsAsync(district, r => r.GetAsync(first.Run.Id).ContinueWith(t => new RetentionOutcome(t.Result, null)))).Run!.State);
+
+        await RunsAsync(district, r => r.ApproveAsync(second.Run.Id, Operator, null));
+        var worked = await nightly.RunForAsync(asDistrict, CancellationToken.None);
+        Assert.Equal((second.Run.Id, RetentionRunStates.Completed), (worked.Run!.Id, worked.Run.State));
+        Assert.Equal(0L, await ScalarAsync<long>(district, "select count(*) from import_changes where run_id = $1", oldRun));
+    }
+
     // ---- over HTTP --------------------------------------------------------------------------------------------------
 
     [Fact]

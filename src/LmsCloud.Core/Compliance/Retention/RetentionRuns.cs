@@ -162,6 +162,31 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
         return new(await GetAsync(id, ct), null);
     }
 
+    // ---- the nightly job ------------------------------------------------------------------------------------------
+
+    /// <summary>Items the nightly job works per district per night (the rest the next night, or <c>lms compliance retention run</c>).</summary>
+    public const int NightlyItemCap = 1000;
+
+    /// <summary>
+    /// One night for the district: an approved (or interrupted) run is worked, capped at <see cref="NightlyItemCap"/> items;
+    /// otherwise a fresh dry-run report replaces one nobody approved, so the officer always reviews what is due now.
+    /// </summary>
+    public async Task<RetentionOutcome> NightlyAsync(AuditActor actor, CancellationToken ct = default)
+    {
+        var open = await db.Database.SqlQuery<OpenRun>($"""
+            select id as "Id", state as "State" from retention_runs where state in ('reported', 'approved', 'running') limit 1
+            """).ToListAsync(ct);
+        if (open.FirstOrDefault() is { } run)
+        {
+            if (run.State != RetentionRunStates.Reported) return await ExecuteAsync(run.Id, actor, maxItems: NightlyItemCap, ct: ct);
+            var cancelled = await CancelAsync(run.Id, actor, "Superseded by the next nightly report.", ct);
+            if (cancelled.Error != null) return cancelled;
+        }
+        return await ReportAsync("schedule", actor, ct);
+    }
+
+    sealed record OpenRun(Guid Id, string State);
+
     // ---- approval ---------------------------------------------------------------------------------------------------
 
     public async Task<RetentionOutcome> ApproveAsync(Guid runId, AuditActor actor, string? comment, CancellationToken ct = default) =>

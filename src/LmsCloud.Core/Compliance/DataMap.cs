@@ -274,7 +274,7 @@ public static class DataMap
             [new("requested_by", PersonKeyKind.ActorRef, "who asked for the run")], null,
             ["id", "trigger", "dry_run", "status", "run_date", "package_name", "package_sha256", "oneroster_version", "manifest", "source_system",
              "requested_by", "progress_phase", "progress_percent", "counts", "findings", "warning_count", "error_count", "failure_reason", "history",
-             "created_at", "started_at", "finished_at", "package_purged_at"],
+             "created_at", "started_at", "finished_at"],
             [new("package_path", "Where the platform stores the package: an internal storage location, not data about anyone.")],
             new(ErasureMethod.Anonymise, "The run stays (the district's history of imports); requested_by becomes 'erased'.",
                 new Dictionary<string, string> { ["requested_by"] = "'erased'" }),

@@ -178,7 +178,6 @@ public sealed class RetentionTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(0L, await ScalarAsync<long>(district, "select count(*) from import_row_errors where run_id = $1", oldRun));
         Assert.Equal(0L, await ScalarAsync<long>(district, "select count(*) from import_changes where run_id = $1", oldRun));
         Assert.False(await storage.ExistsAsync(key));
-        Assert.NotNull(await ScalarAsync<object>(district, "select package_purged_at from import_runs where id = $1", oldRun) as DateTime?);
         Assert.Equal(1L, await ScalarAsync<long>(district, "select count(*) from import_runs where id = $1", oldRun)); // the run itself stays
         Assert.Equal(recentChanges, await ScalarAsync<long>(district, "select count(*) from import_changes where run_id = $1", recent.RunId));
         Assert.DoesNotContain(items, i => i.TargetId == recent.RunId);

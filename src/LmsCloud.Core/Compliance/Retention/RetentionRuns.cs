@@ -105,7 +105,8 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
                           to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'), {importPeriod}::text),
                    {districtHold}
             from import_runs r
-            where r.finished_at is not null and r.package_purged_at is null and r.finished_at + {importPeriod}::interval <= {now}
+            where r.finished_at is not null and r.finished_at + {importPeriod}::interval <= {now}
+              and not exists (select 1 from retention_run_items p where p.kind = 'import_package' and p.target_id = r.id and p.outcome = 'done')
             """, ct);
         seq += await db.Database.ExecuteSqlAsync($"""
             insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, rows, due_since, why, hold_id)
@@ -348,9 +349,10 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
         var period = await policies.PeriodForAsync(policyTable, ct);
         var now = clock.GetUtcNow();
         return await db.Database.SqlQuery<ImportRunDue>($"""
-            select finished_at as "FinishedAt", package_path as "PackagePath", package_purged_at as "PackagePurgedAt",
+            select finished_at as "FinishedAt", package_path as "PackagePath",
+                   exists (select 1 from retention_run_items p where p.kind = 'import_package' and p.target_id = r.id and p.outcome = 'done') as "PackagePurged",
                    (finished_at is not null and finished_at + {period}::interval <= {now}) as "Due", {period}::text as "Period"
-            from import_runs where id = {importRunId}
+            from import_runs r where id = {importRunId}
             """).SingleOrDefaultAsync(ct);
     }
 
@@ -361,7 +363,7 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
             await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, "The import run no longer exists.", 0, ct);
             return;
         }
-        if (run.PackagePurgedAt != null)
+        if (run.PackagePurged)
         {
             await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, "Already purged.", 0, ct);
             return;
@@ -380,9 +382,8 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
         // operator imported from a path of their own is not ours to delete.
         var key = await StorageKeyAsync(run.PackagePath, ct);
         if (key != null) await storage.DeleteAsync(key, ct);
+        // The done item is the record that the package is gone (import_runs is the import engine's alone to write).
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow();
-        await db.Database.ExecuteSqlAsync($"update import_runs set package_purged_at = {now} where id = {item.TargetId} and package_purged_at is null", ct);
         await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, key != null ? "Package file deleted from storage." :
             "The package was imported from a path outside the platform's storage: nothing of ours to delete.", key != null ? 1 : 0, ct);
         await audit.WriteAsync(new AuditEntry("retention.purged", "import_run", item.TargetId.ToString(),
@@ -663,7 +664,7 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
     static System.Text.Json.JsonElement Raw(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
 
     sealed record PendingItem(int Seq, string Kind, Guid TargetId);
-    sealed record ImportRunDue(DateTimeOffset? FinishedAt, string PackagePath, DateTimeOffset? PackagePurgedAt, bool Due, string Period);
+    sealed record ImportRunDue(DateTimeOffset? FinishedAt, string PackagePath, bool PackagePurged, bool Due, string Period);
     sealed record PersonState(string Status, DateTimeOffset? DepartedAt, bool Erased);
     sealed record TableRows(string Table, string Kind, long Rows);
 }

@@ -24,6 +24,7 @@ builder.Services.AddHostTenancy(builder.Configuration);
 builder.Services.AddTokenAuthentication(builder.Configuration);
 builder.Services.AddRostering(builder.Configuration);
 builder.Services.AddIntegrationClients();
+builder.Services.AddNightlyRetention();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
@@ -62,6 +63,8 @@ app.MapRosteringEndpoints();
 app.MapSsoEndpoints();
 app.MapComplianceEndpoints();
 app.MapComplianceExportEndpoints();
+app.MapLegalHoldEndpoints();
+app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
 app.MapLmsWeb();
 

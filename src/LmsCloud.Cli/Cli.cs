@@ -37,6 +37,12 @@ public static class Cli
           compliance export --tenant S (--person ID | --district) --out FILE.zip   a signed export (ID: our id or the SIS sourcedId)
           compliance verify-export FILE.zip            check an export's signature, hashes and counts (exit 1 names the first problem)
           compliance verify-certificate FILE.json      check a deletion certificate's signature (exit 1 names the first problem)
+          compliance holds list --tenant S [--active true|false]
+          compliance holds place --tenant S --scope district|school|class|person [--id ID] --reason R [--until DATE]
+          compliance holds release --tenant S HOLD_ID --reason R
+          compliance retention report --tenant S [--csv FILE]   a dry-run report of what the retention policy says is due
+          compliance retention approve --tenant S RUN_ID [--comment C]
+          compliance retention run --tenant S RUN_ID [--max-items N]   purge and erase what is still due (exit 1 if failed)
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
@@ -63,6 +69,8 @@ public static class Cli
                 ("compliance", "export") => await ComplianceCommands.ExportAsync(context, command),
                 ("compliance", "verify-export") => await ComplianceCommands.VerifyExportAsync(context, command),
                 ("compliance", "verify-certificate") => await CertificateCommands.VerifyAsync(context, command),
+                ("compliance", "holds") => await HoldCommands.RunAsync(context, command),
+                ("compliance", "retention") => await RetentionCommands.RunAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -121,6 +129,7 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
         if (ConnectionStrings.Owner is { } owner) await MigrationRunner.ApplyAsync(owner, ct);
         var services = new ServiceCollection()
             .AddSingleton(ConnectionStrings)
+            .AddSingleton(Configuration) // the platform signer (deletion certificates) reads Auth:SigningKeys
             .AddLogging()
             .AddLmsCore(Configuration)
             .AddSis()

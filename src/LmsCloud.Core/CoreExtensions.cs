@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
+using LmsCloud.Core.Compliance.Retention;
 using LmsCloud.Core.Compliance.Erasure;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Districts;
@@ -26,5 +27,6 @@ public static class CoreExtensions
         .AddFileStorage(configuration)
         .AddRoster()
         .AddCompliance()
-        .AddErasure();
+        .AddErasure()
+        .AddHoldsAndRetention();
 }

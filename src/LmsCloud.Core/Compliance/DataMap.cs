@@ -78,7 +78,7 @@ public enum RetentionEvent
 public sealed record RetentionFloor(string? Period, RetentionEvent CountsFrom, string Why);
 
 /// <summary>The default retention: <see cref="Period"/> (ISO-8601) after <see cref="CountsFrom"/>, never below any floor.</summary>
-public sealed record Retention(string Period, RetentionEvent CountsFrom, params RetentionFloor[] Floors)
+public sealed record RetentionRule(string Period, RetentionEvent CountsFrom, params RetentionFloor[] Floors)
 {
     /// <summary>Null when a district may keep this data for <paramref name="period"/>, else why not (malformed, or below a floor).</summary>
     public string? Check(string period)
@@ -109,7 +109,7 @@ public sealed record DataMapEntry(
     IReadOnlyList<string> Exported,
     IReadOnlyList<Withheld> Withheld,
     ErasureRule Erasure,
-    Retention Retention)
+    RetentionRule Retention)
 {
     /// <summary>
     /// The SQL condition selecting one person's rows, the person's id being the parameter <c>$1</c> (uuid); null when the
@@ -169,7 +169,7 @@ public static class DataMap
 
     static readonly Dictionary<string, string> Nothing = [];
 
-    static Retention WithThePerson => new("P1Y", RetentionEvent.PersonDeparted);
+    static RetentionRule WithThePerson => new("P1Y", RetentionEvent.PersonDeparted);
 
     public static readonly IReadOnlyList<DataMapEntry> Entries =
     [
@@ -274,7 +274,7 @@ public static class DataMap
             [new("requested_by", PersonKeyKind.ActorRef, "who asked for the run")], null,
             ["id", "trigger", "dry_run", "status", "run_date", "package_name", "package_sha256", "oneroster_version", "manifest", "source_system",
              "requested_by", "progress_phase", "progress_percent", "counts", "findings", "warning_count", "error_count", "failure_reason", "history",
-             "created_at", "started_at", "finished_at", "package_purged_at"],
+             "created_at", "started_at", "finished_at"],
             [new("package_path", "Where the platform stores the package: an internal storage location, not data about anyone.")],
             new(ErasureMethod.Anonymise, "The run stays (the district's history of imports); requested_by becomes 'erased'.",
                 new Dictionary<string, string> { ["requested_by"] = "'erased'" }),

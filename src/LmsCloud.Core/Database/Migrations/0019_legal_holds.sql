@@ -77,9 +77,6 @@ end $$;
 create trigger users_track_departure before insert or update of status on users
   for each row execute function users_track_departure();
 
--- When retention removed an import run's package file from storage (the run itself stays: the district's history).
-alter table import_runs add column package_purged_at timestamptz;
-
 -- A retention run: reported (the dry run) → approved → running → completed | failed; or cancelled before it runs.
 create table retention_runs (
   tenant_id              uuid not null references tenants (id),

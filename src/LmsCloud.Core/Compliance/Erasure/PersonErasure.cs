@@ -25,7 +25,7 @@ public sealed record Withheld(string What, string Why);
 /// Erases one person of the district, in one transaction, by the data map: each entry's rule applied to the person's
 /// rows (delete, anonymise with the map's replacement SQL, keep and say why), then every place that quotes the person's
 /// name, user name or email in text (audit payloads, import change lists, row error messages, request comments) scrubbed,
-/// the audit payloads by redaction that keeps the chain verifiable (docs/decisions/0020-audit-payload-commitments.md).
+/// the audit payloads by redaction that keeps the chain verifiable (docs/decisions/0007-audit-payload-commitments.md).
 /// A person under a legal hold is refused with nothing changed. Audited as <c>person.erased</c>, with counts, by id only.
 /// </summary>
 public sealed class PersonErasure(LmsDbContext db, AuditLog audit, TimeProvider clock)

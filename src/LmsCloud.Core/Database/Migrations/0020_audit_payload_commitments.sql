@@ -1,4 +1,4 @@
--- Erasure and the audit chain (docs/decisions/0007-audit-payload-commitments.md). Events from now on (hash_version 2)
+-- Erasure and the audit chain (docs/decisions/0020-audit-payload-commitments.md). Events from now on (hash_version 2)
 -- hash a salted commitment to their personal payload (before/after values, reason, client address) instead of the
 -- payload itself, so erasing a person can redact the payload while the chain still verifies. Older events
 -- (hash_version 1) keep verifying under the rule they were written with.

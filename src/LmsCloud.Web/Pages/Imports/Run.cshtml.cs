@@ -29,17 +29,18 @@ public sealed class RunModel(ImportReview review, LmsDbContext db) : PageModel
     /// <summary>The status section alone, for the page's polling; a plain request gets the whole page.</summary>
     public async Task<IActionResult> OnGetStatusAsync(Guid id)
     {
-        if (!await LoadAsync(id)) return NotFound();
-        if (!Request.Headers.ContainsKey("HX-Request")) return Page();
-        return Partial("_RunStatus", this);
+        // The poll (every second while a run is open) renders the status section only, which never shows the requester.
+        var poll = Request.Headers.ContainsKey("HX-Request");
+        if (!await LoadAsync(id, withRequester: !poll)) return NotFound();
+        return poll ? Partial("_RunStatus", this) : Page();
     }
 
-    async Task<bool> LoadAsync(Guid id)
+    async Task<bool> LoadAsync(Guid id, bool withRequester = true)
     {
         var ct = HttpContext.RequestAborted;
         if (await review.GetAsync(id, ImportPages.ReadsDemographics(User), ct) is not { } run) return false;
         Run = run;
-        RequestedBy = await RequesterAsync(run.RequestedBy, ct);
+        if (withRequester) RequestedBy = await RequesterAsync(run.RequestedBy, ct);
         Findings = ReadFindings(run.Findings);
         return true;
     }

@@ -31,6 +31,9 @@ public sealed class ImportQueue(ImportRuns runs)
 {
     readonly Channel<ImportWork> _channel = Channel.CreateUnbounded<ImportWork>();
 
+    /// <summary>Where an upload (the API's or the page's) is stored: a new key under the district's folder.</summary>
+    public static string UploadKey(Guid tenantId) => $"{tenantId}/uploads/{Guid.CreateVersion7()}.zip";
+
     /// <summary>Creates the run of a stored upload ('received') and queues it; returns its id.</summary>
     public async Task<Guid> StartUploadAsync(District district, string packagePath, string? packageName, string sha256, AuditActor actor,
         bool dryRun, CancellationToken ct)

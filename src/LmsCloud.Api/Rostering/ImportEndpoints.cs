@@ -39,7 +39,7 @@ public static class ImportEndpoints
         IMultiTenantContextAccessor<District> tenant, ClaimsPrincipal principal, bool dryRun = false, CancellationToken ct = default)
     {
         var district = tenant.MultiTenantContext.TenantInfo!;
-        var key = $"{district.TenantId}/uploads/{Guid.CreateVersion7()}.zip";
+        var key = ImportQueue.UploadKey(district.TenantId);
         var (package, refusal) = await PackageUpload.StoreAsync(request, storage, key, options.Value.MaxUploadBytes, ct);
         if (package == null) return Problem(refusal!);
 

@@ -26,7 +26,7 @@ public sealed class UploadModel(ImportQueue queue, IFileStorage storage, IOption
     {
         var ct = HttpContext.RequestAborted;
         var district = tenant.MultiTenantContext.TenantInfo!;
-        var key = $"{district.TenantId}/uploads/{Guid.CreateVersion7()}.zip";
+        var key = ImportQueue.UploadKey(district.TenantId);
         var (package, refusal, fields) = await UploadForm.StoreAsync(HttpContext, key, ct);
         var dryRun = fields.TryGetValue("dryRun", out var value) && value == "true";
         if (package == null)

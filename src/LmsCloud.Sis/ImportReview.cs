@@ -22,9 +22,6 @@ public sealed record ImportRunResponse(
 public sealed record ImportChangeResponse(long Seq, string EntityType, string ExternalId, string Action, JsonElement? OldValues,
     JsonElement? NewValues);
 
-/// <summary>One page of a run's list (runs, changes, row errors) and how many there are in all.</summary>
-public sealed record ReviewPage<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
-
 /// <summary>What applying a run after review came to: the run (null: no such run) and whether it was reopened.</summary>
 public sealed record ApplyOutcome(ImportRun? Run, bool Reopened);
 
@@ -48,8 +45,8 @@ public sealed class ImportReview(LmsDbContext db, AuditLog audit)
     public const string MaskedMessage = "(masked: demographics.csv messages quote its values; only DistrictAdmin and ComplianceOfficer see them)";
 
     /// <summary>The district's runs, newest first.</summary>
-    public Task<ReviewPage<ImportRunResponse>> ListAsync(int page, int pageSize, bool readsDemographics, CancellationToken ct) =>
-        PageAsync(db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id), page, pageSize,
+    public Task<PagedList<ImportRunResponse>> ListAsync(int page, int pageSize, bool readsDemographics, CancellationToken ct) =>
+        PagedList.CreateAsync(db.ImportRuns.AsNoTracking().OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id), page, pageSize,
             r => ToResponse(r, readsDemographics), ct);
 
     public async Task<ImportRunResponse?> GetAsync(Guid id, bool readsDemographics, CancellationToken ct) =>
@@ -59,7 +56,7 @@ public sealed class ImportReview(LmsDbContext db, AuditLog audit)
     /// The run's change list, in the order recorded, filtered by entity type and action; null when there is no such run.
     /// Each student whose demographics a page shows gets a <c>demographics.viewed</c> event in the read's transaction.
     /// </summary>
-    public async Task<ReviewPage<ImportChangeResponse>?> ChangesAsync(Guid id, string? entity, string? action, int page, int pageSize,
+    public async Task<PagedList<ImportChangeResponse>?> ChangesAsync(Guid id, string? entity, string? action, int page, int pageSize,
         bool readsDemographics, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -69,7 +66,7 @@ public sealed class ImportReview(LmsDbContext db, AuditLog audit)
         if (!string.IsNullOrWhiteSpace(entity)) query = query.Where(c => c.EntityType == entity);
         if (!string.IsNullOrWhiteSpace(action)) query = query.Where(c => c.Action == action);
         if (!readsDemographics) query = query.Where(c => c.EntityType != DemographicsEntity);
-        var result = await PageAsync(query.OrderBy(c => c.Seq), page, pageSize,
+        var result = await PagedList.CreateAsync(query.OrderBy(c => c.Seq), page, pageSize,
             c => new ImportChangeResponse(c.Seq, c.EntityType, c.ExternalId, c.Action, c.OldValues, c.NewValues), ct);
 
         var shown = result.Items.Where(c => c.EntityType == DemographicsEntity && (c.OldValues != null || c.NewValues != null))
@@ -114,14 +111,14 @@ public sealed class ImportReview(LmsDbContext db, AuditLog audit)
     /// One page of the run's row findings, by file and line, filtered by file and code, messages masked as in the CSV;
     /// null when there is no such run. A reader's page showing demographics.csv findings is audited once, naming the run.
     /// </summary>
-    public async Task<ReviewPage<ImportRowError>?> ErrorsAsync(Guid id, string? file, string? code, int page, int pageSize,
+    public async Task<PagedList<ImportRowError>?> ErrorsAsync(Guid id, string? file, string? code, int page, int pageSize,
         bool readsDemographics, CancellationToken ct)
     {
         if (!await db.ImportRuns.AnyAsync(r => r.Id == id, ct)) return null;
         var query = db.ImportRowErrors.AsNoTracking().Where(e => e.RunId == id);
         if (!string.IsNullOrWhiteSpace(file)) query = query.Where(e => e.File == file);
         if (!string.IsNullOrWhiteSpace(code)) query = query.Where(e => e.Code == code);
-        var result = await PageAsync(ErrorsInOrder(query), page, pageSize, e => e, ct);
+        var result = await PagedList.CreateAsync(ErrorsInOrder(query), page, pageSize, e => e, ct);
         if (!result.Items.Any(e => e.File == DemographicsFile)) return result;
         if (readsDemographics)
         {
@@ -184,20 +181,6 @@ public sealed class ImportReview(LmsDbContext db, AuditLog audit)
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids[reader.GetString(0)] = reader.GetGuid(1);
         return ids;
-    }
-
-    /// <summary>
-    /// The requested page of an ordered query. The offset is computed in <c>long</c> and compared with the count first, so
-    /// a page far past the end is an empty page, never an overflowed OFFSET. Callers validate page and size first.
-    /// </summary>
-    static async Task<ReviewPage<TOut>> PageAsync<TIn, TOut>(IQueryable<TIn> query, int page, int pageSize, Func<TIn, TOut> map, CancellationToken ct)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        var total = await query.CountAsync(ct);
-        var offset = (long)(page - 1) * pageSize;
-        var items = offset >= total ? [] : await query.Skip((int)offset).Take(pageSize).ToListAsync(ct);
-        return new ReviewPage<TOut>(items.Select(map).ToList(), page, pageSize, total);
     }
 
     static ImportRunResponse ToResponse(ImportRun r, bool readsDemographics) => new(r.Id, r.Status, r.Trigger, r.DryRun, r.PackageName,

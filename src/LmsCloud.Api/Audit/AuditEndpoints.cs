@@ -31,7 +31,7 @@ public static class AuditEndpoints
         var errors = paging.Validate(maxPageSize: 500);
         foreach (var (field, messages) in filter.Validate()) errors[field] = messages;
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await PagedList.CreateAsync(filter.Apply(db.AuditEvents.AsNoTracking()), paging, ToResponse, ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(filter.Apply(db.AuditEvents.AsNoTracking()), paging.Page, paging.Size, ToResponse, ct));
     }
 
     static async Task<Ok<AuditVerification>> VerifyAsync(LmsDbContext db, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using System.Security.Claims;
 using LmsCloud.Api.Auth;
 using LmsCloud.Api.Http;
@@ -53,7 +54,7 @@ public static class ComplianceEndpoints
         if (type != null && !RequestTypes.All.Contains(type)) errors["type"] = [$"type must be one of {string.Join(", ", RequestTypes.All)}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var now = clock.GetUtcNow();
-        return TypedResults.Ok(await PagedList.CreateAsync(service.Query(new RequestFilter(state, type, overdue), now), paging,
+        return TypedResults.Ok(await PagedList.CreateAsync(service.Query(new RequestFilter(state, type, overdue), now), paging.Page, paging.Size,
             r => ComplianceRequestView.From(r, now), ct));
     }
 

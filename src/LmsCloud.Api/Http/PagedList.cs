@@ -1,10 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
+using LmsCloud.Core.Database;
 
 namespace LmsCloud.Api.Http;
-
-/// <summary>One page of a list endpoint: the items, where we are, and how many there are in all.</summary>
-public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
 /// <summary>
 /// <c>?page=&amp;pageSize=</c> of every list endpoint, bound with <c>[AsParameters]</c>: pages count from 1, and each
@@ -22,7 +19,7 @@ public sealed record PageRequest([FromQuery(Name = "page")] int Page = 1, [FromQ
 
     /// <summary>
     /// Field errors for a 400 validation problem; empty when the request is fine. A page past the end is no error: it
-    /// is empty, however far (<see cref="PagedList.CreateAsync"/>).
+    /// is empty, however far (<see cref="PagedList.CreateAsync"/> in Core).
     /// </summary>
     public Dictionary<string, string[]> Validate(int maxPageSize)
     {
@@ -30,25 +27,6 @@ public sealed record PageRequest([FromQuery(Name = "page")] int Page = 1, [FromQ
         if (Page < 1) errors["page"] = [$"page counts from 1; {Page} is not a page."];
         if (Size < 1 || Size > maxPageSize) errors["pageSize"] = [$"pageSize must be 1 to {maxPageSize}; it was {Size}."];
         return errors;
-    }
-}
-
-public static class PagedList
-{
-    /// <summary>
-    /// The requested page of an ordered query, mapped. The offset is computed in <c>long</c> and compared with the
-    /// count first, so a page far past the end (<c>page=2147483647</c>) is an empty page, never an overflowed OFFSET.
-    /// </summary>
-    public static async Task<PagedList<TOut>> CreateAsync<TIn, TOut>(IQueryable<TIn> query, PageRequest request, Func<TIn, TOut> map,
-        CancellationToken ct)
-    {
-        // Endpoints answer these with a validation problem (PageRequest.Validate) before they get here.
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.Page, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(request.Size, 1);
-        var total = await query.CountAsync(ct);
-        var offset = (long)(request.Page - 1) * request.Size;
-        var items = offset >= total ? [] : await query.Skip((int)offset).Take(request.Size).ToListAsync(ct);
-        return new PagedList<TOut>(items.Select(map).ToList(), request.Page, request.Size, total);
     }
 }
 

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using System.Security.Claims;
 using CsvHelper;
 using LmsCloud.Api.Auth;
@@ -57,7 +58,7 @@ public static class ImportEndpoints
     {
         paging = paging.WithDefaultSize(20);
         if (paging.Validate(maxPageSize: 100) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(ToPagedList(await review.ListAsync(paging.Page, paging.Size, await ReadsDemographicsAsync(authorization, principal), ct)));
+        return TypedResults.Ok(await review.ListAsync(paging.Page, paging.Size, await ReadsDemographicsAsync(authorization, principal), ct));
     }
 
     static async Task<Results<Ok<ImportRunResponse>, ProblemHttpResult>> GetAsync(Guid id, ImportReview review, IAuthorizationService authorization,
@@ -67,7 +68,6 @@ public static class ImportEndpoints
     static async Task<bool> ReadsDemographicsAsync(IAuthorizationService authorization, ClaimsPrincipal principal) =>
         (await authorization.AuthorizeAsync(principal, Policies.DemographicsReader)).Succeeded;
 
-    static PagedList<T> ToPagedList<T>(ReviewPage<T> page) => new(page.Items, page.Page, page.PageSize, page.Total);
 
     /// <summary>The run's stored row findings as CSV (the first 10,000 per file, then a summary row per cut file and code), streamed row by row.</summary>
     /// <remarks>
@@ -92,7 +92,7 @@ public static class ImportEndpoints
         TextFilter.Check(errors, ("entity", entity), ("action", action));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var page = await review.ChangesAsync(id, entity, action, paging.Page, paging.Size, await ReadsDemographicsAsync(authorization, principal), ct);
-        return page == null ? RunNotFound(id) : TypedResults.Ok(ToPagedList(page));
+        return page == null ? RunNotFound(id) : TypedResults.Ok(page);
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public static class RosterEndpoints
         if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         return TypedResults.Ok(await PagedList.CreateAsync(
             db.Orgs.AsNoTracking().Where(o => o.Type == "school" && o.Status == Active).OrderBy(o => o.Name).ThenBy(o => o.Id),
-            paging, o => new SchoolResponse(o.Id, o.Name, o.Identifier, o.ParentId), ct));
+            paging.Page, paging.Size, o => new SchoolResponse(o.Id, o.Name, o.Identifier, o.ParentId), ct));
     }
 
     static async Task<Results<Ok<PagedList<TermResponse>>, ValidationProblem>> TermsAsync(LmsDbContext db, int? schoolYear,
@@ -63,7 +63,7 @@ public static class RosterEndpoints
         if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var query = db.AcademicSessions.AsNoTracking().Where(s => s.Status == Active);
         if (schoolYear is { } year) query = query.Where(s => s.SchoolYear == year);
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(s => s.StartDate).ThenBy(s => s.Title).ThenBy(s => s.Id), paging,
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(s => s.StartDate).ThenBy(s => s.Title).ThenBy(s => s.Id), paging.Page, paging.Size,
             s => new TermResponse(s.Id, s.Title, s.Type, s.StartDate, s.EndDate, s.ParentId, s.SchoolYear), ct));
     }
 
@@ -73,7 +73,7 @@ public static class RosterEndpoints
         if (paging.Validate(MaxPageSize) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var query = db.RosterCourses.AsNoTracking().Where(c => c.Status == Active);
         if (schoolId is { } school) query = query.Where(c => c.OrgId == school);
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging,
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging.Page, paging.Size,
             c => new CourseResponse(c.Id, c.Title, c.CourseCode, c.Grades ?? [], c.OrgId, c.SchoolYearId, c.Subjects ?? []), ct));
     }
 
@@ -93,7 +93,7 @@ public static class RosterEndpoints
         if (schoolId is { } school) query = query.Where(c => c.SchoolId == school);
         if (courseId is { } course) query = query.Where(c => c.CourseId == course);
         if (termId is { } term) query = query.Where(c => c.TermIds.Contains(term));
-        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging, ClassResponse.From, ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(query.OrderBy(c => c.Title).ThenBy(c => c.Id), paging.Page, paging.Size, ClassResponse.From, ct));
     }
 
     static async Task<Results<Ok<ClassRosterResponse>, ProblemHttpResult>> ClassRosterAsync(Guid id, MyRoster roster, ClaimsPrincipal principal,

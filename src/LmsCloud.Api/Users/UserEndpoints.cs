@@ -56,7 +56,7 @@ public static class UserEndpoints
         var errors = paging.Validate(maxPageSize: 200);
         TextFilter.Check(errors, ("q", q));
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return TypedResults.Ok(await PagedList.CreateAsync(admin.Search(new UserSearch(q, role, locked)), paging, u => ToResponse(u, clock), ct));
+        return TypedResults.Ok(await PagedList.CreateAsync(admin.Search(new UserSearch(q, role, locked)), paging.Page, paging.Size, u => ToResponse(u, clock), ct));
     }
 
     static async Task<Results<Ok<UserResponse>, NotFound>> GetAsync(Guid id, LmsDbContext db, TimeProvider clock, CancellationToken ct)

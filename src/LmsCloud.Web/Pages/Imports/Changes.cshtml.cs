@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using System.Text.Json;
 using LmsCloud.Sis;
 using Microsoft.AspNetCore.Mvc;
@@ -22,7 +23,7 @@ public sealed class ChangesModel(ImportReview review) : PageModel
     [FromQuery(Name = "action")] public string? Action { get; set; }
     public List<string> Entities { get; private set; } = [];
     public List<string> Actions { get; private set; } = [];
-    public ReviewPage<ImportChangeResponse> Changes { get; private set; } = null!;
+    public PagedList<ImportChangeResponse> Changes { get; private set; } = null!;
     public Pager Pager { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(Guid id, [FromQuery(Name = "page")] int page = 1)

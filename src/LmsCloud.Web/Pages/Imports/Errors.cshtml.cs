@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Sis;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +20,7 @@ public sealed class ErrorsModel(ImportReview review) : PageModel
     [FromQuery(Name = "code")] public string? Code { get; set; }
     public List<string> Files { get; private set; } = [];
     public List<string> Codes { get; private set; } = [];
-    public ReviewPage<ImportRowError> Errors { get; private set; } = null!;
+    public PagedList<ImportRowError> Errors { get; private set; } = null!;
     public Pager Pager { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(Guid id, [FromQuery(Name = "page")] int page = 1)

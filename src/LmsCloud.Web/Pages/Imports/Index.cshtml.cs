@@ -1,3 +1,4 @@
+using LmsCloud.Core.Database;
 using LmsCloud.Core.Users;
 using LmsCloud.Sis;
 using LmsCloud.Web.Imports;
@@ -15,7 +16,7 @@ public sealed class IndexModel(ImportReview review, IOptions<SisOptions> options
 {
     public const int PageSize = 20;
 
-    public ReviewPage<ImportRunResponse> Runs { get; private set; } = null!;
+    public PagedList<ImportRunResponse> Runs { get; private set; } = null!;
     public Pager Pager { get; private set; } = null!;
     public UploadFormView Upload => new(DryRun: true, options.Value.MaxUploadBytes / (1024 * 1024));
 

@@ -31,7 +31,8 @@ public static class RoleLandings
             "You run the district's accounts, roster imports, integrations and sign-in providers.",
             [new("District settings, users, integration clients and SSO providers", "/admin"),
              new("Roster imports: upload, review and apply, the inbox and the nightly schedule", "/imports"),
-             new("Audit events and chain verification", "/audit"), Profile]),
+             new("Audit events and chain verification", "/audit"),
+             new("Compliance: data requests, retention, legal holds and deletion certificates (read-only)", "/compliance"), Profile]),
         Roles.SchoolAdmin => new(role, "School administration", "You look after your school's people and classes.", [Profile]),
         Roles.Teacher => new(role, "Teaching", "Your classes and their rosters come from the district's student information system.",
             [new("My classes, and each class's roster", "/classes"), Profile]),
@@ -39,8 +40,10 @@ public static class RoleLandings
             [new("My classes: their teachers and terms", "/classes"), Profile]),
         Roles.Guardian => new(role, "Your children", "See your children's classes.",
             [new("My children: their classes and teachers", "/children"), Profile]),
-        Roles.ComplianceOfficer => new(role, "Compliance", "You review the district's audit trail and its integrity.",
-            [new("Audit events and chain verification", "/audit"), Profile]),
+        Roles.ComplianceOfficer => new(role, "Compliance",
+            "You answer data requests, set how long student data is kept, place legal holds and review the audit trail.",
+            [new("Data requests, retention, legal holds and deletion certificates", "/compliance"),
+             new("Audit events and chain verification", "/audit"), Profile]),
         _ => new(role, role, "", [Profile]),
     };
 }

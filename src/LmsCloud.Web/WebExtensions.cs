@@ -29,13 +29,16 @@ public static class WebExtensions
             o.Conventions.AuthorizeFolder("/Admin", WebPolicies.DistrictAdmin);
             o.Conventions.AuthorizeFolder("/Imports", WebPolicies.DistrictAdmin);
             o.Conventions.AuthorizeFolder("/Audit", WebPolicies.AuditReader);
+            // Compliance pages: officers act, district admins read (as the API's ComplianceReader); each action checks the officer role.
+            o.Conventions.AuthorizeFolder("/Compliance", WebPolicies.ComplianceReader);
         });
         services.AddScoped<DistrictBranding>();
         services.AddSingleton(new WebSession(sessionScheme));
         services.AddAuthorizationBuilder()
             .AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser())
             .AddPolicy(WebPolicies.DistrictAdmin, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin))
-            .AddPolicy(WebPolicies.AuditReader, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer));
+            .AddPolicy(WebPolicies.AuditReader, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer))
+            .AddPolicy(WebPolicies.ComplianceReader, p => p.AddAuthenticationSchemes(sessionScheme).RequireRole(Roles.DistrictAdmin, Roles.ComplianceOfficer));
         return services;
     }
 
@@ -102,4 +105,5 @@ public static class WebPolicies
     public const string Session = "web.session";
     public const string DistrictAdmin = "web.district-admin";
     public const string AuditReader = "web.audit-reader";
+    public const string ComplianceReader = "web.compliance-reader";
 }

@@ -124,6 +124,7 @@ public sealed class CompliancePagesTests(BrowserFixture web)
         Assert.True(long.Parse((await page.Locator("#export-records").TextContentAsync())!.Replace(",", "")) > 0);
         await page.ReloadAsync(); // the timeline is the page's, not the poll's
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "compliance-request-ready");
 
         var timeline = page.Locator(".timeline li");
         await Expect(timeline).ToHaveCountAsync(5);
@@ -307,10 +308,11 @@ public sealed class CompliancePagesTests(BrowserFixture web)
 
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/children/requests"));
         await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Your request is received.");
-        var rows = page.GetByRole(AriaRole.Table).Locator("tbody tr");
+        var rows = page.Locator(".my-request");
         await Expect(rows).ToHaveCountAsync(1); // hers only: not the officer's request about Lily
-        await Expect(rows.Locator("th")).ToHaveTextAsync("Ethan Walker");
-        await Expect(rows.Locator("td").Nth(1)).ToHaveTextAsync("Waiting for the district's review");
+        await Expect(rows.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Records of Ethan Walker");
+        await Expect(rows.Locator(".request-progress")).ToHaveTextAsync("Waiting for the district's review");
+        await Expect(rows.GetByRole(AriaRole.Link, new() { Name = "Download (zip" })).ToHaveCountAsync(0);
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 360"), "My requests scrolls sideways at 360 px");
         await BrowserFixture.AssertAccessibleAsync(page);
         var mine = await CountAsync(district, "select count(*) from compliance_requests where requester_actor_id = $1", karen.Id.ToString());
@@ -331,7 +333,7 @@ public sealed class CompliancePagesTests(BrowserFixture web)
         var foreign = await page.GotoAsync(web.Url(district.Slug, $"/children/requests?handler=download&id={officersId}"));
         Assert.Equal(403, foreign!.Status);
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("This is not one of your requests.");
-        await Expect(page.GetByRole(AriaRole.Table).Locator("tbody tr")).ToHaveCountAsync(1);
+        await Expect(rows).ToHaveCountAsync(1);
         await BrowserFixture.AssertAccessibleAsync(page);
         foreach (var path in new[] { "/compliance/requests", $"/compliance/requests/{officersId}" })
             Assert.Equal(403, (await page.GotoAsync(web.Url(district.Slug, path)))!.Status);
@@ -349,8 +351,9 @@ public sealed class CompliancePagesTests(BrowserFixture web)
         await AsSystemAsync(district, (s, c) => s.TransitionAsync(hers, RequestStates.Approved, c));
         await RunExportAsync(district, hers);
         await page.GotoAsync(web.Url(district.Slug, "/children/requests"));
-        await Expect(rows.Locator("td").Nth(1)).ToHaveTextAsync("Ready to download");
+        await Expect(rows.Locator(".request-progress")).ToHaveTextAsync("Ready to download");
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "children-requests-ready");
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download (zip" }).ClickAsync());
         var zip = Path.Combine(Path.GetTempPath(), $"lms-guardian-export-{Guid.NewGuid():N}.zip");
         try

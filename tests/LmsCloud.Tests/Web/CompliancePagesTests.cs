@@ -1,5 +1,6 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance;
+using LmsCloud.Core.Compliance.Erasure;
 using LmsCloud.Core.Compliance.Export;
 using LmsCloud.Core.Districts;
 using LmsCloud.Core.Tenancy;
@@ -368,5 +369,48 @@ public sealed class CompliancePagesTests(BrowserFixture web)
         }
         Assert.Equal(1, await CountAsync(district, "select count(*) from audit_events where action = $1 and entity_id = $2",
             ExportDownloads.DownloadedAction, hers.ToString()));
+    }
+
+    [Fact]
+    public async Task A_failed_request_shows_its_reason_and_is_retried_and_a_completed_erasure_links_its_deletion_certificate()
+    {
+        var district = await ImportedDistrictAsync();
+        var noah = await RosterSamples.InternalIdAsync(web.Api.Database, district.Id, "users", "nw-s-003");
+        var liam = await RosterSamples.InternalIdAsync(web.Api.Database, district.Id, "users", "nw-s-005");
+        var failed = (await AsSystemAsync(district, (s, c) => s.CreateAsync(new NewComplianceRequest("export", noah, null), c))).Request!.Id;
+        foreach (var to in new[] { RequestStates.AwaitingApproval, RequestStates.Approved, RequestStates.Processing })
+            await AsSystemAsync(district, (s, c) => s.TransitionAsync(failed, to, c));
+        await AsSystemAsync(district, (s, c) => s.FinishAsync(failed, [new PartOutcome("enrollments", true), new PartOutcome("storage", false, "disk full")], c));
+        var erasure = (await AsSystemAsync(district, (s, c) => s.CreateAsync(new NewComplianceRequest("erasure", liam, null), c))).Request!.Id;
+        foreach (var to in new[] { RequestStates.AwaitingApproval, RequestStates.Approved })
+            await AsSystemAsync(district, (s, c) => s.TransitionAsync(erasure, to, c));
+        var erased = await DistrictScope.RunAsync(web.Api.Services, Active(district),
+            scope => scope.GetRequiredService<ErasureRequests>().ProcessAsync(erasure, ErasureRequests.JobActor));
+        Assert.Equal(RequestStates.Completed, erased!.State);
+
+        var officer = await web.Api.CreateUserAsync(district, Roles.ComplianceOfficer);
+        var page = await web.NewPageAsync();
+        await web.SignInAsync(page, officer);
+        await page.GotoAsync(web.Url(district.Slug, $"/compliance/requests/{failed}"));
+        await Expect(page.Locator("#request-state")).ToHaveTextAsync("Failed");
+        await Expect(page.Locator(".alert")).ToContainTextAsync("Failed: 1 of 2 parts failed: storage: disk full");
+        await Expect(page.Locator("#export-phase")).ToHaveTextAsync("The export failed; nothing can be downloaded.");
+        await BrowserFixture.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry (approve again)" }).ClickAsync();
+        await Expect(page.Locator("#request-state")).ToHaveTextAsync("Approved");
+        await Expect(page.Locator("#request-reason")).ToHaveCountAsync(0); // the failure stays on the timeline only
+        await Expect(page.Locator(".timeline li").Last).ToContainTextAsync("Failed → Approved");
+        await RunExportAsync(district, failed);
+        await Expect(page.Locator("#export-phase")).ToHaveTextAsync("Ready to download.", new() { Timeout = 10_000 });
+
+        await page.GotoAsync(web.Url(district.Slug, $"/compliance/requests/{erasure}"));
+        await Expect(page.Locator("#request-state")).ToHaveTextAsync("Completed");
+        var certificate = page.GetByRole(AriaRole.Link, new() { Name = "Deletion certificate of" });
+        await Expect(certificate).ToHaveCountAsync(1);
+        Assert.Equal($"/api/compliance/certificates/{erased.Certificate!.Id}", await certificate.GetAttributeAsync("href"));
+        var fetched = await page.EvaluateAsync<string>("([href, id]) => fetch(href).then(async r => r.status + ' ' + (await r.text()).includes(id))",
+            new[] { (await certificate.GetAttributeAsync("href"))!, erasure.ToString() });
+        Assert.Equal("200 true", fetched);
+        await BrowserFixture.AssertAccessibleAsync(page);
     }
 }

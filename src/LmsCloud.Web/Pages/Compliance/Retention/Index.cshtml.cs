@@ -46,7 +46,7 @@ public sealed class RetentionIndexModel(RetentionPolicies policies, RetentionRun
     public async Task<IActionResult> OnPostReportAsync()
     {
         if (!CanAct) return Forbid();
-        var outcome = await runs.ReportAsync("web", AuditLog.ActorOf(User), HttpContext.RequestAborted);
+        var outcome = await runs.ReportAsync("api", AuditLog.ActorOf(User), HttpContext.RequestAborted);
         if (outcome.Run is { } run) return Redirect($"/compliance/retention/runs/{run.Id}");
         ReportError = outcome.Error!.Message;
         OpenRunId = outcome.Error.RunId;

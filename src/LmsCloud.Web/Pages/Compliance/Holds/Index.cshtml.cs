@@ -14,7 +14,7 @@ namespace LmsCloud.Web.Pages.Compliance.Holds;
 /// or person to hold by name (a GET search, so it works without script), places a hold with a reason and an optional end
 /// day, and releases one with a reason; all through <see cref="LegalHolds"/>, which audits both. District admins read.
 /// </summary>
-public sealed class HoldsIndexModel(LegalHolds holds, LmsDbContext db) : PageModel
+public sealed class HoldsIndexModel(LegalHolds holds, LmsDbContext db, DistrictBranding branding) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? ScopeType { get; set; }
     [BindProperty(SupportsGet = true, Name = "q")] public string? Search { get; set; }
@@ -49,7 +49,12 @@ public sealed class HoldsIndexModel(LegalHolds holds, LmsDbContext db) : PageMod
         if (!string.IsNullOrWhiteSpace(until))
         {
             if (DateOnly.TryParseExact(until.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-                untilAt = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero); // through the whole day (UTC)
+            {
+                // Through the whole of that day in the district's time zone.
+                var zone = TimeZoneInfo.TryFindSystemTimeZoneById((await branding.CurrentAsync()).TimeZone, out var found) ? found : TimeZoneInfo.Utc;
+                var midnight = day.AddDays(1).ToDateTime(TimeOnly.MinValue);
+                untilAt = new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).ToUniversalTime(); // Npgsql writes UTC only
+            }
             else PlaceErrors["until"] = $"\"{until}\" is not a day; use the form 2027-06-30.";
         }
         if (PlaceErrors.Count == 0)

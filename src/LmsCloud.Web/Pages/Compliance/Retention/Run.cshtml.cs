@@ -42,7 +42,9 @@ public sealed class RetentionRunModel(RetentionRuns runs) : PageModel
             "cancelled" => "The run is cancelled: nothing of it will be deleted.",
             _ => null,
         };
-        return await LoadAsync(id) ? Page() : NotFound();
+        if (!await LoadAsync(id)) return NotFound();
+        if (Run!.State != (done == "approved" ? RetentionRunStates.Approved : RetentionRunStates.Cancelled)) Message = null; // an old address, the run moved on
+        return Page();
     }
 
     /// <summary>The report as CSV, in the order shown.</summary>

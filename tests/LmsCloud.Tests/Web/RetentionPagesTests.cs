@@ -248,7 +248,8 @@ public sealed class RetentionPagesTests(BrowserFixture web)
         await Expect(page.GetByLabel(choice)).ToBeCheckedAsync();
         await BrowserFixture.AssertAccessibleAsync(page);
         await page.GetByLabel("Reason for the hold").FillAsync("Litigation hold: Doe v. Northwind");
-        await page.GetByLabel("Until (optional)").FillAsync(DateTime.UtcNow.AddYears(1).ToString("yyyy-MM-dd"));
+        var lastDay = DateTime.UtcNow.AddYears(1).ToString("yyyy-MM-dd");
+        await page.GetByLabel("Until (optional)").FillAsync(lastDay);
         await page.GetByRole(AriaRole.Button, new() { Name = "Place the hold" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The hold is placed");
         var active = page.Locator("#active-holds > li");
@@ -256,6 +257,13 @@ public sealed class RetentionPagesTests(BrowserFixture web)
         await Expect(active.GetByRole(AriaRole.Heading)).ToHaveTextAsync($"Person: {name}");
         await Expect(active).ToContainTextAsync("Litigation hold: Doe v. Northwind");
         await Expect(active).ToContainTextAsync("by Test ComplianceOfficer");
+        // It stands through the whole of that day where the district is.
+        Assert.Equal(lastDay, await ScalarAsync<string>(district, """
+            select to_char((h.until at time zone p.time_zone) - interval '1 second', 'YYYY-MM-DD') from legal_holds h, district_profiles p
+            """));
+        Assert.Equal("00:00", await ScalarAsync<string>(district, """
+            select to_char(h.until at time zone p.time_zone, 'HH24:MI') from legal_holds h, district_profiles p
+            """));
         await AssertFitsAsync(page);
         await BrowserFixture.AssertAccessibleAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "legal-holds-phone");

@@ -95,12 +95,6 @@ public sealed class HoldsIndexModel(LegalHolds holds, LmsDbContext db, DistrictB
         People = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
         if (CanAct && ScopeType is "school" or "class" or "person" && !string.IsNullOrWhiteSpace(Search))
             Candidates = await holds.FindScopesAsync(ScopeType, Search, ct: ct);
-        if (SelectedScopeId is { } selected && Candidates.All(c => c.Id != selected) && ScopeType != null)
-        {
-            // The chosen one stays offered after a refused post (the search text is in the address only on a GET).
-            var again = await holds.ScopeNamesAsync([new LegalHoldView(Guid.Empty, ScopeType, selected, "", null, default, null, null, null, null, false)], ct);
-            if (again.TryGetValue(selected, out var name)) Candidates = [new HoldScopeCandidate(selected, name, null), .. Candidates];
-        }
     }
 
     /// <summary>What a hold covers, in words.</summary>

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LmsCloud.Web.Pages.Compliance.Retention;
 
+public sealed record PeriodRefusal(string Category, string? Period, string Message);
+
 /// <summary>
 /// The district's retention policy per data category (each table's period, the event it counts from, the floors) and its
 /// retention runs. An officer sets a category's period (<see cref="RetentionPolicies.SetAsync"/>, so the floors and the
@@ -20,7 +22,7 @@ public sealed class RetentionIndexModel(RetentionPolicies policies, RetentionRun
     public string? ReportError { get; private set; }
     public Guid? OpenRunId { get; private set; }
     /// <summary>The category whose period was refused, the text entered and why (shown next to that field).</summary>
-    public (string Category, string? Period, string Error)? PeriodError { get; private set; }
+    public PeriodRefusal? PeriodError { get; private set; }
 
     public async Task OnGetAsync(string? saved)
     {
@@ -35,7 +37,7 @@ public sealed class RetentionIndexModel(RetentionPolicies policies, RetentionRun
         if (outcome.NotFound) return NotFound();
         if (outcome.Error != null)
         {
-            PeriodError = (category, period, outcome.Error);
+            PeriodError = new(category, period, outcome.Error);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             await LoadAsync();
             return Page();

@@ -43,3 +43,8 @@ sealed class ModuleItemConfiguration : IEntityTypeConfiguration<ModuleItem>
 {
     public void Configure(EntityTypeBuilder<ModuleItem> e) => e.ToTable("module_items").HasKey(x => new { x.TenantId, x.Id });
 }
+
+sealed class UserOrgMembershipConfiguration : IEntityTypeConfiguration<UserOrgMembership>
+{
+    public void Configure(EntityTypeBuilder<UserOrgMembership> e) => e.ToTable("user_orgs").HasKey(x => new { x.TenantId, x.UserId, x.OrgId, x.Role });
+}

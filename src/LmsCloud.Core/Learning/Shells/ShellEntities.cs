@@ -130,3 +130,15 @@ public sealed class ModuleItem : ITenantOwned
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary>A person's membership of a school (roster <c>user_orgs</c>), read here for school admins' reach.</summary>
+public sealed class UserOrgMembership : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public Guid UserId { get; set; }
+    public Guid OrgId { get; set; }
+    public string Role { get; set; } = "";
+    public string RoleType { get; set; } = "primary";
+    public DateOnly? BeginDate { get; set; }
+    public DateOnly? EndDate { get; set; }
+}

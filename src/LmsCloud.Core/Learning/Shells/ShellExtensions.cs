@@ -13,6 +13,7 @@ public static class ShellExtensions
         services.AddScoped<ShellReading>();
         services.AddScoped<ShellEditing>();
         services.AddScoped<ContentVersions>();
+        services.AddScoped<ShellFiles>();
         return services;
     }
 }

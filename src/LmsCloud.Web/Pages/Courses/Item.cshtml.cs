@@ -1,0 +1,57 @@
+using LmsCloud.Core.Learning.Shells;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace LmsCloud.Web.Pages.Courses;
+
+/// <summary>
+/// One item of a course as its reader sees it: a lesson's published version as sanitised HTML
+/// (<see cref="ContentVersions.ShownAsync"/>, which renders with <see cref="LessonMarkdown"/>), a link, a file to download
+/// (<see cref="ShellFiles"/>). A locked item (for a student: <see cref="ShellReading.GetAsync"/>'s lock state) shows why,
+/// with 403, instead of its content. Teachers get a link to edit the lesson and its history.
+/// </summary>
+public sealed class ItemModel(ShellReading reading, ContentVersions versions, ShellFiles files) : PageModel
+{
+    public ShellDetail Detail { get; private set; } = null!;
+    public ShellModuleResponse Module { get; private set; } = null!;
+    public ShellItemResponse Item { get; private set; } = null!;
+    public VersionResponse? Lesson { get; private set; }
+    public bool Preview { get; private set; }
+
+    ShellViewer Viewer => ShellViewer.From(User);
+
+    public async Task<IActionResult> OnGetAsync(Guid id, Guid itemId, string? preview)
+    {
+        var ct = HttpContext.RequestAborted;
+        if (await reading.GetAsync(Viewer, id, ct) is not { } detail) return NotFound();
+        Preview = preview == "student" && detail.CanEdit;
+        Detail = Preview ? ShellPreview.AsStudent(detail) : detail;
+        if (Detail.Modules.SelectMany(m => m.Items.Select(i => (m, i))).FirstOrDefault(x => x.i.Id == itemId) is not ({ } module, { } item))
+            return NotFound();
+        (Module, Item) = (module, item);
+        if (item.Locked == true)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+        if (item.Kind == ContentKind.Lesson)
+        {
+            try
+            {
+                Lesson = await versions.ShownAsync(Viewer, id, itemId, ct);
+            }
+            catch (ShellRefusal refusal) when (refusal.Status == StatusCodes.Status404NotFound)
+            {
+                return NotFound();
+            }
+        }
+        return Page();
+    }
+
+    /// <summary>The file, as an attachment with the type sniffed at upload (never rendered on the district's host).</summary>
+    public async Task<IActionResult> OnGetFileAsync(Guid id, Guid itemId)
+    {
+        var file = await files.OpenAsync(Viewer, id, itemId, HttpContext.RequestAborted);
+        return file == null ? NotFound() : File(file.Content, file.ContentType, file.FileName);
+    }
+}

@@ -125,6 +125,15 @@ select create_distributed_table('deletion_certificates', 'tenant_id', colocate_w
 -- 0021 compliance exports
 select create_distributed_table('compliance_exports', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0026 course shells, modules, items and versioned content
+select create_distributed_table('course_shells', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('course_shell_classes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('modules', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('module_prerequisites', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('content_items', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('content_versions', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('module_items', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

@@ -5,11 +5,13 @@ using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
 using LmsCloud.Api.Integrations;
+using LmsCloud.Api.Learning;
 using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
+using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Web;
 
@@ -28,6 +30,7 @@ builder.Services.AddNightlyRetention();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
+builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -66,6 +69,7 @@ app.MapComplianceExportEndpoints();
 app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
+app.MapShellEndpoints();
 app.MapLmsWeb();
 
 try

@@ -8,7 +8,7 @@ namespace LmsCloud.Core.Compliance;
 // by DataMapCoverageTests and rendered into docs/data-map.md (DataMapDocument). Exports, retention and legal holds read
 // it; a table added without an entry fails CI, naming the table (docs/compliance.md).
 
-public enum DataCategory { Identity, Credentials, Roster, Demographics, Audit, ImportArtefacts, Compliance }
+public enum DataCategory { Identity, Credentials, Roster, Demographics, Audit, ImportArtefacts, Compliance, Learning }
 
 /// <summary>How a column names a person.</summary>
 public enum PersonKeyKind
@@ -358,6 +358,15 @@ public static class DataMap
             new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
+
+        // ---- Learning: course shells and their content (docs/learning.md, "Data model") ------------------------------
+        new("content_versions", DataCategory.Learning, "The versions of lessons a teacher wrote: body, time, and the author by id.",
+            [new("author_id", PersonKeyKind.UserId, "the teacher who wrote the version")], null,
+            ["item_id", "version_no", "author_id", "created_at", "body", "sha256"], [],
+            new(ErasureMethod.Keep,
+                "Kept: versions are immutable district teaching material that students' views and submissions point at; the author is named by id only, " +
+                "and the account it names is anonymised with the person."),
+            new("P7Y", RetentionEvent.Occurred)),
     ];
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);

@@ -405,19 +405,22 @@ public sealed class ExportTests(ExportTests.Api api) : IClassFixture<ExportTests
         {
             await owner.OpenAsync();
             await TenantSession.SetAsync(owner, district.Id);
-            await using var cmd = new NpgsqlCommand("""
-                update compliance_requests set state = 'processing' where id = any ($1);
-                insert into compliance_exports (tenant_id, request_id, started_at, lease_until, tables_total, tables_done, percent)
-                values ($2, $3, now() - interval '10 minutes', now() - interval '1 minute', 20, 8, 40),
-                       ($2, $4, now() - interval '10 minutes', now() + interval '1 hour', 20, 8, 40);
-                """, owner);
-            cmd.Parameters.AddWithValue(new[] { Guid.Parse(crashed), Guid.Parse(running) });
-            cmd.Parameters.AddWithValue(district.Id);
-            cmd.Parameters.AddWithValue(Guid.Parse(crashed));
-            cmd.Parameters.AddWithValue(Guid.Parse(running));
-            await cmd.ExecuteNonQueryAsync();
+            await using var batch = new NpgsqlBatch(owner)
+            {
+                BatchCommands =
+                {
+                    new("update compliance_requests set state = 'processing' where id = any ($1)") { Parameters = { new() { Value = new[] { Guid.Parse(crashed), Guid.Parse(running) } } } },
+                    new("""
+                        insert into compliance_exports (tenant_id, request_id, started_at, lease_until, tables_total, tables_done, percent)
+                        values ($1, $2, now() - interval '10 minutes', now() - interval '1 minute', 20, 8, 40),
+                               ($1, $3, now() - interval '10 minutes', now() + interval '1 hour', 20, 8, 40)
+                        """) { Parameters = { new() { Value = district.Id }, new() { Value = Guid.Parse(crashed) }, new() { Value = Guid.Parse(running) } } },
+                },
+            };
+            await batch.ExecuteNonQueryAsync();
         }
 
+        await api.Services.GetRequiredService<ComplianceExports>().RunApprovedAsync(); // surfaces an exception the job would only log
         var ready = await WaitForStateAsync(officer, crashed, "ready", "failed");
         Assert.True(ready.GetProperty("state").GetString() == "ready", ready.GetRawText());
         var status = await (await officer.GetAsync($"{Requests}/{crashed}/export")).Content.ReadFromJsonAsync<JsonElement>();

@@ -66,7 +66,8 @@ public sealed class ComplianceExports(IServiceProvider services, NpgsqlDataSourc
         {
             if (district.Status != DistrictStatus.Active) continue;
             var approved = await IdsAsync(district.TenantId,
-                "select id from compliance_requests where state = 'approved' and type = any ($1) order by created_at", ct, Types.ToArray());
+                "select id from compliance_requests where state = 'approved' and type = any ($1) order by created_at", ct,
+                (object)Types.ToArray()); // one parameter, an array: not spread over params
             foreach (var id in approved)
                 if (await RunAsync(district, id, ct) is { Error: null })
                     done++;

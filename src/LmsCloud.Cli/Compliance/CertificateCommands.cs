@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LmsCloud.Core.Compliance.Certificates;
 using LmsCloud.Core.Compliance.Signing;
 
@@ -19,8 +18,7 @@ public static class CertificateCommands
             context.Error.WriteLine($"lms: {path}: no such file");
             return 1;
         }
-        var problem = new PlatformSigner(context.Configuration).Verify(DeletionCertificates.Member, await File.ReadAllBytesAsync(path), out var certificate)
-            ?? ContentProblem(certificate);
+        var problem = CertificateVerifier.Check(new PlatformSigner(context.Configuration), await File.ReadAllBytesAsync(path), out var certificate);
         if (problem != null)
         {
             context.Error.WriteLine($"lms: certificate {path} is not intact: {problem}");
@@ -30,16 +28,5 @@ public static class CertificateCommands
         context.Out.WriteLine($"certificate {certificate.GetProperty("id").GetString()} intact: {certificate.GetProperty("scope").GetProperty("kind").GetString()}, " +
             $"{certificate.GetProperty("tables").GetArrayLength()} table counts, audit chain head seq {head.GetProperty("seq").GetInt64()}");
         return 0;
-    }
-
-    /// <summary>A signed document that is not a certificate we issue (another schema) is not taken for one.</summary>
-    static string? ContentProblem(JsonElement c)
-    {
-        if (!c.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != DeletionCertificates.SchemaVersion)
-            return $"schemaVersion is not {DeletionCertificates.SchemaVersion}";
-        foreach (var (name, kind) in new[] { ("id", JsonValueKind.String), ("scope", JsonValueKind.Object), ("tables", JsonValueKind.Array),
-                     ("withheld", JsonValueKind.Array), ("residualCopies", JsonValueKind.Array), ("auditChainHead", JsonValueKind.Object) })
-            if (!c.TryGetProperty(name, out var value) || value.ValueKind != kind) return $"\"{name}\" is missing or not {kind.ToString().ToLowerInvariant()}";
-        return null;
     }
 }

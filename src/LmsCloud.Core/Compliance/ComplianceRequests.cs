@@ -218,6 +218,15 @@ public sealed class ComplianceRequests(LmsDbContext db, AuditLog audit, TimeProv
         return query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id);
     }
 
+    /// <summary>
+    /// The requests this actor made (a guardian's "My requests"), newest first: the requester is who asked, as the audit
+    /// log names them, which is also who may download (<c>ExportDownloads</c>).
+    /// </summary>
+    public IQueryable<ComplianceRequest> QueryByRequester(AuditActor requester) =>
+        db.ComplianceRequests.AsNoTracking()
+            .Where(r => r.RequesterActorType == requester.Type && r.RequesterActorId == requester.Id)
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id);
+
     /// <summary>One request with its timeline, or null.</summary>
     public async Task<ComplianceRequestView?> GetAsync(Guid id, CancellationToken ct = default)
     {

@@ -252,12 +252,12 @@ public sealed class ImportPagesTests(BrowserFixture web)
     }
 
     /// <summary>
-    /// A dry run with 1,000 new users and 1,000 rejected rows: the first page of its changes and of its row errors, and
-    /// the run page, each render in well under 100 ms of server time (the request log's own measure, after one warm-up
-    /// visit that pays the JIT).
+    /// A dry run with 1,000 new users and 1,000 rejected rows: the changes and row errors pages show the totals but render
+    /// one page of 50 with a way to the next, and the run page its counts. How fast they render is the pages benchmark's
+    /// to say (docs/benchmarks.md, "Web pages"), not a timed test's on a shared machine.
     /// </summary>
     [Fact]
-    public async Task The_first_page_of_a_thousand_changes_or_row_errors_renders_in_well_under_100_ms()
+    public async Task A_thousand_changes_or_row_errors_are_shown_a_page_at_a_time()
     {
         var (district, page) = await SignedInAdminAsync();
         var folder = Directory.CreateTempSubdirectory("thousand-").FullName;
@@ -271,22 +271,15 @@ public sealed class ImportPagesTests(BrowserFixture web)
             LmsCloud.Sis.ImportTrigger.Cli, TestDatabase.TestActor, DryRun: true));
         Assert.Equal(LmsCloud.Sis.RunStatus.DryRun, outcome.Status);
 
-        foreach (var (path, caption) in new[]
-                 {
-                     ($"/imports/{runId}/changes?entity=users", "Changes (1,019)"), ($"/imports/{runId}/errors", "Findings (1,000)"),
-                     ($"/imports/{runId}", "Counts per entity type"),
-                 })
+        foreach (var (path, caption) in new[] { ($"/imports/{runId}/changes?entity=users", "Changes (1,019)"), ($"/imports/{runId}/errors", "Findings (1,000)") })
         {
-            await page.GotoAsync(web.Url(district.Slug, path)); // warm-up
             await page.GotoAsync(web.Url(district.Slug, path));
-            await Expect(page.GetByRole(AriaRole.Table, new() { Name = caption })).ToBeVisibleAsync();
-            var pathOnly = path.Split('?')[0];
-            var elapsed = web.Api.Logs.Where(l => l.Template?.StartsWith("HTTP {Method} {Path}") == true && Equals(l.Values.GetValueOrDefault("Path"), pathOnly))
-                .Select(l => Convert.ToDouble(l.Values["ElapsedMs"])).ToList();
-            Assert.True(elapsed.Count >= 2, $"no request log for {pathOnly}");
-            Console.WriteLine($"{pathOnly}: {elapsed[^1]:0.0} ms (first visit {elapsed[^2]:0.0} ms)");
-            Assert.True(elapsed[^1] < 100, $"{path} took {elapsed[^1]:0.0} ms of server time");
+            var table = page.GetByRole(AriaRole.Table, new() { Name = caption });
+            await Expect(table.Locator("tbody tr")).ToHaveCountAsync(50);
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next page" })).ToBeVisibleAsync();
         }
+        await page.GotoAsync(web.Url(district.Slug, $"/imports/{runId}"));
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Counts per entity type" })).ToBeVisibleAsync();
     }
 
     async Task<long> CountAsync(Guid tenantId, string sql)

@@ -17,6 +17,9 @@ public sealed record CertificateScope(Guid TenantId, Guid? RequestId, Guid? Rete
 /// <summary>An issued certificate: its id and the signed JSON document, byte for byte as stored and downloaded.</summary>
 public sealed record DeletionCertificate(Guid Id, DateTimeOffset IssuedAt, string Json);
 
+/// <summary>A certificate in the district's list: what it covers and the signed JSON as stored.</summary>
+public sealed record DeletionCertificateEntry(Guid Id, DateTimeOffset IssuedAt, Guid? RequestId, Guid? RetentionRunId, Guid? SubjectUserId, string Json);
+
 /// <summary>
 /// Issues deletion certificates (docs/compliance.md): signed JSON with the scope, rows per table and method, what was kept
 /// and why, the residual copies (backups, and when they expire) and the district's audit chain head at issue, stored
@@ -96,5 +99,13 @@ public sealed class DeletionCertificates(LmsDbContext db, AuditLog audit, TimePr
         await db.Database.SqlQuery<DeletionCertificate>($"""
             select id as "Id", issued_at as "IssuedAt", document as "Json" from deletion_certificates
             where request_id = {requestOrRunId} or retention_run_id = {requestOrRunId} order by issued_at, id
+            """).ToListAsync(ct);
+
+    /// <summary>Every certificate of the district, newest first.</summary>
+    public async Task<IReadOnlyList<DeletionCertificateEntry>> ListAsync(CancellationToken ct = default) =>
+        await db.Database.SqlQuery<DeletionCertificateEntry>($"""
+            select id as "Id", issued_at as "IssuedAt", request_id as "RequestId", retention_run_id as "RetentionRunId",
+                   subject_user_id as "SubjectUserId", document as "Json"
+            from deletion_certificates order by issued_at desc, id desc
             """).ToListAsync(ct);
 }

@@ -13,6 +13,9 @@ public sealed record LegalHoldView(Guid Id, string ScopeType, Guid? ScopeId, str
 
 public sealed record NewLegalHold(string? ScopeType, Guid? ScopeId, string? Reason, DateTimeOffset? Until);
 
+/// <summary>A school, class or person a hold can cover, as a picker lists it.</summary>
+public sealed record HoldScopeCandidate(Guid Id, string Name, string? Detail);
+
 public enum HoldErrorKind { Validation, NotFound, AlreadyReleased }
 
 public sealed record HoldError(HoldErrorKind Kind, string Message, string? Field = null);
@@ -138,6 +141,35 @@ public sealed class LegalHolds(LmsDbContext db, AuditLog audit, TimeProvider clo
         var now = clock.GetUtcNow();
         var rows = await db.Database.SqlQueryRaw<HoldRow>($"select {Columns} from legal_holds order by created_at desc, id desc").ToListAsync(ct);
         return rows.Select(r => r.View(now)).Where(h => active == null || h.Active == active).ToList();
+    }
+
+    /// <summary>At most <paramref name="limit"/> schools, classes or people whose name (or email, class code) contains <paramref name="text"/>.</summary>
+    public async Task<IReadOnlyList<HoldScopeCandidate>> FindScopesAsync(string scopeType, string text, int limit = 20, CancellationToken ct = default)
+    {
+        var pattern = "%" + text.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+        return scopeType switch
+        {
+            "school" => await db.Orgs.AsNoTracking().Where(o => EF.Functions.ILike(o.Name, pattern)).OrderBy(o => o.Name).Take(limit)
+                .Select(o => new HoldScopeCandidate(o.Id, o.Name, o.Type)).ToListAsync(ct),
+            "class" => await db.RosterClasses.AsNoTracking()
+                .Where(c => EF.Functions.ILike(c.Title, pattern) || (c.ClassCode != null && EF.Functions.ILike(c.ClassCode, pattern)))
+                .OrderBy(c => c.Title).Take(limit).Select(c => new HoldScopeCandidate(c.Id, c.Title, c.ClassCode)).ToListAsync(ct),
+            "person" => await db.Users.AsNoTracking()
+                .Where(u => EF.Functions.ILike(u.DisplayName, pattern) || (u.Email != null && EF.Functions.ILike(u.Email, pattern)))
+                .OrderBy(u => u.DisplayName).Take(limit).Select(u => new HoldScopeCandidate(u.Id, u.DisplayName, u.Email)).ToListAsync(ct),
+            _ => [],
+        };
+    }
+
+    /// <summary>What each hold covers, in words: "The whole district", the school's name, the class's title, the person's name.</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> ScopeNamesAsync(IEnumerable<LegalHoldView> list, CancellationToken ct = default)
+    {
+        var ids = list.Where(h => h.ScopeId != null).Select(h => h.ScopeId!.Value).Distinct().ToList();
+        var names = new Dictionary<Guid, string>();
+        foreach (var o in await db.Orgs.AsNoTracking().Where(o => ids.Contains(o.Id)).Select(o => new { o.Id, o.Name }).ToListAsync(ct)) names[o.Id] = o.Name;
+        foreach (var c in await db.RosterClasses.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.Title }).ToListAsync(ct)) names[c.Id] = c.Title;
+        foreach (var u in await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).Select(u => new { u.Id, u.DisplayName }).ToListAsync(ct)) names[u.Id] = u.DisplayName;
+        return names;
     }
 
     // A constant spliced into the raw queries above; values are always parameters.

@@ -1,0 +1,4 @@
+-- Retention runs purge what used to be kept for ever (docs/compliance.md, Retention): revoked integration clients, closed
+-- compliance requests past their period (their timeline events go by the existing cascade) and the export rows of those
+-- requests. The app role could not delete these rows until now.
+grant delete on integration_clients, compliance_requests, compliance_exports to lms_app;

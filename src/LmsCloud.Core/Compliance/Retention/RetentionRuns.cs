@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CsvHelper;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance.Certificates;
 using LmsCloud.Core.Compliance.Erasure;
@@ -800,28 +800,32 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
             """, runId).ToListAsync(ct);
     }
 
-    /// <summary>The report as CSV (RFC 4180, UTF-8), a header and one line per item.</summary>
+    /// <summary>
+    /// The report as CSV (RFC 4180, CRLF), a header and one line per item. A field starting with <c>=</c>, <c>+</c>,
+    /// <c>-</c>, <c>@</c>, tab or CR (a reason quoting an import value, a hold's reason) gets a leading apostrophe, so a
+    /// spreadsheet shows it as text instead of running it as a formula (CSV injection).
+    /// </summary>
     public static string ToCsv(IEnumerable<RetentionItemView> items)
     {
-        var csv = new StringBuilder("seq,kind,table,target_id,subject_user_id,rows,due_since,why,held,hold_id,hold_reason,outcome,outcome_reason,outcome_rows,done_at\r\n");
-        foreach (var i in items)
-            csv.AppendJoin(',', new string?[]
-            {
-                i.Seq.ToString(CultureInfo.InvariantCulture), i.Kind, i.TableName, i.TargetId.ToString(), i.SubjectUserId?.ToString(),
-                i.Rows.ToString(CultureInfo.InvariantCulture), i.DueSince.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), i.Why,
-                i.HoldId != null ? "yes" : "no", i.HoldId?.ToString(), i.HoldReason, i.Outcome, i.OutcomeReason,
-                i.OutcomeRows?.ToString(CultureInfo.InvariantCulture), i.DoneAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
-            }.Select(Field)).Append("\r\n");
-        return csv.ToString();
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, CsvOptions, leaveOpen: true))
+        {
+            csv.WriteHeader(["seq", "kind", "table", "target_id", "subject_user_id", "rows", "due_since", "why", "held", "hold_id", "hold_reason", "outcome",
+                "outcome_reason", "outcome_rows", "done_at"]);
+            foreach (var i in items)
+                csv.WriteRecord(
+                [
+                    i.Seq.ToString(CultureInfo.InvariantCulture), i.Kind, i.TableName, i.TargetId.ToString(), i.SubjectUserId?.ToString(),
+                    i.Rows.ToString(CultureInfo.InvariantCulture), Utc(i.DueSince), i.Why, i.HoldId != null ? "yes" : "no", i.HoldId?.ToString(),
+                    i.HoldReason, i.Outcome, i.OutcomeReason, i.OutcomeRows?.ToString(CultureInfo.InvariantCulture), i.DoneAt is { } done ? Utc(done) : null,
+                ]);
+        }
+        return text.ToString();
     }
 
-    static string Field(string? value)
-    {
-        if (value == null) return "";
-        // A leading =, +, - or @ would be a formula in a spreadsheet: quoted with a leading apostrophe (CSV injection).
-        if (value.Length > 0 && "=+-@".Contains(value[0])) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
-    }
+    static readonly CsvWriterOptions CsvOptions = CsvWriterOptions.Default with { NewLine = "\r\n", Injection = CsvInjection.Escape };
+
+    static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     // ---- helpers ----------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ using LmsCloud.Api.Database;
 using LmsCloud.Api.Districts;
 using LmsCloud.Api.Http;
 using LmsCloud.Api.Integrations;
+using LmsCloud.Api.Learning;
 using LmsCloud.Api.Rostering;
 using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
@@ -28,6 +29,7 @@ builder.Services.AddNightlyRetention();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
+builder.Services.AddProgressRollup();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();

@@ -8,7 +8,7 @@ namespace LmsCloud.Core.Compliance;
 // by DataMapCoverageTests and rendered into docs/data-map.md (DataMapDocument). Exports, retention and legal holds read
 // it; a table added without an entry fails CI, naming the table (docs/compliance.md).
 
-public enum DataCategory { Identity, Credentials, Roster, Demographics, Audit, ImportArtefacts, Compliance }
+public enum DataCategory { Identity, Credentials, Roster, Demographics, Audit, ImportArtefacts, Compliance, Learning }
 
 /// <summary>How a column names a person.</summary>
 public enum PersonKeyKind
@@ -358,6 +358,18 @@ public static class DataMap
             new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
+        // ---- Learning: progress and activity (docs/learning.md, "Progress and analytics") ---------------------------
+        new("activity_events", DataCategory.Learning, "What a student did on course items and when: views, heartbeats, resume positions, marks done.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["occurred_at", "id", "student_id", "shell_id", "module_item_id", "kind", "content_version_no", "position_s", "received_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's events are deleted (every monthly partition).", Nothing),
+            new("P1Y", RetentionEvent.Occurred)),
+
+        new("item_time_daily", DataCategory.Learning, "A student's time on task per course item and day, rolled up from their activity.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["day", "student_id", "module_item_id", "shell_id", "seconds", "events"], [],
+            new(ErasureMethod.DeleteRows, "The student's daily totals are deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded)),
     ];
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);

@@ -46,15 +46,15 @@ begin
     raise exception 'months must be between 1 and 36';
   end if;
   for i in 0 .. months - 1 loop
-    part := format('activity_events_%s', to_char(m + make_interval(months => i), 'YYYY_MM'));
+    part := format('public.activity_events_%s', to_char(m + make_interval(months => i), 'YYYY_MM'));
     if to_regclass(part) is null then
       -- two callers racing for the same month: the loser's create fails; serialise them on a lock per month
       perform pg_advisory_xact_lock(hashtext(part));
       if to_regclass(part) is null then
-        execute format('create table %I partition of activity_events for values from (%L) to (%L)', part,
+        execute format('create table %s partition of public.activity_events for values from (%L) to (%L)', part,
           (m + make_interval(months => i))::timestamp at time zone 'UTC', (m + make_interval(months => i + 1))::timestamp at time zone 'UTC');
         perform enable_tenant_isolation(part::regclass);
-        execute format('grant select, insert, delete on %I to lms_app', part);
+        execute format('grant select, insert, delete on %s to lms_app', part);
         created := created + 1;
       end if;
     end if;

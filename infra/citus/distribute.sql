@@ -125,6 +125,15 @@ select create_distributed_table('deletion_certificates', 'tenant_id', colocate_w
 -- 0021 compliance exports
 select create_distributed_table('compliance_exports', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0026 course shells, modules, items and versioned content
+select create_distributed_table('course_shells', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('course_shell_classes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('modules', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('module_prerequisites', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('content_items', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('content_versions', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('module_items', 'tenant_id', colocate_with => 'district_profiles');
+
 -- 0028 learning activity (activity_events is partitioned by month: Citus distributes its partitions with it, and
 -- ensure_activity_partitions' later partitions join the distribution when created)
 select create_distributed_table('activity_events', 'tenant_id', colocate_with => 'district_profiles');

@@ -11,6 +11,7 @@ using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
+using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Web;
 
@@ -29,6 +30,7 @@ builder.Services.AddNightlyRetention();
 builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
+builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddProgressRollup();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
@@ -68,6 +70,7 @@ app.MapComplianceExportEndpoints();
 app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
+app.MapShellEndpoints();
 app.MapLmsWeb();
 
 try

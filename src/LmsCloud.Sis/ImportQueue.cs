@@ -12,6 +12,9 @@ public sealed class SisOptions
     /// <summary>Largest roster package accepted by upload (bytes of the zip). Default 512 MB.</summary>
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>The same limit in whole megabytes, as the upload forms state it.</summary>
+    public long MaxUploadMegabytes => MaxUploadBytes / (1024 * 1024);
+
     /// <summary>Optional folder whose <c>{slug}/*.zip</c> are inbox items too (an SFTP drop, say).</summary>
     public string? InboxRoot { get; set; }
 

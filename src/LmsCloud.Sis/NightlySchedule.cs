@@ -36,6 +36,10 @@ public sealed class NightlySchedule(LmsDbContext db, AuditLog audit, NightlySche
             schedule?.UpdatedAt);
     }
 
+    /// <summary>The stored cron expression (or the default): what a form needs before it saves, without the trigger's next fire time.</summary>
+    public async Task<string> CronExpressionAsync(CancellationToken ct) =>
+        await db.SisSchedules.AsNoTracking().Select(s => s.CronExpression).SingleOrDefaultAsync(ct) ?? SisSchedule.DefaultCron;
+
     /// <summary>Saves the schedule (audited when it changed) and brings the trigger in step; field errors for bad input.</summary>
     public async Task<(ScheduleResponse? Schedule, Dictionary<string, string[]>? Errors)> UpdateAsync(ScheduleRequest request, CancellationToken ct)
     {

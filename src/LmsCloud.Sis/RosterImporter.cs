@@ -176,6 +176,8 @@ public sealed class RosterImporter(NpgsqlDataSource db, ILogger? logger = null)
                 run.Report("applying", 70 + 25 * (i + 1) / entities.Count);
             }
             await context.ApplyMembershipsAsync(ct);
+            // Every class the run left active gets a course shell; shells whose classes were all dropped are archived.
+            await LmsCloud.Core.Learning.Shells.ShellSync.AfterImportAsync(work, tx, tenantId, ct);
             if (writeAudit != null && await context.AccessDigestAsync(ct) is { } digest)
                 await writeAudit(work, tx, new RosterAccessChange(runId, counts.Where(c => c.Key is "enrollments" or "roles")
                     .ToDictionary(c => c.Key, c => c.Value), digest), ct);

@@ -71,6 +71,7 @@ public static class DevelopmentSeed
             });
             if (created > 0) logger.LogInformation("Seeded {Count} demo users in {District}", created, slug);
             await SetRosterPeoplePasswordsAsync(services, district, logger, ct);
+            await CourseSeed.RunAsync(services, district, logger, ct);
         }
     }
 

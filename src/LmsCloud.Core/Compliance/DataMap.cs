@@ -358,6 +358,16 @@ public static class DataMap
             new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
+
+        // ---- Learning: course shells and their content (docs/learning.md, "Data model") ------------------------------
+        new("content_versions", DataCategory.Learning, "The versions of lessons a teacher wrote: body, time, and the author by id.",
+            [new("author_id", PersonKeyKind.UserId, "the teacher who wrote the version")], null,
+            ["item_id", "version_no", "author_id", "created_at", "body", "sha256"], [],
+            new(ErasureMethod.Keep,
+                "Kept: versions are immutable district teaching material that students' views and submissions point at; the author is named by id only, " +
+                "and the account it names is anonymised with the person."),
+            new("P7Y", RetentionEvent.Occurred)),
+
         // ---- Learning: progress and activity (docs/learning.md, "Progress and analytics") ---------------------------
         new("activity_events", DataCategory.Learning, "What a student did on course items and when: views, heartbeats, resume positions, marks done.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,

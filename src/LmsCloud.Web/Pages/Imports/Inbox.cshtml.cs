@@ -19,7 +19,7 @@ public sealed class InboxModel(SisInbox inbox, IMultiTenantContextAccessor<Distr
     public List<InboxItemResponse> Items { get; private set; } = [];
     public UploadRefusal? Refusal { get; private set; }
     public string? Delivered { get; private set; }
-    public long MaxMegabytes => options.Value.MaxUploadBytes / (1024 * 1024);
+    public long MaxMegabytes => options.Value.MaxUploadMegabytes;
 
     public async Task OnGetAsync([FromQuery(Name = "delivered")] string? delivered)
     {

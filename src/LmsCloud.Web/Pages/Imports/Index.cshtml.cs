@@ -18,7 +18,7 @@ public sealed class IndexModel(ImportReview review, IOptions<SisOptions> options
 
     public PagedList<ImportRunResponse> Runs { get; private set; } = null!;
     public Pager Pager { get; private set; } = null!;
-    public UploadFormView Upload => new(DryRun: true, options.Value.MaxUploadBytes / (1024 * 1024));
+    public UploadFormView Upload => new(DryRun: true, options.Value.MaxUploadMegabytes);
 
     public async Task<IActionResult> OnGetAsync([FromQuery(Name = "page")] int page = 1)
     {

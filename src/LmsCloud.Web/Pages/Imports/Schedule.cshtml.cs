@@ -35,27 +35,28 @@ public sealed class ScheduleModel(NightlySchedule nightly) : PageModel
     public async Task<IActionResult> OnPostAsync()
     {
         var ct = HttpContext.RequestAborted;
-        var current = await nightly.GetAsync(ct);
+        var currentCron = await nightly.CronExpressionAsync(ct);
         string? cron;
-        if (string.IsNullOrWhiteSpace(Time) && DailyTime(current.CronExpression) == null) cron = current.CronExpression; // keep the API's expression
+        if (string.IsNullOrWhiteSpace(Time) && DailyTime(currentCron) == null) cron = currentCron; // keep the API's expression
         else if (TimeOnly.TryParseExact(Time?.Trim(), ["HH:mm", "H:mm"], out var time)) cron = $"0 {time.Minute} {time.Hour} * * ?";
         else
         {
             Errors.Add("Enter the time as hours and minutes, such as 02:00.");
-            return Invalid(current);
+            return await InvalidAsync(ct);
         }
         var (saved, errors) = await nightly.UpdateAsync(new ScheduleRequest(Enabled, cron), ct);
         if (saved == null)
         {
             Errors.AddRange(errors!.Values.SelectMany(m => m));
-            return Invalid(current);
+            return await InvalidAsync(ct);
         }
         return Redirect("/imports/schedule?saved=true");
     }
 
-    IActionResult Invalid(ScheduleResponse current)
+    /// <summary>The form again with its errors, over the schedule as stored (the next fire time is looked up only here).</summary>
+    async Task<IActionResult> InvalidAsync(CancellationToken ct)
     {
-        Schedule = current;
+        Schedule = await nightly.GetAsync(ct);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }

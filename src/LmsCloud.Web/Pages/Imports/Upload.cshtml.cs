@@ -31,7 +31,7 @@ public sealed class UploadModel(ImportQueue queue, IFileStorage storage, IOption
         var dryRun = fields.TryGetValue("dryRun", out var value) && value == "true";
         if (package == null)
         {
-            Upload = new UploadFormView(dryRun, options.Value.MaxUploadBytes / (1024 * 1024), refusal);
+            Upload = new UploadFormView(dryRun, options.Value.MaxUploadMegabytes, refusal);
             Response.StatusCode = refusal!.Status;
             return Page();
         }

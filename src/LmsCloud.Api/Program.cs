@@ -70,6 +70,7 @@ app.MapComplianceExportEndpoints();
 app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
+app.MapProgressEndpoints();
 app.MapShellEndpoints();
 app.MapLmsWeb();
 

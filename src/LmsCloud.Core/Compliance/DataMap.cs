@@ -380,6 +380,19 @@ public static class DataMap
             ["day", "student_id", "module_item_id", "shell_id", "seconds", "events"], [],
             new(ErasureMethod.DeleteRows, "The student's daily totals are deleted.", Nothing),
             new("P1Y", RetentionEvent.EnrollmentEnded)),
+
+        new("item_progress", DataCategory.Learning, "A student's progress on each course item: first view and version seen, completion, resume point, time on task.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["student_id", "module_item_id", "shell_id", "first_viewed_at", "viewed_version_no", "last_viewed_at", "completed_at", "position_s",
+             "position_at", "time_spent_s"], [],
+            new(ErasureMethod.DeleteRows, "The student's item progress is deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded)),
+
+        new("shell_progress", DataCategory.Learning, "A student's progress through each course: required items completed, when started, last activity.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["shell_id", "student_id", "completed_required_count", "started_at", "last_activity_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's course progress is deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded)),
     ];
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);

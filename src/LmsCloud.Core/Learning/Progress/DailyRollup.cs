@@ -131,7 +131,7 @@ public sealed class DailyRollup(LmsDbContext db, TimeProvider clock)
     static async Task<long> RecomputeDayAsync(NpgsqlConnection conn, Guid tenant, DateOnly day, string timeZone, int cutoff, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(conn);
-        foreach (var sql in new[] { DeleteDaySql, InsertDaySql })
+        foreach (var sql in new[] { DeleteDaySql, InsertDaySql, TotalsSql })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue(tenant);

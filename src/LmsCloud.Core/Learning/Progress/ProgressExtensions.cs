@@ -7,5 +7,6 @@ public static class ProgressExtensions
     /// <summary>Activity, rollup, progress and analytics services (scoped: they work on the request's district context).</summary>
     public static IServiceCollection AddLearningProgress(this IServiceCollection services) => services
         .AddScoped<ActivityLog>()
-        .AddScoped<DailyRollup>();
+        .AddScoped<DailyRollup>()
+        .AddScoped<ProgressRecorder>();
 }

@@ -25,7 +25,7 @@ public sealed class PermissionsTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(["Algebra I - P1"], await TitlesAsync(await d.AsAsync("nw-s-001", Roles.Student))); // published, enrolled
         Assert.Equal(["Math 7 - P1"], await TitlesAsync(await d.AsAsync("nw-s-009", Roles.Student)));
         Assert.Equal(["Algebra I - P1", "Math 7 - P1"], await TitlesAsync(await d.AsAsync("nw-g-001", Roles.Guardian))); // both children
-        Assert.Empty(await TitlesAsync(await d.AsAsync("nw-g-003", Roles.Guardian)));
+        Assert.Equal(["Algebra I - P1"], await TitlesAsync(await d.AsAsync("nw-g-003", Roles.Guardian))); // nw-s-004 takes Algebra, not Math 7
         Assert.Equal(["Math 7 - P1", "Math 7 - P2"], await TitlesAsync(await d.AsAsync("nw-t-003", Roles.SchoolAdmin))); // their school (nw-ms)
         Assert.Equal(6, (await TitlesAsync(await d.AsNewAsync(Roles.DistrictAdmin))).Count);
         Assert.Empty(await TitlesAsync(await d.AsNewAsync(Roles.ComplianceOfficer)));

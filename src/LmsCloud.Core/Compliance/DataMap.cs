@@ -380,34 +380,39 @@ public static class DataMap
             new(ErasureMethod.Keep,
                 "Kept: versions are immutable district teaching material that students' views and submissions point at; the author is named by id only, " +
                 "and the account it names is anonymised with the person."),
-            new("P7Y", RetentionEvent.Occurred)),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns =
+                "Not yet purged by retention runs: a shell is archived, never deleted, and purging archived shells' content is still to be built." }),
 
         // ---- Learning: progress and activity (docs/learning.md, "Progress and analytics") ---------------------------
         new("activity_events", DataCategory.Learning, "What a student did on course items and when: views, heartbeats, resume positions, marks done.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["occurred_at", "id", "student_id", "shell_id", "module_item_id", "kind", "content_version_no", "position_s", "received_at"], [],
             new(ErasureMethod.DeleteRows, "The student's events are deleted (every monthly partition).", Nothing),
-            new("P1Y", RetentionEvent.Occurred)),
+            new("P1Y", RetentionEvent.Occurred) { NotPurgedByRuns = LearningNotYetPurged }),
 
         new("item_time_daily", DataCategory.Learning, "A student's time on task per course item and day, rolled up from their activity.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["day", "student_id", "module_item_id", "shell_id", "seconds", "events"], [],
             new(ErasureMethod.DeleteRows, "The student's daily totals are deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded)),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
 
         new("item_progress", DataCategory.Learning, "A student's progress on each course item: first view and version seen, completion, resume point, time on task.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["student_id", "module_item_id", "shell_id", "first_viewed_at", "viewed_version_no", "last_viewed_at", "completed_at", "position_s",
              "position_at", "time_spent_s"], [],
             new(ErasureMethod.DeleteRows, "The student's item progress is deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded)),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
 
         new("shell_progress", DataCategory.Learning, "A student's progress through each course: required items completed, when started, last activity.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["shell_id", "student_id", "completed_required_count", "started_at", "last_activity_at"], [],
             new(ErasureMethod.DeleteRows, "The student's course progress is deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded)),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
     ];
+
+    /// <summary>The learning core's progress tables: the period is the district's policy, the run kinds that carry it out are not built yet.</summary>
+    const string LearningNotYetPurged =
+        "Not yet purged by retention runs (the learning core's run kinds are still to be built); erasing the student deletes these rows.";
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);
 

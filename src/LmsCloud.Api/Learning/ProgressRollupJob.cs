@@ -1,6 +1,7 @@
 using LmsCloud.Core.Learning.Progress;
 using LmsCloud.Core.Tenancy;
 using Npgsql;
+using LmsCloud.Api.Jobs;
 using Quartz;
 
 namespace LmsCloud.Api.Learning;
@@ -47,33 +48,10 @@ public sealed class ProgressRollupJob(ProgressRollup rollup) : IJob
         await rollup.RunAsync(cancellationToken);
 }
 
-/// <summary>Schedules the job at startup: <c>Learning:RollupCron</c> (Quartz cron, UTC), default every 15 minutes; "off" turns it off.</summary>
-public sealed class ProgressRollupSchedule(ISchedulerFactory schedulers, IConfiguration configuration, ILogger<ProgressRollupSchedule> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var cron = configuration["Learning:RollupCron"] ?? "0 0/15 * * * ?";
-        if (cron == "off") return;
-        try
-        {
-            var scheduler = await schedulers.GetScheduler(stoppingToken);
-            var job = JobBuilder.Create<ProgressRollupJob>().WithIdentity(ProgressRollupJob.Key).StoreDurably().Build();
-            var trigger = TriggerBuilder.Create().WithIdentity("activity-rollup", "learning").ForJob(job)
-                .WithCronSchedule(cron, c => c.InTimeZone(TimeZoneInfo.Utc)).Build();
-            await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not schedule the activity rollup job ('{Cron}')", cron);
-        }
-    }
-}
-
 public static class ProgressRollupExtensions
 {
     public static IServiceCollection AddProgressRollup(this IServiceCollection services) => services
         .AddLearningProgress()
         .AddSingleton<ProgressRollup>()
-        .AddHostedService<ProgressRollupSchedule>();
+        .AddCronJob<ProgressRollupJob>(ProgressRollupJob.Key, "Learning:RollupCron", "0 0/15 * * * ?"); // every 15 minutes
 }

@@ -134,6 +134,16 @@ select create_distributed_table('content_items', 'tenant_id', colocate_with => '
 select create_distributed_table('content_versions', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('module_items', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0028 learning activity (activity_events is partitioned by month: Citus distributes its partitions with it, and
+-- ensure_activity_partitions' later partitions join the distribution when created)
+select create_distributed_table('activity_events', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('activity_rollup_state', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('item_time_daily', 'tenant_id', colocate_with => 'district_profiles');
+
+-- 0029 item and course progress
+select create_distributed_table('item_progress', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('shell_progress', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

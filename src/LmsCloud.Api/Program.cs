@@ -31,6 +31,7 @@ builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddCourseShells(builder.Configuration);
+builder.Services.AddProgressRollup();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -69,6 +70,7 @@ app.MapComplianceExportEndpoints();
 app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
+app.MapProgressEndpoints();
 app.MapShellEndpoints();
 app.MapLmsWeb();
 

@@ -37,6 +37,11 @@ public static class Cli
           compliance export --tenant S (--person ID | --district) --out FILE.zip   a signed export (ID: our id or the SIS sourcedId)
           compliance verify-export FILE.zip            check an export's signature, hashes and counts (exit 1 names the first problem)
           compliance verify-certificate FILE.json      check a deletion certificate's signature (exit 1 names the first problem)
+          compliance requests list [--tenant S] [--state STATE] [--type TYPE] [--overdue]   requests with their due dates
+          compliance requests show ID --tenant S       a request and its timeline (and its export's attempt and progress)
+          compliance requests create --tenant S --type TYPE (--person ID | --district) [--comment C]
+          compliance requests approve|reject|cancel ID --tenant S [--reason R]   reject and cancel need a reason
+          compliance requests retry ID [--tenant S] [--reason R]   a failed request, approved again to be processed from the start
           compliance holds list --tenant S [--active true|false]
           compliance holds place --tenant S --scope district|school|class|person [--id ID] --reason R [--until DATE]
           compliance holds release --tenant S HOLD_ID --reason R
@@ -50,7 +55,7 @@ public static class Cli
     {
         try
         {
-            var command = new CommandLine(args, flags: ["dry-run", "district"]);
+            var command = new CommandLine(args, flags: ["dry-run", "district", "overdue"]);
             await using var context = new CliContext(configuration, stdout, stderr);
             return (command.Word(0), command.Word(1)) switch
             {
@@ -69,6 +74,7 @@ public static class Cli
                 ("compliance", "export") => await ComplianceCommands.ExportAsync(context, command),
                 ("compliance", "verify-export") => await ComplianceCommands.VerifyExportAsync(context, command),
                 ("compliance", "verify-certificate") => await CertificateCommands.VerifyAsync(context, command),
+                ("compliance", "requests") => await RequestCommands.RunAsync(context, command),
                 ("compliance", "holds") => await HoldCommands.RunAsync(context, command),
                 ("compliance", "retention") => await RetentionCommands.RunAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),

@@ -1,6 +1,7 @@
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance.Retention;
 using LmsCloud.Core.Tenancy;
+using LmsCloud.Api.Jobs;
 using Quartz;
 
 namespace LmsCloud.Api.Compliance;
@@ -46,31 +47,9 @@ public sealed class NightlyRetentionJob(NightlyRetention nightly) : IJob
         await nightly.RunAsync(cancellationToken);
 }
 
-/// <summary>Schedules the job at startup: <c>Compliance:RetentionCron</c> (Quartz cron, UTC), default 03:30 every night.</summary>
-public sealed class NightlyRetentionSchedule(ISchedulerFactory schedulers, IConfiguration configuration, ILogger<NightlyRetentionSchedule> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var cron = configuration["Compliance:RetentionCron"] ?? "0 30 3 * * ?";
-        try
-        {
-            var scheduler = await schedulers.GetScheduler(stoppingToken);
-            var job = JobBuilder.Create<NightlyRetentionJob>().WithIdentity(NightlyRetentionJob.Key).StoreDurably().Build();
-            var trigger = TriggerBuilder.Create().WithIdentity("nightly-retention", "compliance").ForJob(job)
-                .WithCronSchedule(cron, c => c.InTimeZone(TimeZoneInfo.Utc)).Build();
-            await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not schedule the nightly retention job ('{Cron}')", cron);
-        }
-    }
-}
-
 public static class RetentionJobExtensions
 {
     public static IServiceCollection AddNightlyRetention(this IServiceCollection services) => services
         .AddSingleton<NightlyRetention>()
-        .AddHostedService<NightlyRetentionSchedule>();
+        .AddCronJob<NightlyRetentionJob>(NightlyRetentionJob.Key, "Compliance:RetentionCron", "0 30 3 * * ?"); // 03:30 UTC nightly
 }

@@ -47,10 +47,11 @@ public static class ComplianceCommands
         if (started.Error is { } startError) throw new InvalidOperationException(startError.Message);
         context.Out.WriteLine($"export request {request.Id} for {slug} ({(subject is { } id ? $"person {id}" : "the whole district")})");
 
-        var bar = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
+        var bar = TerminalProgress.For(context);
         List<PartOutcome> parts;
         await using (var file = new FileStream(output, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920))
-            parts = await exports.WriteAsync(district, started.Request!, file, progress: bar.Report);
+            parts = await exports.WriteAsync(district, started.Request!, file,
+                progress: p => bar.Report(p.Percent, $"{p.PartsDone}/{p.PartsTotal} parts, {p.RowsWritten:N0} rows"));
         bar.Done();
 
         var finished = await exports.FinishAsync(district, request.Id, parts, caller);
@@ -90,7 +91,7 @@ public static class ComplianceCommands
         [.. (await OneRosterExport.WriteAsync(connection, createFile, ct)).Select(f => (f.FileName, f.Records))];
 
     /// <summary>Our id of the person, given as our id or as their SIS sourcedId.</summary>
-    static Task<Guid> PersonAsync(IServiceProvider services, District district, string id) =>
+    internal static Task<Guid> PersonAsync(IServiceProvider services, District district, string id) =>
         DistrictScope.RunAsync(services, district, async scope =>
         {
             var db = scope.GetRequiredService<LmsDbContext>();
@@ -101,28 +102,4 @@ public static class ComplianceCommands
             return bySourcedId.Count == 1 ? bySourcedId[0]
                 : throw new InvalidOperationException($"No person in {district.Slug} has the id or SIS sourcedId '{id}'.");
         });
-
-    /// <summary>A live bar on a terminal; plain lines every 10% when output is redirected.</summary>
-    sealed class ProgressBar(TextWriter output, bool interactive)
-    {
-        int _printed = -1;
-
-        public void Report(ExportProgress p)
-        {
-            if (interactive)
-            {
-                var filled = p.Percent * 30 / 100;
-                output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {p.Percent,3}% {p.PartsDone}/{p.PartsTotal} parts, {p.RowsWritten:N0} rows");
-                return;
-            }
-            if (p.Percent / 10 == _printed / 10) return;
-            _printed = p.Percent;
-            output.WriteLine($"{p.Percent,3}% {p.PartsDone}/{p.PartsTotal} parts, {p.RowsWritten:N0} rows");
-        }
-
-        public void Done()
-        {
-            if (interactive) output.WriteLine();
-        }
-    }
 }

@@ -68,8 +68,9 @@ public static class RetentionCommands
         command.NoMore(4);
         return await InDistrictAsync(context, slug, async runs =>
         {
-            var progress = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
-            var outcome = await runs.ExecuteAsync(id, CliContext.Actor, progress, max);
+            var progress = TerminalProgress.For(context);
+            var outcome = await runs.ExecuteAsync(id, CliContext.Actor,
+                progress.Of<(int Done, int Total)>(v => (v.Total == 0 ? 100 : v.Done * 100 / v.Total, $"{v.Done}/{v.Total} items", null)), max);
             progress.Done();
             if (outcome.Error is { } error) return Fail(context, $"not run: {error.Message}");
             var run = outcome.Run!;
@@ -102,30 +103,5 @@ public static class RetentionCommands
     {
         var district = await context.DistrictAsync(slug);
         return await DistrictScope.RunAsync(await context.ServicesAsync(), district, scope => work(scope.GetRequiredService<RetentionRuns>()));
-    }
-
-    /// <summary>A live bar on a terminal; a line every 10% when output is redirected.</summary>
-    sealed class ProgressBar(TextWriter output, bool interactive) : IProgress<(int Done, int Total)>
-    {
-        int _printed = -1;
-
-        public void Report((int Done, int Total) value)
-        {
-            var percent = value.Total == 0 ? 100 : value.Done * 100 / value.Total;
-            if (interactive)
-            {
-                var filled = percent * 30 / 100;
-                output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}% {value.Done}/{value.Total} items");
-                return;
-            }
-            if (percent / 10 == _printed / 10) return;
-            _printed = percent;
-            output.WriteLine($"{percent,3}% {value.Done}/{value.Total} items");
-        }
-
-        public void Done()
-        {
-            if (interactive) output.WriteLine();
-        }
     }
 }

@@ -21,8 +21,9 @@ public static class SisCommands
         var runId = await runs.CreateAsync(new ImportRequest(district.TenantId, path, Path.GetFileName(path), ImportTrigger.Cli, CliContext.Actor, dryRun));
         context.Out.WriteLine($"import run {runId} for {slug}{(dryRun ? " (dry run)" : "")}");
 
-        var progress = new ProgressBar(context.Out, interactive: ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
-        var outcome = await runs.RunAsync(district.TenantId, runId, CliContext.Actor, progress: progress);
+        var progress = TerminalProgress.For(context);
+        var outcome = await runs.RunAsync(district.TenantId, runId, CliContext.Actor,
+            progress: progress.Of<ImportProgress>(v => (v.Percent, "", v.Phase)));
         progress.Done();
 
         context.Out.WriteLine($"{"ENTITY",-14}{"CREATED",9}{"UPDATED",9}{"DELETED",9}{"REVIVED",9}{"UNCHANGED",11}{"INVALID",9}");
@@ -53,30 +54,5 @@ public static class SisCommands
         foreach (var (file, rows) in counts) context.Out.WriteLine($"{file,-22}{rows,10:N0} rows");
         context.Out.WriteLine($"wrote {output} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         return 0;
-    }
-
-    /// <summary>A live bar on a terminal; plain lines (one per phase and every 10%) when output is redirected.</summary>
-    sealed class ProgressBar(TextWriter output, bool interactive) : IProgress<ImportProgress>
-    {
-        string _phase = "";
-        int _printed = -1;
-
-        public void Report(ImportProgress value)
-        {
-            if (interactive)
-            {
-                var filled = value.Percent * 30 / 100;
-                output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {value.Percent,3}% {value.Phase,-10}");
-                return;
-            }
-            if (value.Phase == _phase && value.Percent / 10 == _printed / 10) return;
-            (_phase, _printed) = (value.Phase, value.Percent);
-            output.WriteLine($"{value.Percent,3}% {value.Phase}");
-        }
-
-        public void Done()
-        {
-            if (interactive) output.WriteLine();
-        }
     }
 }

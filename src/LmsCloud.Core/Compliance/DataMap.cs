@@ -80,6 +80,12 @@ public sealed record RetentionFloor(string? Period, RetentionEvent CountsFrom, s
 /// <summary>The default retention: <see cref="Period"/> (ISO-8601) after <see cref="CountsFrom"/>, never below any floor.</summary>
 public sealed record RetentionRule(string Period, RetentionEvent CountsFrom, params RetentionFloor[] Floors)
 {
+    /// <summary>
+    /// Why no retention run deletes this table's rows when the period has passed (another job does, or they are kept as
+    /// proof); null when a run's item kind purges it (<c>RetentionRuns.PurgedTables</c>; a test checks one or the other).
+    /// </summary>
+    public string? NotPurgedByRuns { get; init; }
+
     /// <summary>Null when a district may keep this data for <paramref name="period"/>, else why not (malformed, or below a floor).</summary>
     public string? Check(string period)
     {
@@ -220,14 +226,16 @@ public static class DataMap
             ["id", "application_id", "creation_date", "scopes", "status", "subject", "type"],
             [new("concurrency_token", Internal), new("properties", Internal)],
             new(ErasureMethod.DeleteRows, "The person's authorizations (and with them their tokens) are deleted.", Nothing),
-            new("P1D", RetentionEvent.CredentialEnded)),
+            new("P1D", RetentionEvent.CredentialEnded) { NotPurgedByRuns =
+                "OpenIddict's own pruning (the token-pruning job, nightly at 03:15 UTC) deletes ended authorizations a day after they end." }),
 
         new("openiddict_tokens", DataCategory.Credentials, "Access and refresh tokens issued to the person (OpenIddict).",
             [new("subject", PersonKeyKind.UserIdText, "the person the token was issued to")], null,
             ["id", "application_id", "authorization_id", "creation_date", "expiration_date", "redemption_date", "status", "subject", "type"],
             [new("payload", Secret), new("reference_id", Secret), new("concurrency_token", Internal), new("properties", Internal)],
             new(ErasureMethod.DeleteRows, "The person's tokens are deleted.", Nothing),
-            new("P1D", RetentionEvent.CredentialEnded)),
+            new("P1D", RetentionEvent.CredentialEnded) { NotPurgedByRuns =
+                "OpenIddict's own pruning (the token-pruning job, nightly at 03:15 UTC) deletes ended tokens a day after they end." }),
 
         new("integration_clients", DataCategory.Credentials, "Integration clients (SIS automation); a person appears as the admin who created one.",
             [new("created_by", PersonKeyKind.UserId, "the admin who created the client")], null,
@@ -278,7 +286,8 @@ public static class DataMap
             [new("package_path", "Where the platform stores the package: an internal storage location, not data about anyone.")],
             new(ErasureMethod.Anonymise, "The run stays (the district's history of imports); requested_by becomes 'erased'.",
                 new Dictionary<string, string> { ["requested_by"] = "'erased'" }),
-            new("P1Y", RetentionEvent.ImportRunFinished)),
+            new("P1Y", RetentionEvent.ImportRunFinished) { NotPurgedByRuns =
+                "A run is the district's history of imports and the first and last run of every sourcedId mapping: retention purges its package, row errors and change list; the run's own row (counts, no values) stays." }),
 
         new("import_changes", DataCategory.ImportArtefacts, "What each import changed, with old and new values of the person's record.",
             [new("external_id", PersonKeyKind.SourcedId, "the sourcedId of the person changed")], "entity_type in ('users', 'demographics')",
@@ -309,7 +318,8 @@ public static class DataMap
             new("P7Y", RetentionEvent.Occurred,
                 new RetentionFloor("P1Y", RetentionEvent.Occurred, "sign-in and other authentication events are kept at least a year."),
                 new RetentionFloor(null, RetentionEvent.StudentRecordErased,
-                    "FERPA §99.32: the record of disclosures (and of grade changes) is kept as long as the student's record."))),
+                    "FERPA §99.32: the record of disclosures (and of grade changes) is kept as long as the student's record.")) { NotPurgedByRuns =
+                "Never deleted by a run: the log is append-only and hash-chained, so deleting rows would break the chain; an erasure redacts the payloads of a person's events instead." }),
 
         // ---- Compliance ---------------------------------------------------------------------------------------------
         new("compliance_requests", DataCategory.Compliance, "Export, erasure and disclosure-log requests about the person, and who asked and decided.",
@@ -335,7 +345,8 @@ public static class DataMap
             ["id", "scope_type", "scope_id", "reason", "created_by", "created_at", "until", "released_at", "released_by", "release_reason"], [],
             new(ErasureMethod.Keep, "Kept: a hold is the district's legal record of why data was not deleted; it names people by id only."),
             new("P7Y", RetentionEvent.RequestClosed,
-                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "A hold's record is kept at least as long as the data it held."))),
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "A hold's record is kept at least as long as the data it held.")) { NotPurgedByRuns =
+                "Kept: a hold is the legal record of why data was not deleted, and the retention items it blocked point at it." }),
 
         new("retention_runs", DataCategory.Compliance, "Retention runs: when they were reported, who asked, approved and ran them, and their counts.",
             [new("requester_actor_id", PersonKeyKind.UserIdText, "who asked for the report (a user's id)"),
@@ -343,21 +354,24 @@ public static class DataMap
             ["id", "state", "trigger", "as_of", "created_at", "requester_actor_type", "requester_actor_id", "approved_at", "approver_actor_type",
              "approver_actor_id", "started_at", "finished_at", "counts", "failure_reason", "certificate_id"], [],
             new(ErasureMethod.Keep, "Kept: the run is the district's proof of what its retention policy deleted, and who approved it."),
-            new("P7Y", RetentionEvent.Occurred)),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns =
+                "Kept: the proof of what retention deleted; it names people by id only." }),
 
         new("retention_run_items", DataCategory.Compliance, "What each retention run found due (a departed person by id), whether a hold blocked it, and the outcome.",
             [new("subject_user_id", PersonKeyKind.UserId, "the departed person an item erases")], null,
             ["run_id", "seq", "kind", "table_name", "target_id", "subject_user_id", "rows", "due_since", "why", "hold_id", "outcome",
              "outcome_reason", "outcome_rows", "done_at"], [],
             new(ErasureMethod.Keep, "Kept with its run (above): ids and counts only, the proof of what was erased."),
-            new("P7Y", RetentionEvent.Occurred)),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns =
+                "Kept with its run: ids and counts only." }),
 
         new("deletion_certificates", DataCategory.Compliance, "Signed certificates of each erasure and retention run: counts per table, what was kept and why.",
             [new("subject_user_id", PersonKeyKind.UserId, "the person erased (by id only)")], null,
             ["id", "issued_at", "request_id", "retention_run_id", "subject_user_id", "document"], [],
             new(ErasureMethod.Keep, "Kept: the certificate is the district's proof that it erased; it names the person by id only."),
             new("P7Y", RetentionEvent.Occurred,
-                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request."))),
+                new RetentionFloor(null, RetentionEvent.StudentRecordErased, "The proof of an erasure is kept as long as any record of the request.")) { NotPurgedByRuns =
+                "Kept: the signed proof of an erasure or retention run; it names the person by id only." }),
 
         // ---- Learning: course shells and their content (docs/learning.md, "Data model") ------------------------------
         new("content_versions", DataCategory.Learning, "The versions of lessons a teacher wrote: body, time, and the author by id.",
@@ -366,8 +380,39 @@ public static class DataMap
             new(ErasureMethod.Keep,
                 "Kept: versions are immutable district teaching material that students' views and submissions point at; the author is named by id only, " +
                 "and the account it names is anonymised with the person."),
-            new("P7Y", RetentionEvent.Occurred)),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns =
+                "Not yet purged by retention runs: a shell is archived, never deleted, and purging archived shells' content is still to be built." }),
+
+        // ---- Learning: progress and activity (docs/learning.md, "Progress and analytics") ---------------------------
+        new("activity_events", DataCategory.Learning, "What a student did on course items and when: views, heartbeats, resume positions, marks done.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["occurred_at", "id", "student_id", "shell_id", "module_item_id", "kind", "content_version_no", "position_s", "received_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's events are deleted (every monthly partition).", Nothing),
+            new("P1Y", RetentionEvent.Occurred) { NotPurgedByRuns = LearningNotYetPurged }),
+
+        new("item_time_daily", DataCategory.Learning, "A student's time on task per course item and day, rolled up from their activity.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["day", "student_id", "module_item_id", "shell_id", "seconds", "events"], [],
+            new(ErasureMethod.DeleteRows, "The student's daily totals are deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
+
+        new("item_progress", DataCategory.Learning, "A student's progress on each course item: first view and version seen, completion, resume point, time on task.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["student_id", "module_item_id", "shell_id", "first_viewed_at", "viewed_version_no", "last_viewed_at", "completed_at", "position_s",
+             "position_at", "time_spent_s"], [],
+            new(ErasureMethod.DeleteRows, "The student's item progress is deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
+
+        new("shell_progress", DataCategory.Learning, "A student's progress through each course: required items completed, when started, last activity.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["shell_id", "student_id", "completed_required_count", "started_at", "last_activity_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's course progress is deleted.", Nothing),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
     ];
+
+    /// <summary>The learning core's progress tables: the period is the district's policy, the run kinds that carry it out are not built yet.</summary>
+    const string LearningNotYetPurged =
+        "Not yet purged by retention runs (the learning core's run kinds are still to be built); erasing the student deletes these rows.";
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);
 

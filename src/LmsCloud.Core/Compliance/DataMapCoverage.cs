@@ -18,7 +18,7 @@ public static class DataMapCoverage
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
             join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-            where n.nspname = 'public' and c.relkind in ('r', 'p')
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
             order by c.relname, a.attnum
             """, conn, tx))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

@@ -61,6 +61,7 @@ public static class DataMapDocument
                                   : ""));
                 md.AppendLine($"- **Retention:** {e.Retention.Period} after {Event(e.Retention.CountsFrom)}" +
                               (e.Retention.Floors.Length == 0 ? "." : "; floor: " + string.Join("; ", e.Retention.Floors.Select(f => $"{Floor(f)} ({f.Why.TrimEnd('.')})")) + "."));
+                md.AppendLine(e.Retention.NotPurgedByRuns is { } why ? $"- **Not purged by retention runs:** {why}" : "- **Purged by:** the nightly retention run.");
                 md.AppendLine();
             }
         }

@@ -3,10 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LmsCloud.Core.Database;
 
 /// <summary>One page of a list (an endpoint's or a page's): the items, where we are, and how many there are in all.</summary>
-public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total)
-{
-    public int PageCount => Total == 0 ? 1 : (int)(((long)Total + PageSize - 1) / PageSize);
-}
+public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
 public static class PagedList
 {

@@ -338,6 +338,129 @@ public sealed class ExportTests(ExportTests.Api api) : IClassFixture<ExportTests
         }
     }
 
+    [Fact]
+    public async Task An_approved_disclosure_log_request_ends_ready_with_a_signed_zip_of_who_was_given_the_record_for_the_requester_only()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        await RosterSamples.ImportDirectlyAsync(api.Database, district.Id, Sample);
+        var student = await RosterSamples.InternalIdAsync(api.Database, district.Id, "users", "nw-s-006");
+        var officerUser = await api.CreateUserAsync(district, Roles.ComplianceOfficer);
+        var officer = api.ClientFor(district.Slug, (await api.SignInAsync(officerUser)).GetProperty("access_token").GetString()!);
+        var otherOfficer = await api.ClientAsAsync(district, Roles.ComplianceOfficer);
+
+        // A disclosure to log first: the officer downloads the student's export.
+        var exportId = await ApprovedExportAsync(officer, student);
+        Assert.Equal("ready", (await WaitForStateAsync(officer, exportId, "ready", "failed")).GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await officer.GetAsync($"{Requests}/{exportId}/download")).StatusCode);
+
+        var id = await ApprovedRequestAsync(officer, "disclosure_log", student);
+        var ready = await WaitForStateAsync(officer, id, "ready", "failed");
+        Assert.True(ready.GetProperty("state").GetString() == "ready", ready.GetRawText());
+        Assert.Equal(HttpStatusCode.Forbidden, (await otherOfficer.GetAsync($"{Requests}/{id}/download")).StatusCode);
+        var download = await officer.GetAsync($"{Requests}/{id}/download");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal($"disclosure-log-{id}.zip", download.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+
+        using var zipFile = new TempFile();
+        await File.WriteAllBytesAsync(zipFile.Path, await download.Content.ReadAsByteArrayAsync());
+        var verified = await ExportVerifier.VerifyAsync(zipFile.Path, api.Services.GetRequiredService<PlatformKeys>());
+        Assert.True(verified.Ok, verified.Problem);
+        using var zip = ZipFile.OpenRead(zipFile.Path);
+        Assert.Equal(["disclosure-log.csv", "disclosure-log.json", "index.html", "manifest.json", "manifest.sig"],
+            zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        var manifest = JsonDocument.Parse(Read(zip, "manifest.json")).RootElement;
+        Assert.Equal("disclosure_log", manifest.GetProperty("kind").GetString());
+        Assert.Equal(student.ToString(), manifest.GetProperty("subject").GetProperty("user_id").GetString());
+        var log = JsonDocument.Parse(Read(zip, "disclosure-log.json")).RootElement.EnumerateArray().ToList();
+        var disclosed = Assert.Single(log, e => e.GetProperty("action").GetString() == ExportDownloads.DownloadedAction);
+        Assert.Equal((officerUser.Id.ToString(), exportId), (disclosed.GetProperty("actor_id").GetString(), disclosed.GetProperty("entity_id").GetString()));
+        Assert.All(log, e => Assert.Equal(student.ToString(), e.GetProperty("subject_user_id").GetString()));
+        Assert.Equal(log.Count, ManifestRecords(zip, "disclosure-log.csv"));
+        Assert.StartsWith("seq,occurred_at,actor_type,actor_id", Read(zip, "disclosure-log.csv"));
+        Assert.Contains("<title>Disclosure log</title>", Read(zip, "index.html"));
+
+        // Handing out the log is itself a disclosure of the record.
+        await using var conn = await api.Database.OpenAsTenantAsync(district.Id);
+        Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn,
+            "select count(*) from audit_events where action = 'compliance_export.downloaded' and subject_user_id = $1 and entity_id = $2", student, id));
+    }
+
+    [Fact]
+    public async Task An_export_whose_node_died_is_run_again_from_the_start_when_its_lease_expires_and_a_live_lease_is_not_taken()
+    {
+        var district = await api.Database.CreateDistrictAsync();
+        await RosterSamples.ImportDirectlyAsync(api.Database, district.Id, Sample);
+        var crashedStudent = await RosterSamples.InternalIdAsync(api.Database, district.Id, "users", "nw-s-007");
+        var runningStudent = await RosterSamples.InternalIdAsync(api.Database, district.Id, "users", "nw-s-008");
+        var officer = await api.ClientAsAsync(district, Roles.ComplianceOfficer);
+        var crashed = await CreatedRequestAsync(officer, "export", crashedStudent);
+        var running = await CreatedRequestAsync(officer, "export", runningStudent);
+
+        // What a node leaves when it dies in the middle: processing, 40% done, its lease run out a minute ago, half a
+        // file in storage. The other request's node is alive: its lease runs for another hour.
+        var key = ComplianceExports.StorageKey(district.Id, Guid.Parse(crashed));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(api.StorageRoot, key))!);
+        await File.WriteAllBytesAsync(Path.Combine(api.StorageRoot, key), "PK\u0003\u0004 half a zip"u8.ToArray());
+        await using (var owner = new NpgsqlConnection(api.Database.ConnectionStrings.Owner))
+        {
+            await owner.OpenAsync();
+            await TenantSession.SetAsync(owner, district.Id);
+            await using var batch = new NpgsqlBatch(owner)
+            {
+                BatchCommands =
+                {
+                    new("update compliance_requests set state = 'processing' where id = any ($1)") { Parameters = { new() { Value = new[] { Guid.Parse(crashed), Guid.Parse(running) } } } },
+                    new("""
+                        insert into compliance_exports (tenant_id, request_id, started_at, lease_until, tables_total, tables_done, percent)
+                        values ($1, $2, now() - interval '10 minutes', now() - interval '1 minute', 20, 8, 40),
+                               ($1, $3, now() - interval '10 minutes', now() + interval '1 hour', 20, 8, 40)
+                        """) { Parameters = { new() { Value = district.Id }, new() { Value = Guid.Parse(crashed) }, new() { Value = Guid.Parse(running) } } },
+                },
+            };
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        await api.Services.GetRequiredService<ComplianceExports>().RunApprovedAsync(); // surfaces an exception the job would only log
+        var ready = await WaitForStateAsync(officer, crashed, "ready", "failed");
+        Assert.True(ready.GetProperty("state").GetString() == "ready", ready.GetRawText());
+        var status = await (await officer.GetAsync($"{Requests}/{crashed}/export")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((2, 100), (status.GetProperty("attempt").GetInt32(), status.GetProperty("percent").GetInt32()));
+        var download = await officer.GetAsync($"{Requests}/{crashed}/download");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        using (var zipFile = new TempFile())
+        {
+            await File.WriteAllBytesAsync(zipFile.Path, await download.Content.ReadAsByteArrayAsync());
+            var verified = await ExportVerifier.VerifyAsync(zipFile.Path, api.Services.GetRequiredService<PlatformKeys>());
+            Assert.True(verified.Ok, verified.Problem); // the whole export, written again: not the dead node's half
+        }
+
+        // The job has been through the district since: the live lease is still the other node's.
+        await using var conn = await api.Database.OpenAsTenantAsync(district.Id);
+        Assert.Equal(1L, await TestDatabase.ScalarAsync<long>(conn,
+            "select count(*) from compliance_request_events where request_id = $1 and comment like 'Export restarted from the start as attempt 2:%'",
+            Guid.Parse(crashed)));
+        var live = await (await officer.GetAsync($"{Requests}/{running}/export")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 40), (live.GetProperty("attempt").GetInt32(), live.GetProperty("percent").GetInt32()));
+        Assert.True(live.GetProperty("leaseUntil").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.Equal("processing", (await (await officer.GetAsync($"{Requests}/{running}")).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("state").GetString());
+    }
+
+    async Task<string> CreatedRequestAsync(HttpClient officer, string type, Guid student)
+    {
+        var created = await officer.PostAsJsonAsync(Requests, new { type, subjectId = student });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    async Task<string> ApprovedRequestAsync(HttpClient officer, string type, Guid student)
+    {
+        var id = await CreatedRequestAsync(officer, type, student);
+        Assert.Equal(HttpStatusCode.OK, (await officer.PostAsJsonAsync($"{Requests}/{id}/submit", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await officer.PostAsJsonAsync($"{Requests}/{id}/approve", new { comment = "ok" })).StatusCode);
+        return id;
+    }
+
     async Task<string> ApprovedExportAsync(HttpClient officer, Guid student)
     {
         var created = await officer.PostAsJsonAsync(Requests, new { type = "export", subjectId = student });

@@ -20,7 +20,7 @@ public static partial class CitusCatalog
           from pg_class c
           join pg_namespace n on n.oid = c.relnamespace
           join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-          where n.nspname = 'public' and c.relkind in ('r', 'p'))
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition)
         """;
 
     // Citus: primary keys and unique constraints/indexes must include the distribution column; foreign keys between
@@ -33,7 +33,7 @@ public static partial class CitusCatalog
         global_tables as (
           select c.oid, c.relname
           from pg_class c join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = 'public' and c.relkind in ('r', 'p') and c.oid not in (select oid from tenant_tables))
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition and c.oid not in (select oid from tenant_tables))
         select t.relname || ': ' || case when i.indisprimary then 'primary key ' else 'unique index ' end
                || ic.relname || ' does not include tenant_id'
         from tenant_tables t
@@ -89,7 +89,7 @@ public static partial class CitusCatalog
 
     const string PublicTablesSql = """
         select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1
+        where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by 1
         """;
 
     const string ForeignKeysSql = """

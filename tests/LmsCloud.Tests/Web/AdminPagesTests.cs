@@ -138,17 +138,7 @@ public sealed class AdminPagesTests(BrowserFixture web)
         await page.GetByRole(AriaRole.Link, new() { Name = "Administration", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Users (1056)" }).Locator("tbody tr")).ToHaveCountAsync(50);
-        bool UsersPage(LogEntry l) => l.Template?.StartsWith("HTTP ") == true && l.Values.GetValueOrDefault("Path") as string == "/admin/users" &&
-                                       l.Values.GetValueOrDefault("Tenant") as string == district.Slug;
-        var elapsedMs = double.MaxValue;
-        for (var i = 0; i < 3; i++) // the fastest of three: the machine is shared, the page's own cost is the floor
-        {
-            var rendered = web.Api.Logs.Count(UsersPage);
-            await page.ReloadAsync(); // the log line is written once the answer is sent
-            var render = (await Eventually.MatchAsync(() => Task.FromResult(web.Api.Logs.Where(UsersPage).ToList()), l => l.Count > rendered)).Last();
-            elapsedMs = Math.Min(elapsedMs, Convert.ToDouble(render.Values["ElapsedMs"]));
-        }
-        Assert.True(elapsedMs < 100, $"/admin/users over 1,056 users took {elapsedMs} ms of server time"); // about 20 ms measured on the loaded 2-core machine
+        // How fast this page renders over a district this size is the pages benchmark's to say (docs/benchmarks.md), not a timed test's.
 
         // Search by role, page through with the filter kept.
         await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync(Roles.Student);

@@ -13,7 +13,7 @@ public enum DownloadRefusal { NotFound, NotRequester, NotReady, Expired }
 public sealed record DownloadOutcome(Stream? Content, string? FileName, long? Bytes, DownloadRefusal? Refusal, string? Message = null);
 
 /// <summary>
-/// Downloads of ready exports: only the requester (the actor who asked, as the audit log names them), only while the
+/// Downloads of ready exports (and disclosure logs): only the requester (the actor who asked, as the audit log names them), only while the
 /// request is <c>ready</c> and before its link expires. Each download writes <c>compliance_export.downloaded</c> (who,
 /// when, which file, its hash) about the request's subject in the same transaction as the read of the request; the event
 /// is part of the person's disclosure log.
@@ -33,7 +33,7 @@ public sealed class ExportDownloads(LmsDbContext db, AuditLog audit, IFileStorag
             from compliance_requests r left join compliance_exports e on e.tenant_id = r.tenant_id and e.request_id = r.id
             where r.id = {requestId} for share of r
             """).ToListAsync(ct);
-        if (rows.Count == 0 || rows[0].Type is not (RequestTypes.Export or RequestTypes.DistrictExport))
+        if (rows.Count == 0 || !ComplianceExports.Types.Contains(rows[0].Type))
             return Refused(DownloadRefusal.NotFound, "No such export request in this district.");
         var row = rows[0];
         if (row.RequesterActorType != caller.Type || row.RequesterActorId != caller.Id)
@@ -56,7 +56,7 @@ public sealed class ExportDownloads(LmsDbContext db, AuditLog audit, IFileStorag
             await content.DisposeAsync();
             throw;
         }
-        return new DownloadOutcome(content, $"export-{requestId}.zip", row.Bytes, null);
+        return new DownloadOutcome(content, row.Type == RequestTypes.DisclosureLog ? $"disclosure-log-{requestId}.zip" : $"export-{requestId}.zip", row.Bytes, null);
     }
 
     static DownloadOutcome Refused(DownloadRefusal refusal, string message) => new(null, null, null, refusal, message);

@@ -18,8 +18,15 @@ namespace LmsCloud.Core.Compliance.Export;
 public delegate Task<IReadOnlyList<(string FileName, long Records)>> RosterPackageWriter(NpgsqlConnection connection, Func<string, Stream> createFile,
     CancellationToken ct);
 
-/// <summary>What is exported: one person of the district (<see cref="PersonId"/>), or the whole district (null).</summary>
-public sealed record ExportScope(Guid TenantId, string DistrictSlug, string DistrictName, Guid RequestId, Guid? PersonId);
+/// <summary>
+/// What is exported: one person of the district (<see cref="PersonId"/>), or the whole district (null);
+/// <see cref="DisclosureLogOnly"/>: only the person's disclosure log (a <c>disclosure_log</c> request).
+/// </summary>
+public sealed record ExportScope(Guid TenantId, string DistrictSlug, string DistrictName, Guid RequestId, Guid? PersonId, bool DisclosureLogOnly = false)
+{
+    /// <summary>The manifest's <c>kind</c>.</summary>
+    public string Kind => DisclosureLogOnly ? "disclosure_log" : PersonId == null ? "district" : "person";
+}
 
 /// <summary>How far the writer is: parts (tables and files) done of the total, and rows written so far.</summary>
 public sealed record ExportProgress(int PartsDone, int PartsTotal, long RowsWritten)
@@ -46,7 +53,8 @@ public sealed record ExportResult(IReadOnlyList<PartOutcome> Parts, IReadOnlyLis
 /// and <c>csv/{table}.csv</c> for every data map entry (a person export: the person's rows by
 /// <see cref="DataMapEntry.PersonRowsSql"/>; a district export: every row of the district), <c>disclosure-log.*</c>,
 /// <c>data-dictionary.json</c>, <c>oneroster/</c> (district exports), <c>index.html</c>, then <c>manifest.json</c>
-/// (every file's SHA-256, bytes and records) and <c>manifest.sig</c> (ES256 over the manifest's bytes).
+/// (every file's SHA-256, bytes and records) and <c>manifest.sig</c> (ES256 over the manifest's bytes). A disclosure
+/// log has only <c>disclosure-log.*</c>, <c>index.html</c> and the signed manifest.
 /// Everything is read in one repeatable-read snapshot; a table that cannot be read is a failed part (its files are
 /// left out, the other parts go on), and the caller fails the request.
 /// </summary>
@@ -69,7 +77,8 @@ public static class ExportWriter
         CancellationToken ct = default)
     {
         entries ??= DataMap.Entries;
-        var tables = entries.Where(e => scope.PersonId == null || e.PersonRowsSql() != null).ToList();
+        if (scope.DisclosureLogOnly && scope.PersonId == null) throw new ArgumentException("A disclosure log is of one person.", nameof(scope));
+        var tables = scope.DisclosureLogOnly ? [] : entries.Where(e => scope.PersonId == null || e.PersonRowsSql() != null).ToList();
         var parts = new List<PartOutcome>();
         var files = new List<ManifestFile>();
         var total = tables.Count + 2 + (scope.PersonId == null ? 1 : 0); // + disclosure log, dictionary and index; + OneRoster
@@ -106,23 +115,24 @@ public static class ExportWriter
                 await Report();
             }
 
-            using (var dictionary = new HashingEntry(zip, "data-dictionary.json", files))
-            {
-                await JsonSerializer.SerializeAsync(dictionary, DataDictionary(entries), Json, ct);
-                dictionary.Records = entries.Count;
-            }
+            if (!scope.DisclosureLogOnly)
+                using (var dictionary = new HashingEntry(zip, "data-dictionary.json", files))
+                {
+                    await JsonSerializer.SerializeAsync(dictionary, DataDictionary(entries), Json, ct);
+                    dictionary.Records = entries.Count;
+                }
             using (var index = new HashingEntry(zip, "index.html", files))
             {
                 var html = Encoding.UTF8.GetBytes(IndexHtml(scope, generatedAt, files, parts));
                 await index.WriteAsync(html, ct);
                 index.Records = files.Count - 1; // the files it lists (not itself)
             }
-            parts.Add(new PartOutcome("data dictionary and index", true));
+            parts.Add(new PartOutcome(scope.DisclosureLogOnly ? "index" : "data dictionary and index", true));
 
             var manifest = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
             {
                 ["schema_version"] = SchemaVersion,
-                ["kind"] = scope.PersonId == null ? "district" : "person",
+                ["kind"] = scope.Kind,
                 ["district"] = new Dictionary<string, object> { ["id"] = scope.TenantId, ["slug"] = scope.DistrictSlug, ["name"] = scope.DistrictName },
                 ["request_id"] = scope.RequestId,
                 ["subject"] = scope.PersonId is { } person ? new Dictionary<string, object> { ["user_id"] = person } : null,
@@ -259,14 +269,18 @@ public static class ExportWriter
     {
         static string H(string s) => WebUtility.HtmlEncode(s);
         var html = new StringBuilder();
-        html.Append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data export</title>")
+        var title = scope.DisclosureLogOnly ? "Disclosure log" : "Data export";
+        html.Append($"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>")
             .Append("<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}</style>")
             .Append("</head><body>\n")
-            .Append($"<h1>Data export: {H(scope.DistrictName)}</h1>\n<p>")
+            .Append($"<h1>{title}: {H(scope.DistrictName)}</h1>\n<p>")
             .Append(scope.PersonId is { } person ? $"Person {H(person.ToString())}" : "The whole district")
             .Append($", request {H(scope.RequestId.ToString())}, generated {H(generatedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture))}.</p>\n")
-            .Append("<p>Every file's SHA-256 is in manifest.json, signed in manifest.sig. The columns and their meaning are in ")
-            .Append("<a href=\"data-dictionary.json\">data-dictionary.json</a>.</p>\n")
+            .Append("<p>Every file's SHA-256 is in manifest.json, signed in manifest.sig. ")
+            .Append(scope.DisclosureLogOnly
+                ? "disclosure-log.json and disclosure-log.csv list every time the record was viewed, downloaded or disclosed: when (occurred_at), " +
+                  "by whom (actor_type, actor_id, real_actor_id when acting for someone), what (action, entity_type, entity_id) and why (reason).</p>\n"
+                : "The columns and their meaning are in <a href=\"data-dictionary.json\">data-dictionary.json</a>.</p>\n")
             .Append("<table><thead><tr><th>File</th><th>Records</th><th>Bytes</th></tr></thead><tbody>\n");
         foreach (var f in files)
             html.Append($"<tr><td><a href=\"{H(f.Path)}\">{H(f.Path)}</a></td><td>{f.Records}</td><td>{f.Bytes}</td></tr>\n");

@@ -1,13 +1,11 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LmsCloud.Core.Database;
+using LmsCloud.Core.Compliance.Signing;
 using Microsoft.Extensions.Configuration;
 
 namespace LmsCloud.Core.Compliance.Export;
-
-/// <summary>One platform signing key as configured (<c>Auth:SigningKeys:n:KeyId</c>, <c>…:Pem</c>), the same keys the token server uses.</summary>
-public sealed record PlatformKey(string KeyId, ECDsa Key, bool HasPrivateKey);
 
 /// <summary>
 /// <c>manifest.sig</c>: a detached ES256 signature over the exact bytes of <c>manifest.json</c>, the key id, and the
@@ -20,10 +18,13 @@ public sealed record ManifestSignature(
     [property: JsonPropertyName("signature")] string Signature,
     [property: JsonPropertyName("jwk")] Dictionary<string, string> Jwk);
 
-/// <summary>The platform's ES256 keys for signing export manifests (and checking them offline).</summary>
+/// <summary>
+/// Signs export manifests (and checks them offline) with the platform's ES256 keys, as loaded by <see cref="PlatformSigner"/>
+/// (one loader for everything compliance signs).
+/// </summary>
 public sealed class PlatformKeys
 {
-    public const string Algorithm = "ES256";
+    public const string Algorithm = PlatformSigner.Algorithm;
 
     PlatformKeys(IReadOnlyList<PlatformKey> keys) => All = keys;
 
@@ -31,28 +32,14 @@ public sealed class PlatformKeys
     public IReadOnlyList<PlatformKey> All { get; }
 
     /// <summary>
-    /// The keys of <c>Auth:SigningKeys</c>; when none are configured and <paramref name="allowDevelopmentKey"/>, the
-    /// development key file the API generates (<c>signing-key.json</c> in the data folder), created here when missing.
+    /// The keys of <c>Auth:SigningKeys</c>, else, when <paramref name="allowDevelopmentKey"/>, the development key
+    /// (<see cref="PlatformSigner.LoadKeys"/>); refused when there is none.
     /// </summary>
     public static PlatformKeys FromConfiguration(IConfiguration configuration, bool allowDevelopmentKey)
     {
-        var configured = configuration.GetSection("Auth:SigningKeys").GetChildren()
-            .Select(k => (KeyId: k["KeyId"] ?? "", Pem: k["Pem"] ?? ""))
-            .Where(k => !string.IsNullOrWhiteSpace(k.Pem)).ToList();
-        if (configured.Count == 0)
-        {
-            if (!allowDevelopmentKey) throw new InvalidOperationException("Auth:SigningKeys is not configured: exports cannot be signed.");
-            configured = [DevelopmentKey(DataFolder.Resolve(configuration))];
-        }
-        return new PlatformKeys(configured.Select(k =>
-        {
-            var ecdsa = ECDsa.Create();
-            ecdsa.ImportFromPem(k.Pem);
-            var hasPrivate = true;
-            try { ecdsa.ExportParameters(includePrivateParameters: true); }
-            catch (CryptographicException) { hasPrivate = false; }
-            return new PlatformKey(k.KeyId, ecdsa, hasPrivate);
-        }).ToList());
+        var keys = PlatformSigner.LoadKeys(configuration, allowDevelopmentKey);
+        if (keys.Count == 0) throw new InvalidOperationException("Auth:SigningKeys is not configured: exports cannot be signed.");
+        return new PlatformKeys(keys);
     }
 
     public PlatformKey Signer => All.FirstOrDefault(k => k.HasPrivateKey) ?? throw new InvalidOperationException("No signing key has a private part.");
@@ -62,10 +49,10 @@ public sealed class PlatformKeys
         var key = Signer;
         var signature = key.Key.SignData(manifest, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         var p = key.Key.ExportParameters(includePrivateParameters: false);
-        return new ManifestSignature(Algorithm, key.KeyId, Base64Url(signature), new Dictionary<string, string>
+        return new ManifestSignature(Algorithm, key.KeyId, Base64Url.EncodeToString(signature), new Dictionary<string, string>
         {
             ["kty"] = "EC", ["crv"] = "P-256", ["kid"] = key.KeyId, ["use"] = "sig", ["alg"] = Algorithm,
-            ["x"] = Base64Url(p.Q.X!), ["y"] = Base64Url(p.Q.Y!),
+            ["x"] = Base64Url.EncodeToString(p.Q.X!), ["y"] = Base64Url.EncodeToString(p.Q.Y!),
         });
     }
 
@@ -76,43 +63,10 @@ public sealed class PlatformKeys
         var key = All.FirstOrDefault(k => k.KeyId == signature.KeyId);
         if (key == null) return $"signature: key '{signature.KeyId}' is not one of the platform's keys";
         byte[] bytes;
-        try { bytes = FromBase64Url(signature.Signature); }
+        try { bytes = Base64Url.DecodeFromChars(signature.Signature); }
         catch (FormatException) { return "signature: not base64url"; }
         return key.Key.VerifyData(manifest, bytes, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
             ? null
             : $"signature: does not match manifest.json (key '{key.KeyId}')";
-    }
-
-    static (string KeyId, string Pem) DevelopmentKey(string dataFolder)
-    {
-        // The same file and format as the API's SigningKeys in Development, so the CLI and the API sign alike.
-        var path = Path.Combine(dataFolder, "signing-key.json");
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(dataFolder);
-            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var created = new DevelopmentKeyFile
-            {
-                KeyId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), Pem = ecdsa.ExportPkcs8PrivateKeyPem(),
-            };
-            File.WriteAllText(path, JsonSerializer.Serialize(created));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        var file = JsonSerializer.Deserialize<DevelopmentKeyFile>(File.ReadAllText(path))!;
-        return (file.KeyId, file.Pem);
-    }
-
-    sealed class DevelopmentKeyFile
-    {
-        public string KeyId { get; set; } = "";
-        public string Pem { get; set; } = "";
-    }
-
-    static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    static byte[] FromBase64Url(string text)
-    {
-        var s = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
     }
 }

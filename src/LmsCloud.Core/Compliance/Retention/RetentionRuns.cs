@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CsvHelper;
 using LmsCloud.Core.Audit;
 using LmsCloud.Core.Compliance.Certificates;
 using LmsCloud.Core.Compliance.Erasure;
@@ -7,6 +7,8 @@ using LmsCloud.Core.Compliance.Holds;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace LmsCloud.Core.Compliance.Retention;
 
@@ -21,7 +23,8 @@ public static class RetentionRunStates
 public static class RetentionItemKinds
 {
     public const string ImportPackage = "import_package", ImportRowErrors = "import_row_errors", ImportChanges = "import_changes",
-        ClassEnrollments = "class_enrollments", DepartedPerson = "departed_person";
+        ClassEnrollments = "class_enrollments", DepartedPerson = "departed_person", ResetTokens = "reset_tokens",
+        RevokedClient = "revoked_client", ClosedRequest = "closed_request";
 }
 
 /// <summary>What happened to an item: done, skipped (no longer due, re-checked at run time), held (a legal hold), failed.</summary>
@@ -66,6 +69,116 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
 
     Guid TenantId => db.TenantId ?? throw new InvalidOperationException("Retention runs belong to a district.");
 
+    // ---- the kinds ----------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One kind of item: the tables it purges, the table whose policy period applies (<see cref="RetentionPolicies.PeriodForAsync"/>),
+    /// the dry run's query of what is due, and how a run re-checks and works one item. <see cref="DueSql"/> selects
+    /// <c>table_name, target_id, subject_user_id, rows, due_since, why, hold_id</c> with the parameters <c>@now</c>,
+    /// <c>@period</c> (text, cast to interval) and <c>@district_hold</c>; it contains no braces (EF formats raw SQL).
+    /// </summary>
+    sealed record ItemKind(string Kind, string PolicyTable, IReadOnlyList<string> Purges, string DueSql,
+        Func<RetentionRuns, Guid, PendingItem, AuditActor, CancellationToken, Task> Work);
+
+    /// <summary>The tables whose retention some item kind carries out (the data map names why the others are not purged by a run).</summary>
+    public static IReadOnlyList<string> PurgedTables => [.. Kinds.SelectMany(k => k.Purges).Distinct()];
+
+    /// <summary>Every item kind, in report order. A new kind is one entry here.</summary>
+    static readonly IReadOnlyList<ItemKind> Kinds = BuildKinds();
+
+    static IReadOnlyList<ItemKind> BuildKinds() =>
+    [
+        new(RetentionItemKinds.ImportPackage, ImportArtefactsTable, ["storage"], """
+            select 'storage' as table_name, r.id as target_id, null::uuid as subject_user_id, 1::bigint as rows,
+                   r.finished_at + @period::interval as due_since,
+                   format('Package %s of the import run finished %s; import artefacts are kept %s.', coalesce(r.package_name, r.id::text),
+                          to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'), @period) as why,
+                   @district_hold as hold_id
+            from import_runs r
+            where r.finished_at is not null and r.finished_at + @period::interval <= @now
+              and not exists (select 1 from retention_run_items p where p.kind = 'import_package' and p.target_id = r.id and p.outcome = 'done')
+            """, (r, run, item, actor, ct) => r.PurgePackageAsync(run, item, actor, ct)),
+        new(RetentionItemKinds.ImportRowErrors, "import_row_errors", ["import_row_errors"], """
+            select 'import_row_errors' as table_name, r.id as target_id, null::uuid as subject_user_id, x.n as rows,
+                   r.finished_at + @period::interval as due_since,
+                   format('Row errors of the import run finished %s; they are kept %s.', to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'),
+                          @period) as why,
+                   @district_hold as hold_id
+            from import_runs r join (select run_id, count(*) as n from import_row_errors group by run_id) x on x.run_id = r.id
+            where r.finished_at is not null and r.finished_at + @period::interval <= @now
+            """, (r, run, item, actor, ct) => r.PurgeImportRowsAsync(run, item, "import_row_errors", "import_row_errors", actor, ct)),
+        new(RetentionItemKinds.ImportChanges, ImportArtefactsTable, ["import_changes"], """
+            select 'import_changes' as table_name, r.id as target_id, null::uuid as subject_user_id, x.n as rows,
+                   r.finished_at + @period::interval as due_since,
+                   format('Change list of the import run finished %s; it is kept %s.', to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'),
+                          @period) as why,
+                   @district_hold as hold_id
+            from import_runs r join (select run_id, count(*) as n from import_changes group by run_id) x on x.run_id = r.id
+            where r.finished_at is not null and r.finished_at + @period::interval <= @now
+            """, (r, run, item, actor, ct) => r.PurgeImportRowsAsync(run, item, ImportArtefactsTable, "import_changes", actor, ct)),
+        // A class ends at the end of its last term's last day (UTC).
+        new(RetentionItemKinds.ClassEnrollments, "enrollments", ["enrollments"], """
+            select 'enrollments' as table_name, k.id as target_id, null::uuid as subject_user_id, e.n as rows,
+                   k.ended + @period::interval as due_since,
+                   format('Class %s ended %s; enrollments are kept %s after.', k.title, to_char((k.ended - interval '1 day') at time zone 'UTC', 'YYYY-MM-DD'),
+                          @period) as why,
+                   (select h.id from legal_holds_on_class(k.id) h order by h.created_at limit 1) as hold_id
+            from (select c.id, c.title,
+                         ((select max(s.end_date) from academic_sessions s where s.id = any (c.term_ids)) + 1)::timestamp at time zone 'UTC' as ended
+                  from classes c) k
+            join (select class_id, count(*) as n from enrollments group by class_id) e on e.class_id = k.id
+            where k.ended + @period::interval <= @now
+            """, (r, run, item, actor, ct) => r.PurgeClassEnrollmentsAsync(run, item, actor, ct)),
+        // Someone already erased (their user name is the data map's replacement) is not due again.
+        new(RetentionItemKinds.DepartedPerson, "users",
+            [.. DataMap.Entries.Where(e => e.Retention.CountsFrom == RetentionEvent.PersonDeparted).Select(e => e.Table)], """
+            select 'users' as table_name, u.id as target_id, u.id as subject_user_id, 1::bigint as rows,
+                   u.departed_at + @period::interval as due_since,
+                   format('Marked tobedeleted on %s; departed people are kept %s.', to_char(u.departed_at at time zone 'UTC', 'YYYY-MM-DD'), @period) as why,
+                   (select h.id from legal_holds_on_person(u.id) h order by h.created_at limit 1) as hold_id
+            from users u
+            where u.status = 'tobedeleted' and u.departed_at is not null and u.departed_at + @period::interval <= @now
+              and u.user_name <> 'erased-' || u.id::text
+            """, (r, run, item, actor, ct) => r.ErasePersonAsync(run, item, actor, ct)),
+        // A reset token ends when it is used or expires, whichever is first; one item per person it was issued to.
+        new(RetentionItemKinds.ResetTokens, "password_reset_tokens", ["password_reset_tokens"], """
+            select 'password_reset_tokens' as table_name, t.user_id as target_id, t.user_id as subject_user_id, count(*) as rows,
+                   min(least(t.used_at, t.expires_at)) + @period::interval as due_since,
+                   format('%s password reset tokens used or expired since %s; spent tokens are kept %s.', count(*),
+                          to_char(min(least(t.used_at, t.expires_at)) at time zone 'UTC', 'YYYY-MM-DD'), @period) as why,
+                   (select h.id from legal_holds_on_person(t.user_id) h order by h.created_at limit 1) as hold_id
+            from password_reset_tokens t
+            where least(t.used_at, t.expires_at) + @period::interval <= @now
+            group by t.user_id
+            """, (r, run, item, actor, ct) => r.PurgeResetTokensAsync(run, item, actor, ct)),
+        // A revoked client's row (and with it its secret's hash) goes once the period after revocation has passed.
+        new(RetentionItemKinds.RevokedClient, "integration_clients", ["integration_clients"], """
+            select 'integration_clients' as table_name, c.id as target_id, null::uuid as subject_user_id, 1::bigint as rows,
+                   c.revoked_at + @period::interval as due_since,
+                   format('Integration client %s (%s) was revoked %s; revoked clients are kept %s.', c.name, c.client_id,
+                          to_char(c.revoked_at at time zone 'UTC', 'YYYY-MM-DD'), @period) as why,
+                   @district_hold as hold_id
+            from integration_clients c
+            where c.revoked_at is not null and c.revoked_at + @period::interval <= @now
+            """, (r, run, item, actor, ct) => r.PurgeRevokedClientAsync(run, item, actor, ct)),
+        // The floor of compliance_requests: a request about a person is part of their disclosure record, so it goes only once
+        // the person's record is erased (a district export has no subject). Its timeline and export row go with it.
+        new(RetentionItemKinds.ClosedRequest, "compliance_requests", ["compliance_requests", "compliance_request_events", "compliance_exports"], """
+            select 'compliance_requests' as table_name, q.id as target_id, q.subject_user_id, 1 + coalesce(ev.n, 0) + coalesce(ex.n, 0) as rows,
+                   q.closed_at + @period::interval as due_since,
+                   format('%s request %s %s on %s; closed requests are kept %s.', initcap(replace(q.type, '_', ' ')), q.id, q.state,
+                          to_char(q.closed_at at time zone 'UTC', 'YYYY-MM-DD'), @period) as why,
+                   case when q.subject_user_id is null then @district_hold
+                        else (select h.id from legal_holds_on_person(q.subject_user_id) h order by h.created_at limit 1) end as hold_id
+            from compliance_requests q
+            left join (select request_id, count(*) as n from compliance_request_events group by request_id) ev on ev.request_id = q.id
+            left join (select request_id, count(*) as n from compliance_exports group by request_id) ex on ex.request_id = q.id
+            where q.closed_at is not null and q.state in ('completed', 'rejected', 'cancelled', 'expired')
+              and q.closed_at + @period::interval <= @now
+              and (q.subject_user_id is null or exists (select 1 from users u where u.id = q.subject_user_id and u.user_name = 'erased-' || u.id::text))
+            """, (r, run, item, actor, ct) => r.PurgeClosedRequestAsync(run, item, actor, ct)),
+    ];
+
     // ---- the dry run ------------------------------------------------------------------------------------------------
 
     /// <summary>A new dry-run report of everything due now; refused (409, naming it) while another run is unfinished.</summary>
@@ -80,10 +193,6 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
         var tenant = TenantId;
-        var importPeriod = await policies.PeriodForAsync(ImportArtefactsTable, ct);
-        var rowErrorPeriod = await policies.PeriodForAsync("import_row_errors", ct);
-        var enrollmentPeriod = await policies.PeriodForAsync("enrollments", ct);
-        var personPeriod = await policies.PeriodForAsync("users", ct);
         var districtHold = await DistrictHoldAsync(ct);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -97,64 +206,21 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
 
         // Each kind appends its items after the ones before (seq continues from the last).
         var seq = 0;
-        seq += await db.Database.ExecuteSqlAsync($"""
-            insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, rows, due_since, why, hold_id)
-            select r.tenant_id, {id}, {seq} + row_number() over (order by r.finished_at, r.id), 'import_package', 'storage', r.id, 1,
-                   r.finished_at + {importPeriod}::interval,
-                   format('Package %s of the import run finished %s; import artefacts are kept %s.', coalesce(r.package_name, r.id::text),
-                          to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'), {importPeriod}::text),
-                   {districtHold}
-            from import_runs r
-            where r.finished_at is not null and r.finished_at + {importPeriod}::interval <= {now}
-              and not exists (select 1 from retention_run_items p where p.kind = 'import_package' and p.target_id = r.id and p.outcome = 'done')
-            """, ct);
-        seq += await db.Database.ExecuteSqlAsync($"""
-            insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, rows, due_since, why, hold_id)
-            select r.tenant_id, {id}, {seq} + row_number() over (order by r.finished_at, r.id), 'import_row_errors', 'import_row_errors', r.id,
-                   (select count(*) from import_row_errors x where x.run_id = r.id), r.finished_at + {rowErrorPeriod}::interval,
-                   format('Row errors of the import run finished %s; they are kept %s.', to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'),
-                          {rowErrorPeriod}::text),
-                   {districtHold}
-            from import_runs r
-            where r.finished_at is not null and r.finished_at + {rowErrorPeriod}::interval <= {now}
-              and exists (select 1 from import_row_errors x where x.run_id = r.id)
-            """, ct);
-        seq += await db.Database.ExecuteSqlAsync($"""
-            insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, rows, due_since, why, hold_id)
-            select r.tenant_id, {id}, {seq} + row_number() over (order by r.finished_at, r.id), 'import_changes', 'import_changes', r.id,
-                   (select count(*) from import_changes x where x.run_id = r.id), r.finished_at + {importPeriod}::interval,
-                   format('Change list of the import run finished %s; it is kept %s.', to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD'),
-                          {importPeriod}::text),
-                   {districtHold}
-            from import_runs r
-            where r.finished_at is not null and r.finished_at + {importPeriod}::interval <= {now}
-              and exists (select 1 from import_changes x where x.run_id = r.id)
-            """, ct);
-        // A class ends at the end of its last term's last day (UTC).
-        seq += await db.Database.ExecuteSqlAsync($"""
-            insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, rows, due_since, why, hold_id)
-            select k.tenant_id, {id}, {seq} + row_number() over (order by k.ended, k.id), 'class_enrollments', 'enrollments', k.id,
-                   (select count(*) from enrollments e where e.class_id = k.id), k.ended + {enrollmentPeriod}::interval,
-                   format('Class %s ended %s; enrollments are kept %s after.', k.title, to_char((k.ended - interval '1 day') at time zone 'UTC', 'YYYY-MM-DD'),
-                          {enrollmentPeriod}::text),
-                   (select h.id from legal_holds_on_class(k.id) h order by h.created_at limit 1)
-            from (select c.tenant_id, c.id, c.title,
-                         ((select max(s.end_date) from academic_sessions s where s.id = any (c.term_ids)) + 1)::timestamp at time zone 'UTC' as ended
-                  from classes c) k
-            where k.ended + {enrollmentPeriod}::interval <= {now} and exists (select 1 from enrollments e where e.class_id = k.id)
-            """, ct);
-        // Someone already erased (their user name is the data map's replacement) is not due again.
-        await db.Database.ExecuteSqlAsync($"""
-            insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, subject_user_id, rows, due_since, why, hold_id)
-            select u.tenant_id, {id}, {seq} + row_number() over (order by u.departed_at, u.id), 'departed_person', 'users', u.id, u.id, 1,
-                   u.departed_at + {personPeriod}::interval,
-                   format('Marked tobedeleted on %s; departed people are kept %s.', to_char(u.departed_at at time zone 'UTC', 'YYYY-MM-DD'),
-                          {personPeriod}::text),
-                   (select h.id from legal_holds_on_person(u.id) h order by h.created_at limit 1)
-            from users u
-            where u.status = 'tobedeleted' and u.departed_at is not null and u.departed_at + {personPeriod}::interval <= {now}
-              and u.user_name <> 'erased-' || u.id::text
-            """, ct);
+        foreach (var kind in Kinds)
+        {
+            var period = await policies.PeriodForAsync(kind.PolicyTable, ct);
+            seq += await db.Database.ExecuteSqlRawAsync($"""
+                insert into retention_run_items (tenant_id, run_id, seq, kind, table_name, target_id, subject_user_id, rows, due_since, why, hold_id)
+                select @tenant, @run, @seq + row_number() over (order by d.due_since, d.target_id), @kind, d.table_name, d.target_id,
+                       d.subject_user_id, d.rows, d.due_since, d.why, d.hold_id
+                from ({kind.DueSql}) d
+                """,
+                [
+                    new NpgsqlParameter("tenant", tenant), new NpgsqlParameter("run", id), new NpgsqlParameter("seq", seq),
+                    new NpgsqlParameter("kind", kind.Kind), new NpgsqlParameter("now", now), new NpgsqlParameter("period", period),
+                    new NpgsqlParameter("district_hold", NpgsqlDbType.Uuid) { Value = (object?)districtHold ?? DBNull.Value },
+                ], ct);
+        }
 
         var counts = await CountsAsync(id, ct);
         await db.Database.ExecuteSqlAsync($"update retention_runs set counts = {counts}::jsonb where id = {id}", ct);
@@ -251,6 +317,7 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
 
         var total = await db.Database.SqlQuery<int>($"select count(*)::int as \"Value\" from retention_run_items where run_id = {runId}").SingleAsync(ct);
         var worked = 0;
+        var finished = await FinishedCountAsync(runId, ct); // counted once; each item worked adds one
         while (maxItems == null || worked < maxItems)
         {
             var take = Math.Min(BatchSize, (maxItems ?? int.MaxValue) - worked);
@@ -264,7 +331,7 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
                 ct.ThrowIfCancellationRequested();
                 await WorkAsync(runId, item, actor, ct);
                 worked++;
-                progress?.Report((await FinishedCountAsync(runId, ct), total));
+                progress?.Report((++finished, total));
             }
         }
         if (await db.Database.SqlQuery<int>($"select count(*)::int as \"Value\" from retention_run_items where run_id = {runId} and outcome is null")
@@ -327,15 +394,8 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
     {
         try
         {
-            switch (item.Kind)
-            {
-                case RetentionItemKinds.ImportPackage: await PurgePackageAsync(runId, item, actor, ct); break;
-                case RetentionItemKinds.ImportRowErrors: await PurgeImportRowsAsync(runId, item, "import_row_errors", "import_row_errors", actor, ct); break;
-                case RetentionItemKinds.ImportChanges: await PurgeImportRowsAsync(runId, item, ImportArtefactsTable, "import_changes", actor, ct); break;
-                case RetentionItemKinds.ClassEnrollments: await PurgeClassEnrollmentsAsync(runId, item, actor, ct); break;
-                case RetentionItemKinds.DepartedPerson: await ErasePersonAsync(runId, item, actor, ct); break;
-                default: await MarkAsync(runId, item.Seq, RetentionOutcomes.Failed, $"Unknown kind {item.Kind}.", null, ct); break;
-            }
+            if (Kinds.FirstOrDefault(k => k.Kind == item.Kind) is { } kind) await kind.Work(this, runId, item, actor, ct);
+            else await MarkAsync(runId, item.Seq, RetentionOutcomes.Failed, $"Unknown kind {item.Kind}.", null, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -546,6 +606,151 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
             string.Join("; ", result.Counts.Select(c => $"{c.Table} {c.Method} {c.Rows}")), result.Counts.Sum(c => c.Rows), ct);
     }
 
+    async Task PurgeResetTokensAsync(Guid runId, PendingItem item, AuditActor actor, CancellationToken ct)
+    {
+        var period = await policies.PeriodForAsync("password_reset_tokens", ct);
+        var now = clock.GetUtcNow();
+        var due = await db.Database.SqlQuery<long>($"""
+            select count(*) as "Value" from password_reset_tokens
+            where user_id = {item.TargetId} and least(used_at, expires_at) + {period}::interval <= {now}
+            """).SingleAsync(ct);
+        if (due == 0)
+        {
+            await MarkNothingLeftAsync(runId, item, $"No longer due: no token of this person was used or expired more than {period} ago.", ct);
+            return;
+        }
+        if ((await holds.HoldsOnPersonAsync(item.TargetId, ct)).FirstOrDefault() is { } hold)
+        {
+            await MarkHeldAsync(runId, item.Seq, hold.HoldId, ct);
+            return;
+        }
+        await DeleteInChunksAsync(runId, item, () => db.Database.ExecuteSqlAsync($"""
+            delete from password_reset_tokens where id in (
+              select id from password_reset_tokens where user_id = {item.TargetId} and least(used_at, expires_at) + {period}::interval <= {now}
+              order by id limit {ChunkRows})
+            """, ct), rows => ($"{rows} spent password reset tokens deleted.",
+            new AuditEntry("retention.purged", "user", item.TargetId.ToString(), After: new { retentionRun = runId, what = "password_reset_tokens", rows },
+                Actor: actor)), ct);
+    }
+
+    async Task PurgeRevokedClientAsync(Guid runId, PendingItem item, AuditActor actor, CancellationToken ct)
+    {
+        var period = await policies.PeriodForAsync("integration_clients", ct);
+        var client = await db.Database.SqlQuery<DateTimeOffset?>($"select revoked_at as \"Value\" from integration_clients where id = {item.TargetId}")
+            .ToListAsync(ct);
+        if (client.Count == 0)
+        {
+            await MarkNothingLeftAsync(runId, item, "The client no longer exists.", ct);
+            return;
+        }
+        if (client[0] is not { } revoked || IsoPeriod.Parse(period).AddTo(revoked) > clock.GetUtcNow())
+        {
+            await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, client[0] == null
+                ? "No longer due: the client is not revoked." : $"No longer due: revoked clients are now kept {period}.", 0, ct);
+            return;
+        }
+        if (await DistrictHoldAsync(ct) is { } hold)
+        {
+            await MarkHeldAsync(runId, item.Seq, hold, ct);
+            return;
+        }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Database.ExecuteSqlAsync($"delete from integration_clients where id = {item.TargetId} and revoked_at is not null", ct);
+        await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, "The revoked client and its secret's hash deleted.", rows, ct);
+        await audit.WriteAsync(new AuditEntry("retention.purged", "integration_client", item.TargetId.ToString(),
+            After: new { retentionRun = runId, what = "integration_clients", rows }, Actor: actor), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    async Task PurgeClosedRequestAsync(Guid runId, PendingItem item, AuditActor actor, CancellationToken ct)
+    {
+        var period = await policies.PeriodForAsync("compliance_requests", ct);
+        var request = await db.Database.SqlQuery<ClosedRequest>($"""
+            select q.state as "State", q.closed_at as "ClosedAt", q.subject_user_id as "SubjectUserId",
+                   exists (select 1 from users u where u.id = q.subject_user_id and u.user_name = 'erased-' || u.id::text) as "SubjectErased",
+                   (select e.storage_key from compliance_exports e where e.request_id = q.id) as "StorageKey"
+            from compliance_requests q where q.id = {item.TargetId}
+            """).SingleOrDefaultAsync(ct);
+        string? skip = request switch
+        {
+            null => null,
+            { ClosedAt: null } or { State: not ("completed" or "rejected" or "cancelled" or "expired") } => $"No longer due: the request is {request.State}.",
+            { ClosedAt: { } closed } when IsoPeriod.Parse(period).AddTo(closed) > clock.GetUtcNow() => $"No longer due: closed requests are now kept {period}.",
+            { SubjectUserId: not null, SubjectErased: false } =>
+                "Kept: the person's record exists, and a request about them is part of their disclosure record (FERPA §99.32).",
+            _ => null,
+        };
+        if (request == null)
+        {
+            await MarkNothingLeftAsync(runId, item, "The request no longer exists.", ct);
+            return;
+        }
+        if (skip != null)
+        {
+            await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, skip, 0, ct);
+            return;
+        }
+        var hold = request.SubjectUserId is { } subject
+            ? (await holds.HoldsOnPersonAsync(subject, ct)).Select(h => (Guid?)h.HoldId).FirstOrDefault()
+            : await DistrictHoldAsync(ct);
+        if (hold is { } holdId)
+        {
+            await MarkHeldAsync(runId, item.Seq, holdId, ct);
+            return;
+        }
+        // The zip first (a crash after it leaves the row, which the rerun deletes; deleting a missing file is a no-op).
+        if (request.StorageKey != null) await storage.DeleteAsync(request.StorageKey, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var events = await db.Database.SqlQuery<long>(
+            $"select count(*) as \"Value\" from compliance_request_events where request_id = {item.TargetId}").SingleAsync(ct);
+        var exports = await db.Database.ExecuteSqlAsync($"delete from compliance_exports where request_id = {item.TargetId}", ct);
+        var requests = await db.Database.ExecuteSqlAsync($"delete from compliance_requests where id = {item.TargetId}", ct); // events cascade
+        var rows = requests + events + exports;
+        await MarkAsync(runId, item.Seq, RetentionOutcomes.Done,
+            $"Request deleted with {events} timeline events and {exports} export rows{(request.StorageKey != null ? " (and its file)" : "")}.", rows, ct);
+        await audit.WriteAsync(new AuditEntry("retention.purged", "compliance_request", item.TargetId.ToString(),
+            After: new { retentionRun = runId, what = "compliance_requests", requests, events, exports }, Actor: actor), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Deletes with <paramref name="deleteChunk"/> (at most <see cref="ChunkRows"/> rows a call, each chunk its own transaction that
+    /// also adds to the item's rows) until a chunk comes short; then the item is done with <paramref name="finish"/>'s reason and audit.
+    /// </summary>
+    async Task DeleteInChunksAsync(Guid runId, PendingItem item, Func<Task<int>> deleteChunk, Func<long, (string Reason, AuditEntry Audit)> finish,
+        CancellationToken ct)
+    {
+        while (true)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var deleted = await deleteChunk();
+            await db.Database.ExecuteSqlAsync(
+                $"update retention_run_items set outcome_rows = coalesce(outcome_rows, 0) + {deleted} where run_id = {runId} and seq = {item.Seq}", ct);
+            if (deleted < ChunkRows)
+            {
+                var rows = await OutcomeRowsAsync(runId, item.Seq, ct);
+                var (reason, entry) = finish(rows);
+                await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, reason, rows, ct);
+                await audit.WriteAsync(entry, ct);
+                await tx.CommitAsync(ct);
+                return;
+            }
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    /// <summary>Nothing of the item is left: done when an earlier (interrupted) pass of this run deleted it, else skipped.</summary>
+    async Task MarkNothingLeftAsync(Guid runId, PendingItem item, string reason, CancellationToken ct)
+    {
+        var rows = await OutcomeRowsAsync(runId, item.Seq, ct);
+        if (rows > 0) await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, $"{rows} rows deleted.", rows, ct);
+        else await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, reason, 0, ct);
+    }
+
+    async Task<long> OutcomeRowsAsync(Guid runId, int seq, CancellationToken ct) =>
+        await db.Database.SqlQuery<long>(
+            $"select coalesce(outcome_rows, 0) as \"Value\" from retention_run_items where run_id = {runId} and seq = {seq}").SingleAsync(ct);
+
     async Task MarkHeldAsync(Guid runId, int seq, Guid holdId, CancellationToken ct)
     {
         var reason = await db.Database.SqlQuery<string>($"""
@@ -595,28 +800,32 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
             """, runId).ToListAsync(ct);
     }
 
-    /// <summary>The report as CSV (RFC 4180, UTF-8), a header and one line per item.</summary>
+    /// <summary>
+    /// The report as CSV (RFC 4180, CRLF), a header and one line per item. A field starting with <c>=</c>, <c>+</c>,
+    /// <c>-</c>, <c>@</c>, tab or CR (a reason quoting an import value, a hold's reason) gets a leading apostrophe, so a
+    /// spreadsheet shows it as text instead of running it as a formula (CSV injection).
+    /// </summary>
     public static string ToCsv(IEnumerable<RetentionItemView> items)
     {
-        var csv = new StringBuilder("seq,kind,table,target_id,subject_user_id,rows,due_since,why,held,hold_id,hold_reason,outcome,outcome_reason,outcome_rows,done_at\r\n");
-        foreach (var i in items)
-            csv.AppendJoin(',', new string?[]
-            {
-                i.Seq.ToString(CultureInfo.InvariantCulture), i.Kind, i.TableName, i.TargetId.ToString(), i.SubjectUserId?.ToString(),
-                i.Rows.ToString(CultureInfo.InvariantCulture), i.DueSince.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), i.Why,
-                i.HoldId != null ? "yes" : "no", i.HoldId?.ToString(), i.HoldReason, i.Outcome, i.OutcomeReason,
-                i.OutcomeRows?.ToString(CultureInfo.InvariantCulture), i.DoneAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
-            }.Select(Field)).Append("\r\n");
-        return csv.ToString();
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, CsvOptions, leaveOpen: true))
+        {
+            csv.WriteHeader(["seq", "kind", "table", "target_id", "subject_user_id", "rows", "due_since", "why", "held", "hold_id", "hold_reason", "outcome",
+                "outcome_reason", "outcome_rows", "done_at"]);
+            foreach (var i in items)
+                csv.WriteRecord(
+                [
+                    i.Seq.ToString(CultureInfo.InvariantCulture), i.Kind, i.TableName, i.TargetId.ToString(), i.SubjectUserId?.ToString(),
+                    i.Rows.ToString(CultureInfo.InvariantCulture), Utc(i.DueSince), i.Why, i.HoldId != null ? "yes" : "no", i.HoldId?.ToString(),
+                    i.HoldReason, i.Outcome, i.OutcomeReason, i.OutcomeRows?.ToString(CultureInfo.InvariantCulture), i.DoneAt is { } done ? Utc(done) : null,
+                ]);
+        }
+        return text.ToString();
     }
 
-    static string Field(string? value)
-    {
-        if (value == null) return "";
-        // A leading =, +, - or @ would be a formula in a spreadsheet: quoted with a leading apostrophe (CSV injection).
-        if (value.Length > 0 && "=+-@".Contains(value[0])) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
-    }
+    static readonly CsvWriterOptions CsvOptions = CsvWriterOptions.Default with { NewLine = "\r\n", Injection = CsvInjection.Escape };
+
+    static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     // ---- helpers ----------------------------------------------------------------------------------------------------
 
@@ -666,5 +875,6 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
     sealed record PendingItem(int Seq, string Kind, Guid TargetId);
     sealed record ImportRunDue(DateTimeOffset? FinishedAt, string PackagePath, bool PackagePurged, bool Due, string Period);
     sealed record PersonState(string Status, DateTimeOffset? DepartedAt, bool Erased);
+    sealed record ClosedRequest(string State, DateTimeOffset? ClosedAt, Guid? SubjectUserId, bool SubjectErased, string? StorageKey);
     sealed record TableRows(string Table, string Kind, long Rows);
 }

@@ -1,17 +1,23 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LmsCloud.Core.Database;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace LmsCloud.Core.Compliance.Signing;
 
+/// <summary>One platform signing key as configured (<c>Auth:SigningKeys:n:KeyId</c>, <c>…:Pem</c>), the same keys the token server uses.</summary>
+public sealed record PlatformKey(string KeyId, ECDsa Key, bool HasPrivateKey);
+
 /// <summary>
-/// Signs and checks compliance documents (deletion certificates) with the platform's ES256 keys, the token server's
-/// <c>Auth:SigningKeys</c> (the first key with a private part signs; every key checks), else, as in development, the
-/// data folder's <c>signing-key.json</c>. The API and <c>lms</c> read the same configuration, so <c>lms</c> checks
-/// offline what the API signed.
+/// The platform's ES256 signing keys, loaded once for everything compliance signs: deletion certificates
+/// (<see cref="Sign"/>, <see cref="Verify"/>) and export manifests (<see cref="Export.PlatformKeys"/> over <see cref="Keys"/>).
+/// The keys are the token server's <c>Auth:SigningKeys</c> (the first key with a private part signs; every key checks);
+/// when none are configured and a development key is allowed, the data folder's <c>signing-key.json</c>, in the API's
+/// format and created here when missing, so the API and <c>lms</c> sign and check alike.
 /// </summary>
 /// <remarks>
 /// A signed document is <c>{"&lt;name&gt;": {...}, "signature": {"alg": "ES256", "kid": ..., "value": base64url}}</c>.
@@ -22,29 +28,45 @@ public sealed class PlatformSigner
 {
     public const string Algorithm = "ES256";
 
-    readonly List<(string KeyId, ECDsa Key)> _keys;
+    readonly IReadOnlyList<PlatformKey> _keys;
 
-    public PlatformSigner(IConfiguration configuration)
+    public PlatformSigner(IReadOnlyList<PlatformKey> keys) => _keys = keys;
+
+    /// <summary>For <c>lms</c>: the configured keys, else the development key.</summary>
+    public PlatformSigner(IConfiguration configuration) : this(LoadKeys(configuration, allowDevelopmentKey: true))
+    {
+    }
+
+    /// <summary>For the API (chosen by dependency injection): the development key only in the Development environment.</summary>
+    public PlatformSigner(IConfiguration configuration, IHostEnvironment environment)
+        : this(LoadKeys(configuration, allowDevelopmentKey: environment.IsDevelopment()))
+    {
+    }
+
+    /// <summary>Every key in configuration order; the first with a private part signs, every one verifies.</summary>
+    public IReadOnlyList<PlatformKey> Keys => _keys;
+
+    /// <summary>
+    /// The keys of <c>Auth:SigningKeys</c>; when none are configured and <paramref name="allowDevelopmentKey"/>, the
+    /// development key file (<c>signing-key.json</c> in the data folder), created when missing; else none (signing then fails, naming the setting).
+    /// </summary>
+    public static IReadOnlyList<PlatformKey> LoadKeys(IConfiguration configuration, bool allowDevelopmentKey)
     {
         var configured = configuration.GetSection("Auth:SigningKeys").GetChildren()
-            .Select(k => (KeyId: k["KeyId"], Pem: k["Pem"]))
+            .Select(k => (KeyId: k["KeyId"] ?? "", Pem: k["Pem"] ?? ""))
             .Where(k => !string.IsNullOrWhiteSpace(k.Pem)).ToList();
-        if (configured.Count == 0)
+        if (configured.Count == 0 && allowDevelopmentKey) configured = [DevelopmentKey(DataFolder.Resolve(configuration))];
+        return [.. configured.Select(k =>
         {
-            var file = Path.Combine(DataFolder.Resolve(configuration), "signing-key.json");
-            if (File.Exists(file))
-            {
-                var dev = JsonSerializer.Deserialize<JsonObject>(File.ReadAllText(file))!;
-                configured.Add(((string?)dev["KeyId"], (string?)dev["Pem"]));
-            }
-        }
-        _keys = [.. configured.Select(k =>
-        {
-            var key = ECDsa.Create();
-            key.ImportFromPem(k.Pem);
-            return (k.KeyId ?? "", key);
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportFromPem(k.Pem);
+            return new PlatformKey(k.KeyId, ecdsa, HasPrivateKey(ecdsa));
         })];
     }
+
+    /// <summary>The key that signs: the first with a private part.</summary>
+    public PlatformKey Signer => _keys.FirstOrDefault(k => k.HasPrivateKey)
+        ?? throw new InvalidOperationException("No platform signing key: configure Auth:SigningKeys (KeyId, Pem) as for the token server.");
 
     static bool HasPrivateKey(ECDsa key)
     {
@@ -55,11 +77,10 @@ public sealed class PlatformSigner
     /// <summary>The document <c>{name: content, signature}</c>, indented, signed with the first private key.</summary>
     public string Sign(string name, JsonNode content)
     {
-        var (keyId, key) = _keys.FirstOrDefault(k => HasPrivateKey(k.Key));
-        if (key == null) throw new InvalidOperationException("No platform signing key: configure Auth:SigningKeys (KeyId, Pem) as for the token server.");
+        var (keyId, key, _) = Signer;
         var body = content.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         var signature = key.SignData(Encoding.UTF8.GetBytes(body), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        var signatureJson = JsonSerializer.Serialize(new { alg = Algorithm, kid = keyId, value = Base64Url(signature) });
+        var signatureJson = JsonSerializer.Serialize(new { alg = Algorithm, kid = keyId, value = Base64Url.EncodeToString(signature) });
         return $"{{\n\"{name}\": {body},\n\"signature\": {signatureJson}\n}}\n";
     }
 
@@ -79,10 +100,10 @@ public sealed class PlatformSigner
             if (!signature.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != Algorithm)
                 return $"the signature's algorithm is not {Algorithm}";
             var keyId = signature.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String ? kid.GetString() : null;
-            var key = _keys.FirstOrDefault(k => k.KeyId == keyId).Key;
+            var key = _keys.FirstOrDefault(k => k.KeyId == keyId)?.Key;
             if (key == null) return $"signed with key '{keyId}', which is not one of the platform's signing keys";
             byte[] value;
-            try { value = FromBase64Url(signature.GetProperty("value").GetString() ?? ""); }
+            try { value = Base64Url.DecodeFromChars(signature.GetProperty("value").GetString() ?? ""); }
             catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException) { return "the signature's value is not base64url"; }
             if (!key.VerifyData(MemberBytes(document, name), value, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
                 return $"the signature does not match: the {name} was changed after it was signed";
@@ -107,11 +128,22 @@ public sealed class PlatformSigner
         return [];
     }
 
-    static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    static byte[] FromBase64Url(string text)
+    static (string KeyId, string Pem) DevelopmentKey(string dataFolder)
     {
-        var s = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
+        // The same file and format as the API's SigningKeys in Development, so the CLI and the API sign alike.
+        var path = Path.Combine(dataFolder, "signing-key.json");
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(dataFolder);
+            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var created = new JsonObject
+            {
+                ["KeyId"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), ["Pem"] = ecdsa.ExportPkcs8PrivateKeyPem(),
+            };
+            File.WriteAllText(path, created.ToJsonString());
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var file = JsonSerializer.Deserialize<JsonObject>(File.ReadAllText(path))!;
+        return ((string?)file["KeyId"] ?? "", (string?)file["Pem"] ?? "");
     }
 }

@@ -79,10 +79,11 @@ public sealed class ShellReading(LmsDbContext db, ShellAccess access)
 
     /// <summary>
     /// The module items this student has completed in the shell, for the lock rules. Progress is recorded by the
-    /// progress feature (Learning/Progress, item_progress); until it is merged nothing counts as completed.
+    /// progress feature (Learning/Progress, item_progress).
     /// </summary>
-    public Task<IReadOnlySet<Guid>> CompletedItemsAsync(Guid studentId, Guid shellId, CancellationToken ct) =>
-        Task.FromResult<IReadOnlySet<Guid>>(new HashSet<Guid>());
+    public async Task<IReadOnlySet<Guid>> CompletedItemsAsync(Guid studentId, Guid shellId, CancellationToken ct) =>
+        (await db.Set<Progress.ItemProgressRow>().Where(p => p.ShellId == shellId && p.StudentId == studentId && p.CompletedAt != null)
+            .Select(p => p.ModuleItemId).ToListAsync(ct)).ToHashSet();
 
     static ShellSummary Summary(CourseShell s, List<Guid> classes) => new(s.Id, s.Title, s.Description, s.Status, s.SchoolId, classes,
         s.ModuleCount, s.ItemCount, s.RequiredItemCount, s.UpdatedAt);

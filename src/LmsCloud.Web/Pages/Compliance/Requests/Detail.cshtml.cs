@@ -34,7 +34,7 @@ public sealed class DetailModel(ComplianceRequests requests, ExportDownloads dow
 
     public bool IsOfficer => User.IsInRole(Roles.ComplianceOfficer);
     public bool IsRequester => AuditLog.ActorOf(User) is var me && me.Type == Item.RequesterActorType && me.Id == Item.RequesterActorId;
-    public bool ProducesFile => Item.Type is RequestTypes.Export or RequestTypes.DistrictExport;
+    public bool ProducesFile => ComplianceExports.Types.Contains(Item.Type);
     /// <summary>The export is still to come: the progress section asks for itself again until it is not.</summary>
     public bool ExportPending => ProducesFile && Item.State is RequestStates.Approved or RequestStates.Processing;
     public IReadOnlyList<string> Moves => IsOfficer ? RequestText.OfficerMoves(Item.Type, Item.State) : [];

@@ -77,6 +77,6 @@ public sealed class NewModel(ComplianceRequests requests, UserAdministration use
         MoreMatches = all.Count > MaxMatches;
         all = all.Take(MaxMatches).ToList();
         var people = await RequestText.PeopleAsync(db, all.Select(u => (Guid?)u.Id), ct);
-        Matches = all.Where(u => people.ContainsKey(u.Id)).Select(u => (u.Id, people[u.Id], u.Email ?? u.UserName)).ToList();
+        Matches = all.Where(u => people.ContainsKey(u.Id)).Select(u => (u.Id, people[u.Id], (string?)(u.Email ?? u.UserName))).ToList();
     }
 }

@@ -12,6 +12,7 @@ public sealed class IndexModel(ShellReading reading) : PageModel
 {
     public const int PageSize = 50;
     public PagedList<ShellSummary> Shells { get; private set; } = null!;
+    public Pager Pager => new("/courses", Shells.Page, Shells.PageSize, Shells.Total, new Dictionary<string, string?>());
 
     public async Task OnGetAsync(int page = 1)
     {

@@ -109,14 +109,16 @@ public static class ShellEndpoints
         await reading.GetAsync(ShellViewer.From(principal), id, ct) is { } detail ? TypedResults.Ok(detail) : Problem(ShellRefusal.NotFound("Course"));
 
     /// <summary>A file item's bytes, as the type sniffed at upload and as an attachment (never rendered on the district's host).</summary>
-    static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> FileAsync(Guid id, Guid itemId, ShellReading reading, LmsDbContext db,
-        IFileStorage files, ClaimsPrincipal principal, CancellationToken ct)
+    static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> FileAsync(Guid id, Guid itemId, ShellFiles files, ClaimsPrincipal principal,
+        CancellationToken ct)
     {
-        var detail = await reading.GetAsync(ShellViewer.From(principal), id, ct);
-        var item = detail?.Modules.SelectMany(m => m.Items).FirstOrDefault(i => i.Id == itemId && i.Kind == ContentKind.File);
-        if (item == null || item.Locked == true) return Problem(ShellRefusal.NotFound("File"));
-        var key = db.Set<ContentItem>().Where(c => c.Id == item.ContentItemId).Select(c => c.FileKey).Single()!;
-        return TypedResults.File(await files.OpenReadAsync(key, ct), item.FileContentType ?? "application/octet-stream", item.FileName);
+        try
+        {
+            return await files.OpenAsync(ShellViewer.From(principal), id, itemId, ct) is { } file
+                ? TypedResults.File(file.Content, file.ContentType, file.FileName)
+                : Problem(ShellRefusal.NotFound("File"));
+        }
+        catch (ShellRefusal r) { return Problem(r); }
     }
 
     static ModuleInput Module(ModuleRequest r) => new(r.Title, r.UnlockAt, r.Sequential, r.Completion, r.Prerequisites);

@@ -45,6 +45,9 @@ public sealed class PermissionsTests(ApiFactory api) : IClassFixture<ApiFactory>
         var laterItem = (await PostAsync(teacher, $"/api/shells/{shell}/modules/{later}/items", new { kind = "link", title = "Later", url = "https://example.org/" }))
             .GetProperty("id").GetGuid();
         await PostAsync(teacher, $"/api/shells/{shell}/items/{laterItem}/publish", new { published = true });
+        var laterLesson = (await PostAsync(teacher, $"/api/shells/{shell}/modules/{later}/items", new { kind = "lesson", title = "Next week", body = "not yet" }))
+            .GetProperty("id").GetGuid();
+        await PostAsync(teacher, $"/api/shells/{shell}/items/{laterLesson}/publish", new { published = true });
 
         var detail = await student.GetFromJsonAsync<JsonElement>($"/api/shells/{shell}");
         Assert.False(detail.GetProperty("canEdit").GetBoolean());
@@ -54,6 +57,13 @@ public sealed class PermissionsTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.True(modules[1].GetProperty("locked").GetBoolean());
         Assert.Contains("Unlocks", modules[1].GetProperty("lockReason").GetString());
         Assert.True(modules[1].GetProperty("items")[0].GetProperty("locked").GetBoolean());
+        // a lock holds whatever the client asks: the lesson's text, a view and a mark done are refused with the reason
+        var content = await student.GetAsync($"/api/shells/{shell}/items/{laterLesson}/content");
+        await HttpAssert.ProblemAsync(content, HttpStatusCode.Forbidden);
+        Assert.DoesNotContain("not yet", await content.Content.ReadAsStringAsync());
+        await HttpAssert.ProblemAsync(await student.PostAsync($"/api/shells/{shell}/items/{laterLesson}/view", null), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await student.PostAsync($"/api/shells/{shell}/items/{laterLesson}/done", null), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await student.GetAsync($"/api/shells/{shell}/items/{modules[0].GetProperty("items")[0].GetProperty("id").GetGuid()}/content")).StatusCode);
 
         // the teacher sees all, without lock states
         var asTeacher = await teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{shell}");

@@ -24,7 +24,7 @@ public sealed record ShellProgressResponse(Guid ShellId, int RequiredItemCount, 
 /// (see 0029). Completion by rule: must_view on first view, mark_done on mark done; must_submit and min_score complete
 /// through <see cref="CompleteAsync"/>, the hook assignments and quizzes call (part 2).
 /// </summary>
-public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ActivityLog activity)
+public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellReading reading, ActivityLog activity)
 {
     const string CompleteSql = """
         with item as (
@@ -147,6 +147,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, Activi
         if (!await access.Readable(learner).AnyAsync(s => s.Id == shellId, ct)) throw ShellRefusal.NotFound("Course");
         var item = await db.Set<ModuleItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && i.ShellId == shellId && i.Published, ct)
             ?? throw ShellRefusal.NotFound("Item");
+        await reading.OpenItemAsync(learner, shellId, itemId, ct); // a locked item cannot be viewed or completed (403, with why)
         return (student, item);
     }
 

@@ -15,7 +15,7 @@ public sealed record VersionDiff(int From, int To, IReadOnlyList<DiffLine> Lines
 /// A lesson's versions as people read them: the history and any version for the course's editors; for a learner only
 /// the published version (<see cref="ShownAsync"/>, whose number the progress feature records as what the student viewed).
 /// </summary>
-public sealed class ContentVersions(LmsDbContext db, ShellAccess access)
+public sealed class ContentVersions(LmsDbContext db, ShellAccess access, ShellReading reading)
 {
     public async Task<List<VersionSummary>> HistoryAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, CancellationToken ct)
     {
@@ -44,6 +44,7 @@ public sealed class ContentVersions(LmsDbContext db, ShellAccess access)
         var canEdit = await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct);
         var placed = await db.Set<ModuleItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == moduleItemId && i.ShellId == shellId, ct);
         if (placed == null || !canEdit && !(placed.Published && placed.PublishedVersionNo != null)) throw ShellRefusal.NotFound("Lesson");
+        if (!canEdit) await reading.OpenItemAsync(viewer, shellId, moduleItemId, ct); // a locked lesson's text stays hidden (403, with why)
         var number = placed.Published && placed.PublishedVersionNo is { } p ? p
             : await db.Set<ContentItem>().Where(c => c.Id == placed.ContentItemId).Select(c => c.CurrentVersionNo).SingleAsync(ct);
         var version = await db.Set<ContentVersion>().AsNoTracking().SingleOrDefaultAsync(v => v.ItemId == placed.ContentItemId && v.VersionNo == number, ct)

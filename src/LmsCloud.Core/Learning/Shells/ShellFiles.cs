@@ -15,9 +15,8 @@ public sealed class ShellFiles(ShellReading reading, LmsDbContext db, IFileStora
 {
     public async Task<ShellFile?> OpenAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, CancellationToken ct)
     {
-        var detail = await reading.GetAsync(viewer, shellId, ct);
-        var item = detail?.Modules.SelectMany(m => m.Items).FirstOrDefault(i => i.Id == moduleItemId && i.Kind == ContentKind.File);
-        if (item == null || item.Locked == true) return null;
+        var item = await reading.OpenItemAsync(viewer, shellId, moduleItemId, ct);
+        if (item.Kind != ContentKind.File) return null;
         var key = await db.Set<ContentItem>().Where(c => c.Id == item.ContentItemId).Select(c => c.FileKey).SingleAsync(ct);
         if (key == null) return null;
         return new ShellFile(await files.OpenReadAsync(key, ct), item.FileContentType ?? "application/octet-stream", item.FileName ?? "file");

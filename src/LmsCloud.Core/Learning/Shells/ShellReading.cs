@@ -78,6 +78,19 @@ public sealed class ShellReading(LmsDbContext db, ShellAccess access)
     }
 
     /// <summary>
+    /// One item as this viewer may open it: 404 when they cannot see it, 403 with the lock's reason when it is locked for
+    /// them. Every way into an item's content or progress goes through here (pages, API, files, progress), so a lock
+    /// holds whatever the client asks.
+    /// </summary>
+    public async Task<ShellItemResponse> OpenItemAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, CancellationToken ct)
+    {
+        var item = (await GetAsync(viewer, shellId, ct))?.Modules.SelectMany(m => m.Items).FirstOrDefault(i => i.Id == moduleItemId)
+            ?? throw ShellRefusal.NotFound("Item");
+        if (item.Locked == true) throw ShellRefusal.Forbidden(item.LockReason ?? "This item is locked.");
+        return item;
+    }
+
+    /// <summary>
     /// The module items this student has completed in the shell, for the lock rules. Progress is recorded by the
     /// progress feature (Learning/Progress, item_progress).
     /// </summary>

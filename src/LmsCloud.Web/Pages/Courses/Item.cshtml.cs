@@ -51,7 +51,14 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
     /// <summary>The file, as an attachment with the type sniffed at upload (never rendered on the district's host).</summary>
     public async Task<IActionResult> OnGetFileAsync(Guid id, Guid itemId)
     {
-        var file = await files.OpenAsync(Viewer, id, itemId, HttpContext.RequestAborted);
-        return file == null ? NotFound() : File(file.Content, file.ContentType, file.FileName);
+        try
+        {
+            var file = await files.OpenAsync(Viewer, id, itemId, HttpContext.RequestAborted);
+            return file == null ? NotFound() : File(file.Content, file.ContentType, file.FileName);
+        }
+        catch (ShellRefusal refusal)
+        {
+            return StatusCode(refusal.Status); // the status code pages answer with the 403 or 404 page
+        }
     }
 }

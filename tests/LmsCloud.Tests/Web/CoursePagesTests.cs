@@ -145,6 +145,12 @@ public sealed class CoursePagesTests(BrowserFixture web)
         await AssertFitsAsync(student);
         await BrowserFixture.ScreenshotAsync(student, "course-lesson-phone");
         var lessonUrl = student.Url;
+        // Reading it counted as a view, which completes a must-view lesson (nothing left to mark done), and that is kept.
+        await Expect(student.Locator("#item-done")).ToContainTextAsync("Done");
+        await Expect(student.GetByRole(AriaRole.Button, new() { Name = "Mark as done" })).ToHaveCountAsync(0);
+        await student.GotoAsync(web.Url(d.District.Slug, course));
+        await student.GotoAsync(lessonUrl);
+        await Expect(student.Locator("#item-done")).ToContainTextAsync("Done");
         // The versions are the teacher's: the student gets the 403 page.
         Assert.Equal(403, (await student.GotoAsync(lessonUrl + "/edit"))!.Status);
 

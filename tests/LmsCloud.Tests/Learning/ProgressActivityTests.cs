@@ -42,6 +42,17 @@ public sealed class ProgressActivityTests(ApiFactory api) : IClassFixture<ApiFac
         return rows;
     }
 
+    /// <summary>
+    /// Noon in the district's time zone (America/Chicago) <paramref name="daysAgo"/> days back: a visit of a few minutes
+    /// then stays inside one local day whenever the tests run (one at "now minus two hours" crossed local midnight).
+    /// </summary>
+    static DateTimeOffset LocalNoon(int daysAgo)
+    {
+        var chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
+        var noon = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, chicago).Date.AddDays(-daysAgo).AddHours(12);
+        return new DateTimeOffset(noon, chicago.GetUtcOffset(noon));
+    }
+
     static ActivityEvent Beat(Guid student, Guid item, DateTimeOffset at, string kind = ActivityKinds.Heartbeat, Guid? id = null) =>
         new(student, Shell, item, kind, at, Id: id);
 
@@ -50,7 +61,7 @@ public sealed class ProgressActivityTests(ApiFactory api) : IClassFixture<ApiFac
     {
         var (district, student) = await DistrictWithStudentAsync();
         var item = Guid.NewGuid();
-        var t = DateTimeOffset.UtcNow.AddHours(-3);
+        var t = LocalNoon(daysAgo: 1);
         await AppendAsync(district.Id,
             Beat(student, item, t, ActivityKinds.View),      // starts the visit: nothing
             Beat(student, item, t.AddSeconds(30)),           // 30
@@ -71,7 +82,7 @@ public sealed class ProgressActivityTests(ApiFactory api) : IClassFixture<ApiFac
     {
         var (district, student) = await DistrictWithStudentAsync();
         var item = Guid.NewGuid();
-        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        var t = LocalNoon(daysAgo: 1);
         var batch = Enumerable.Range(0, 10).Select(i => Beat(student, item, t.AddSeconds(20 * i), id: Guid.NewGuid())).ToArray();
 
         Assert.Equal(10, await AppendAsync(district.Id, batch));
@@ -99,19 +110,17 @@ public sealed class ProgressActivityTests(ApiFactory api) : IClassFixture<ApiFac
     {
         var (district, student) = await DistrictWithStudentAsync();
         var item = Guid.NewGuid();
-        var chicago = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
-        var localNoon = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, chicago).Date.AddDays(-3).AddHours(12);
-        var t = new DateTimeOffset(localNoon, chicago.GetUtcOffset(localNoon));
+        var t = LocalNoon(daysAgo: 3);
         await AppendAsync(district.Id, Beat(student, item, t, ActivityKinds.View), Beat(student, item, t.AddSeconds(30)));
         var first = await RollupAsync(district.Id);
-        Assert.Equal([DateOnly.FromDateTime(localNoon)], first.Days);
+        Assert.Equal([DateOnly.FromDateTime(t.DateTime)], first.Days);
         Assert.Equal(30, Assert.Single(await DailyAsync(district.Id, student)).Seconds);
 
         // A tablet that was offline sends its buffered beats for that day two days later.
         await AppendAsync(district.Id, Beat(student, item, t.AddSeconds(60)), Beat(student, item, t.AddSeconds(90)));
         var second = await RollupAsync(district.Id);
 
-        Assert.Equal([DateOnly.FromDateTime(localNoon)], second.Days);
+        Assert.Equal([DateOnly.FromDateTime(t.DateTime)], second.Days);
         var day = Assert.Single(await DailyAsync(district.Id, student));
         Assert.Equal(90, day.Seconds);
         Assert.Equal(4, day.Events);
@@ -156,7 +165,7 @@ public sealed class ProgressActivityTests(ApiFactory api) : IClassFixture<ApiFac
         var (a, studentA) = await DistrictWithStudentAsync();
         var (b, studentB) = await DistrictWithStudentAsync();
         var item = Guid.NewGuid();
-        var t = DateTimeOffset.UtcNow.AddHours(-1);
+        var t = LocalNoon(daysAgo: 1);
         await AppendAsync(a.Id, Beat(studentA, item, t, ActivityKinds.View), Beat(studentA, item, t.AddSeconds(30)));
         await AppendAsync(b.Id, Beat(studentB, item, t, ActivityKinds.View), Beat(studentB, item, t.AddSeconds(50)));
 

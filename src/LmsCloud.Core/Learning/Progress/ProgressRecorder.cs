@@ -138,17 +138,16 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     public static decimal Percent(int done, int required) =>
         required <= 0 ? 0m : Math.Round(100m * Math.Min(done, required) / required, 2, MidpointRounding.AwayFromZero);
 
-    /// <summary>The student and the published item they act on; refusals for anyone else (403) and for items they cannot see (404).</summary>
-    async Task<(Guid Student, ModuleItem Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
+    /// <summary>
+    /// The student and the item they act on, as <see cref="ShellReading.OpenItemAsync"/> shows it to them: 403 for anyone
+    /// but a student, 404 for an item they cannot see, 403 with the reason for a locked one.
+    /// </summary>
+    async Task<(Guid Student, ShellItemResponse Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
     {
         if (!viewer.Is(Roles.Student) || viewer.PersonId is not { } student)
             throw ShellRefusal.Forbidden("Only students record progress.");
         var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
-        if (!await access.Readable(learner).AnyAsync(s => s.Id == shellId, ct)) throw ShellRefusal.NotFound("Course");
-        var item = await db.Set<ModuleItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && i.ShellId == shellId && i.Published, ct)
-            ?? throw ShellRefusal.NotFound("Item");
-        await reading.OpenItemAsync(learner, shellId, itemId, ct); // a locked item cannot be viewed or completed (403, with why)
-        return (student, item);
+        return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
     }
 
     Task EnsureRowAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct) => ExecAsync("""

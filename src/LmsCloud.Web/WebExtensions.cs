@@ -33,6 +33,7 @@ public static class WebExtensions
             o.Conventions.AuthorizeFolder("/Compliance", WebPolicies.ComplianceReader);
         });
         services.AddScoped<DistrictBranding>();
+        services.AddScoped<Pages.Courses.CourseProgress>();
         services.AddSingleton(new WebSession(sessionScheme));
         services.AddAuthorizationBuilder()
             .AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser())

@@ -10,8 +10,17 @@ namespace LmsCloud.Web.Pages.Courses;
 /// lesson, publish, move up/down (<see cref="ShellEditing"/>, which checks the role on the server and refuses an archived
 /// course), and "preview as student". Every POST redirects back (PRG) or shows the refusal.
 /// </summary>
-public sealed class CourseModel(ShellReading reading, ShellEditing editing, DistrictBranding branding) : PageModel
+// Uploads up to the course file limit (LearningOptions, 50 MB by default) reach ShellEditing, which refuses anything larger
+// with a field message; Kestrel's 30 MB default would cut them off first with a bare 413.
+[RequestSizeLimit(200L * 1024 * 1024)]
+[RequestFormLimits(MultipartBodyLengthLimit = 200L * 1024 * 1024)]
+public sealed class CourseModel(ShellReading reading, ShellEditing editing, DistrictBranding branding, CourseProgress courseProgress) : PageModel
 {
+    /// <summary>The signed-in student's own standing in this course (not for teachers, previews or guardians).</summary>
+    public CourseStanding? Standing { get; private set; }
+    public LinkForm Link { get; private set; } = new(null, null);
+    public sealed record LinkForm(string? Title, string? Url);
+
     public ShellDetail Detail { get; private set; } = null!;
     /// <summary>A teacher looking at what a student would see: published items only, no forms.</summary>
     public bool Preview { get; private set; }
@@ -38,6 +47,8 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
         if (!await LoadAsync(id)) return NotFound();
         Preview = preview == "student" && Detail.CanEdit;
         if (Preview) Detail = ShellPreview.AsStudent(Detail);
+        if (!Detail.CanEdit && Viewer.Is(LmsCloud.Core.Users.Roles.Student) && Viewer.PersonId is { } me)
+            Standing = (await courseProgress.StandingsAsync(me, [(id, Detail.Shell.RequiredItemCount)], Ct))[id];
         Message = done switch
         {
             "module" => "The module is added.",
@@ -45,6 +56,13 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
             "published" => "Published: students see it.",
             "unpublished" => "Unpublished: students no longer see it.",
             "moved" => "Moved.",
+            "link" => "The link is added as a draft: publish it when students should see it.",
+            "file" => "The file is added as a draft: publish it when students should see it.",
+            "deleted" => "Deleted.",
+            "module-saved" => "The module is saved.",
+            "item-saved" => "The item is saved.",
+            "copied" => "The content is copied in as drafts: publish what students should see.",
+            "merged" => "The sections are merged: their classes now use this course.",
             "status" => $"The course is now {CourseText.Status(Detail.Shell.Status).ToLowerInvariant()}.",
             _ => null,
         };
@@ -66,6 +84,25 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
                 null, Ct);
             return "lesson";
         }, () => Lesson = new(title, body));
+
+    public Task<IActionResult> OnPostAddLinkAsync(Guid id, Guid moduleId, string? title, string? url) => RunAsync(id, $"link-{moduleId}",
+        async () =>
+        {
+            await editing.CreateItemAsync(Viewer, id, moduleId, new ItemInput(ContentKind.Link, title, url, null, CompletionRequirement.MustView, null), null, Ct);
+            return "link";
+        }, () => Link = new(title, url));
+
+    /// <summary>A file item: the type is sniffed and the size limited by <see cref="ShellEditing.CreateItemAsync"/>; refusals show next to the field.</summary>
+    public Task<IActionResult> OnPostAddFileAsync(Guid id, Guid moduleId, string? title, IFormFile? file) => RunAsync(id, $"file-{moduleId}",
+        async () =>
+        {
+            await using var content = file?.OpenReadStream();
+            var upload = file is { Length: > 0 } ? new FileUpload(file.FileName, content!) : null;
+            if (file is { Length: 0 }) throw ShellRefusal.Invalid("file", "The file is empty.");
+            var name = string.IsNullOrWhiteSpace(title) ? Path.GetFileNameWithoutExtension(file?.FileName) : title;
+            await editing.CreateItemAsync(Viewer, id, moduleId, new ItemInput(ContentKind.File, name, null, null, CompletionRequirement.MustView, null), upload, Ct);
+            return "file";
+        }, () => Link = new(title, null));
 
     public Task<IActionResult> OnPostPublishAsync(Guid id, Guid itemId, bool published) => RunAsync(id, null, async () =>
     {

@@ -60,6 +60,37 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
         return Page();
     }
 
+    /// <summary>A video or audio file plays in the page (and reports its resume point); other files are downloads.</summary>
+    public bool Playable => Item.Kind == ContentKind.File && Item.FileContentType is { } type && (type.StartsWith("video/") || type.StartsWith("audio/"));
+
+    /// <summary>
+    /// The page's script reports the video's position here (fetch with the page's antiforgery token and session cookie,
+    /// checked like any form POST): 204, or the refusal's status (not a student 403, locked 403, not theirs 404, bad 400).
+    /// </summary>
+    public Task<IActionResult> OnPostPositionAsync(Guid id, Guid itemId, int? seconds) => ReportAsync(() =>
+        seconds is { } s ? progress.PositionAsync(Viewer, id, itemId, s, HttpContext.RequestAborted)
+            : throw ShellRefusal.Invalid("seconds", "The position (seconds) is required."));
+
+    /// <summary>One heartbeat from the page while it is visible (the script sends one every 30 s).</summary>
+    public Task<IActionResult> OnPostHeartbeatAsync(Guid id, Guid itemId) => ReportAsync(() =>
+    {
+        var now = DateTimeOffset.UtcNow;
+        return progress.HeartbeatsAsync(Viewer, id, itemId, [(null, now)], now, HttpContext.RequestAborted);
+    });
+
+    async Task<IActionResult> ReportAsync(Func<Task> report)
+    {
+        try
+        {
+            await report();
+            return new NoContentResult();
+        }
+        catch (ShellRefusal refusal)
+        {
+            return StatusCode(refusal.Status);
+        }
+    }
+
     public async Task<IActionResult> OnPostDoneAsync(Guid id, Guid itemId)
     {
         try
@@ -82,7 +113,8 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
         try
         {
             var file = await files.OpenAsync(Viewer, id, itemId, HttpContext.RequestAborted);
-            return file == null ? NotFound() : File(file.Content, file.ContentType, file.FileName);
+            // Range requests let a video seek (and resume) without downloading all of it first.
+            return file == null ? NotFound() : new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName, EnableRangeProcessing = file.Content.CanSeek };
         }
         catch (ShellRefusal refusal)
         {

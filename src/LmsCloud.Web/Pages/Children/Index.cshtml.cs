@@ -1,4 +1,6 @@
 using LmsCloud.Core.Compliance;
+using LmsCloud.Core.Learning.Shells;
+using LmsCloud.Web.Pages.Courses;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Users;
 using LmsCloud.Web.Pages.Compliance.Requests;
@@ -13,14 +15,22 @@ namespace LmsCloud.Web.Pages.Children;
 /// records (an export request; <see cref="ComplianceRequests.CreateAsync"/> allows a guardian only their own child).
 /// </summary>
 [Authorize(Roles = Roles.Guardian)]
-public sealed class MyChildrenModel(MyRoster roster, ComplianceRequests requests) : PageModel
+public sealed class MyChildrenModel(MyRoster roster, ComplianceRequests requests, CourseProgress progress) : PageModel
 {
     public IReadOnlyList<ChildResponse> Children { get; private set; } = [];
     /// <summary>The child whose request was refused, and why (an open one exists already).</summary>
     public (Guid ChildId, string Message)? RequestError { get; private set; }
 
-    public async Task OnGetAsync() =>
+    /// <summary>Each child's published courses with the child's progress (<see cref="CourseProgress.ChildCoursesAsync"/>).</summary>
+    public Dictionary<Guid, List<ChildCourse>> Courses { get; } = [];
+
+    public async Task OnGetAsync()
+    {
         Children = await roster.ChildrenAsync(Guid.Parse(User.FindFirst("sub")!.Value), HttpContext.RequestAborted);
+        var viewer = ShellViewer.From(User);
+        foreach (var child in Children)
+            if (await progress.ChildCoursesAsync(viewer, child.Id, HttpContext.RequestAborted) is { } found) Courses[child.Id] = found.Courses;
+    }
 
     public async Task<IActionResult> OnPostRequestCopyAsync(Guid childId)
     {

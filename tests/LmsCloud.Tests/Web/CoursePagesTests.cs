@@ -24,52 +24,10 @@ public sealed class CoursePagesTests(BrowserFixture web)
     const string Hostile = "# Fractions\n\n<script>window.hacked = 1</script>\n\n[click me](javascript:alert(1)) and <a href=\"JaVaScRiPt:alert(2)\">me</a>\n\n" +
                            "<img src=x alt=\"broken\" onerror=\"window.hacked = 2\">\n\nVersion one text.";
 
-    /// <summary>An imported person, given a password the way a person gets one: a district admin's one-time reset code.</summary>
-    async Task<TestUser> PersonAsync(DistrictSummary district, string sourcedId)
-    {
-        var id = await RosterSamples.InternalIdAsync(web.Api.Database, district.Id, "users", sourcedId);
-        var email = await DistrictScope.RunAsync(web.Api.Services, new District(district.Id, district.Slug, district.Name, DistrictStatus.Active),
-            async scope =>
-            {
-                var users = scope.GetRequiredService<UserAdministration>();
-                var reset = await users.CreatePasswordResetAsync(id, null);
-                var outcome = await users.ResetPasswordAsync(reset.Value!.Value.Token, ApiFactory.Password);
-                Assert.Null(outcome.Errors);
-                return outcome.Value!.Email!;
-            });
-        return new TestUser(id, email, district.Slug);
-    }
-
-    async Task<IPage> SignedInAsync(DistrictSummary district, string sourcedId, int width = 1024)
-    {
-        var page = await web.NewPageAsync(width);
-        await web.SignInAsync(page, await PersonAsync(district, sourcedId));
-        return page;
-    }
-
-    /// <summary>A POST as a forged form would send it: the page's own antiforgery token, any fields.</summary>
-    static Task<int> PostWithTokenAsync(IPage page, string url, string form) => page.EvaluateAsync<int>("""
-        async ([url, form]) => {
-            const headers = JSON.parse(document.body.getAttribute('hx-headers'));
-            headers['Content-Type'] = 'application/x-www-form-urlencoded';
-            const r = await fetch(url, { method: 'POST', headers, body: form});
-            return r.status;
-        }
-        """, new[] { url, form });
-
-    static async Task AssertFitsAsync(IPage page, int width = 360) =>
-        Assert.True(await page.EvaluateAsync<bool>($"document.documentElement.scrollWidth <= {width}"), $"{page.Url} scrolls sideways at {width} px");
-
-    /// <summary>
-    /// Course content made through the Core services as a teacher of the shell (the Kestrel factory's HttpClient cannot
-    /// reach *.localhost, WEB-UI.md §5).
-    /// </summary>
-    async Task<T> AsTeacherAsync<T>(ShellTestDistrict d, string sourcedId, Func<ShellEditing, ShellViewer, Task<T>> work)
-    {
-        var viewer = new ShellViewer(await d.IdAsync("users", sourcedId), new HashSet<string> { Roles.Teacher });
-        var district = new District(d.District.Id, d.District.Slug, d.District.Name, DistrictStatus.Active);
-        return await DistrictScope.RunAsync(web.Api.Services, district, scope => work(scope.GetRequiredService<ShellEditing>(), viewer));
-    }
+    Task<IPage> SignedInAsync(DistrictSummary district, string sourcedId, int width = 1024) => web.SignedInAsync(district, sourcedId, width);
+    static Task<int> PostWithTokenAsync(IPage page, string url, string form) => CoursePageSessions.PostWithTokenAsync(page, url, form);
+    static Task AssertFitsAsync(IPage page, int width = 360) => CoursePageSessions.AssertFitsAsync(page, width);
+    Task<T> AsTeacherAsync<T>(ShellTestDistrict d, string sourcedId, Func<ShellEditing, ShellViewer, Task<T>> work) => web.AsTeacherAsync(d, sourcedId, work);
 
     /// <summary>A published shell with module "Week 1" holding the published lesson "Intro" (must view); returns the module.</summary>
     Task<Guid> PublishedLessonAsync(ShellTestDistrict d, Guid shell) => AsTeacherAsync(d, "nw-t-001", async (editing, teacher) =>

@@ -42,6 +42,20 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     public async Task<ItemProgressResponse> ViewAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
     {
         var (student, item) = await LearnerItemAsync(viewer, shellId, itemId, ct);
+        return await ViewedAsync(student, shellId, item, ct);
+    }
+
+    /// <summary>
+    /// The view of an item the page has already opened for this student with <see cref="ShellReading.OpenItem"/> (a
+    /// student's own reading of the shell, so its locks were checked): no second evaluation of the shell.
+    /// </summary>
+    public Task<ItemProgressResponse> ViewAsync(ShellViewer viewer, Guid shellId, ShellItemResponse item, CancellationToken ct) =>
+        viewer.Is(Roles.Student) && viewer.PersonId is { } student ? ViewedAsync(student, shellId, item, ct)
+            : throw ShellRefusal.Forbidden("Only students record progress.");
+
+    async Task<ItemProgressResponse> ViewedAsync(Guid student, Guid shellId, ShellItemResponse item, CancellationToken ct)
+    {
+        var itemId = item.Id;
         await ExecAsync("""
             insert into item_progress (tenant_id, student_id, module_item_id, shell_id, first_viewed_at, viewed_version_no, last_viewed_at)
             values ($1, $3, $2, $4, now(), $5, now())

@@ -52,6 +52,20 @@ public sealed class ContentVersions(LmsDbContext db, ShellAccess access, ShellRe
         return Response(moduleItemId, version);
     }
 
+    /// <summary>
+    /// <see cref="ShownAsync(ShellViewer, Guid, Guid, CancellationToken)"/> for a lesson already opened with
+    /// <see cref="ShellReading.OpenItem"/> on <paramref name="detail"/> (visible to the caller and not locked): no second
+    /// evaluation of the shell. A learner gets the published version, an editor the published one, else the latest.
+    /// </summary>
+    public async Task<VersionResponse> ShownAsync(ShellDetail detail, ShellItemResponse item, CancellationToken ct)
+    {
+        var number = item.Published && item.PublishedVersionNo is { } p ? p : detail.CanEdit ? item.CurrentVersionNo : null;
+        if (item.Kind != ContentKind.Lesson || number == null) throw ShellRefusal.NotFound("Lesson");
+        var version = await db.Set<ContentVersion>().AsNoTracking().SingleOrDefaultAsync(v => v.ItemId == item.ContentItemId && v.VersionNo == number, ct)
+            ?? throw ShellRefusal.NotFound("Lesson");
+        return Response(item.Id, version);
+    }
+
     public async Task<VersionDiff> DiffAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, int from, int to, CancellationToken ct)
     {
         var placed = await EditablePlacedAsync(viewer, shellId, moduleItemId, ct);

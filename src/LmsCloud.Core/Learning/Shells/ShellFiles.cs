@@ -22,16 +22,3 @@ public sealed class ShellFiles(ShellReading reading, LmsDbContext db, IFileStora
         return new ShellFile(await files.OpenReadAsync(key, ct), item.FileContentType ?? "application/octet-stream", item.FileName ?? "file");
     }
 }
-
-/// <summary>What a student of the shell would see of it, for a teacher's "preview as student": published items only.</summary>
-public static class ShellPreview
-{
-    public static ShellDetail AsStudent(ShellDetail detail) => detail with
-    {
-        CanEdit = false,
-        Modules = detail.Modules.Select(m => m with
-        {
-            Items = m.Items.Where(i => i.Published && (i.Kind != ContentKind.Lesson || i.PublishedVersionNo != null)).ToList(),
-        }).ToList(),
-    };
-}

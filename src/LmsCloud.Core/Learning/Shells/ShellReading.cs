@@ -34,11 +34,17 @@ public sealed class ShellReading(LmsDbContext db, ShellAccess access)
             page, size, x => Summary(x.Shell, x.Classes), ct);
     }
 
-    public async Task<ShellDetail?> GetAsync(ShellViewer viewer, Guid shellId, CancellationToken ct)
+    public Task<ShellDetail?> GetAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) => GetAsync(viewer, shellId, asStudent: false, ct);
+
+    /// <summary>
+    /// <paramref name="asStudent"/>: a teacher's "preview as student": what a learner sees (the published filter below),
+    /// without edit rights, from the same query (no second filter in the page).
+    /// </summary>
+    public async Task<ShellDetail?> GetAsync(ShellViewer viewer, Guid shellId, bool asStudent, CancellationToken ct)
     {
         var shell = await access.Readable(viewer).SingleOrDefaultAsync(s => s.Id == shellId, ct);
         if (shell == null) return null;
-        var canEdit = await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct);
+        var canEdit = !asStudent && await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct);
         var classes = await db.Set<CourseShellClass>().Where(l => l.ShellId == shellId).OrderBy(l => l.ClassId).Select(l => l.ClassId).ToListAsync(ct);
         var modules = await db.Set<Module>().AsNoTracking().Where(m => m.ShellId == shellId).OrderBy(m => m.Position).ToListAsync(ct);
         var prerequisites = (await db.Set<ModulePrerequisite>().AsNoTracking().Where(p => p.ShellId == shellId).ToListAsync(ct))
@@ -82,10 +88,16 @@ public sealed class ShellReading(LmsDbContext db, ShellAccess access)
     /// them. Every way into an item's content or progress goes through here (pages, API, files, progress), so a lock
     /// holds whatever the client asks.
     /// </summary>
-    public async Task<ShellItemResponse> OpenItemAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, CancellationToken ct)
+    public async Task<ShellItemResponse> OpenItemAsync(ShellViewer viewer, Guid shellId, Guid moduleItemId, CancellationToken ct) =>
+        OpenItem(await GetAsync(viewer, shellId, ct), moduleItemId);
+
+    /// <summary>
+    /// <see cref="OpenItemAsync"/>'s checks on a shell already read with <see cref="GetAsync(ShellViewer, Guid, bool, CancellationToken)"/>,
+    /// for a page that needs the shell too (the lesson page): the shell is evaluated once, and the item passed on.
+    /// </summary>
+    public static ShellItemResponse OpenItem(ShellDetail? detail, Guid moduleItemId)
     {
-        var item = (await GetAsync(viewer, shellId, ct))?.Modules.SelectMany(m => m.Items).FirstOrDefault(i => i.Id == moduleItemId)
-            ?? throw ShellRefusal.NotFound("Item");
+        var item = detail?.Modules.SelectMany(m => m.Items).FirstOrDefault(i => i.Id == moduleItemId) ?? throw ShellRefusal.NotFound("Item");
         if (item.Locked == true) throw ShellRefusal.Forbidden(item.LockReason ?? "This item is locked.");
         return item;
     }

@@ -46,7 +46,7 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
     {
         if (!await LoadAsync(id)) return NotFound();
         Preview = preview == "student" && Detail.CanEdit;
-        if (Preview) Detail = ShellPreview.AsStudent(Detail);
+        if (Preview && await reading.GetAsync(Viewer, id, asStudent: true, Ct) is { } asStudent) Detail = asStudent;
         if (!Detail.CanEdit && Viewer.Is(LmsCloud.Core.Users.Roles.Student) && Viewer.PersonId is { } me)
             Standing = (await courseProgress.StandingsAsync(me, [(id, Detail.Shell.RequiredItemCount)], Ct))[id];
         Message = done switch

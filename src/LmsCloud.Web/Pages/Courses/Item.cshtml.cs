@@ -34,9 +34,12 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
     public async Task<IActionResult> OnGetAsync(Guid id, Guid itemId, string? preview)
     {
         var ct = HttpContext.RequestAborted;
+        // The shell is evaluated once (modules, items, this student's locks); the item checked on it is what the lesson
+        // text and the view record use. A teacher's preview reads it again as a student would see it.
         if (await reading.GetAsync(Viewer, id, ct) is not { } detail) return NotFound();
         Preview = preview == "student" && detail.CanEdit;
-        Detail = Preview ? ShellPreview.AsStudent(detail) : detail;
+        if (Preview && await reading.GetAsync(Viewer, id, asStudent: true, ct) is { } asStudent) detail = asStudent;
+        Detail = detail;
         if (Detail.Modules.SelectMany(m => m.Items.Select(i => (m, i))).FirstOrDefault(x => x.i.Id == itemId) is not ({ } module, { } item))
             return NotFound();
         (Module, Item) = (module, item);
@@ -45,18 +48,19 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }
-        if (item.Kind == ContentKind.Lesson)
+        var opened = ShellReading.OpenItem(Detail, itemId); // visible and not locked: checked above, on this reading
+        if (opened.Kind == ContentKind.Lesson)
         {
             try
             {
-                Lesson = await versions.ShownAsync(Viewer, id, itemId, ct);
+                Lesson = await versions.ShownAsync(Detail, opened, ct);
             }
             catch (ShellRefusal refusal) when (refusal.Status == StatusCodes.Status404NotFound)
             {
                 return NotFound();
             }
         }
-        if (IsLearner(detail)) Progress = await progress.ViewAsync(Viewer, id, itemId, ct);
+        if (IsLearner(Detail)) Progress = await progress.ViewAsync(Viewer, id, opened, ct);
         return Page();
     }
 

@@ -95,7 +95,7 @@ public sealed class LearningRetentionTests(ApiFactory api) : IClassFixture<ApiFa
         var a = (await api.CreateUserAsync(district, Roles.Student)).Id;
         var b = (await api.CreateUserAsync(district, Roles.Student)).Id;
         var old = new DateOnly(2023, 2, 1);
-        var recent = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-3));
+        var recent = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(-1));
         recent = new DateOnly(recent.Year, recent.Month, 1);
         await EventsAsync(district, a, old, 3);
         await EventsAsync(district, b, old, 2);
@@ -235,10 +235,13 @@ public sealed class LearningRetentionTests(ApiFactory api) : IClassFixture<ApiFa
             await EventsAsync(district, person, new DateOnly(2023, 11, 1), 3);
             await ExecAsync(district, """
                 insert into item_progress (tenant_id, student_id, module_item_id, shell_id, first_viewed_at, last_viewed_at, completed_at, time_spent_s)
-                values ($1, $2, $3, $4, now(), now(), now(), 120);
-                insert into shell_progress (tenant_id, shell_id, student_id, completed_required_count) values ($1, $4, $2, 1);
+                values ($1, $2, $3, $4, now(), now(), now(), 120)
+                """, district.Id, person, item, shell);
+            await ExecAsync(district, "insert into shell_progress (tenant_id, shell_id, student_id, completed_required_count) values ($1, $3, $2, 1)",
+                district.Id, person, shell);
+            await ExecAsync(district, """
                 insert into item_time_daily (tenant_id, day, student_id, module_item_id, shell_id, seconds, events)
-                values ($1, current_date - 1, $2, $3, $4, 120, 5);
+                values ($1, current_date - 1, $2, $3, $4, 120, 5)
                 """, district.Id, person, item, shell);
         }
         string[] learning = ["activity_events", "item_progress", "shell_progress", "item_time_daily"];

@@ -387,32 +387,37 @@ public static class DataMap
         new("activity_events", DataCategory.Learning, "What a student did on course items and when: views, heartbeats, resume positions, marks done.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["occurred_at", "id", "student_id", "shell_id", "module_item_id", "kind", "content_version_no", "position_s", "received_at"], [],
-            new(ErasureMethod.DeleteRows, "The student's events are deleted (every monthly partition).", Nothing),
-            new("P1Y", RetentionEvent.Occurred) { NotPurgedByRuns = LearningNotYetPurged }),
+            new(ErasureMethod.DeleteRows, "The student's events are deleted (every monthly partition; one delete on the partitioned table).", Nothing),
+            new("P1Y", RetentionEvent.Occurred,
+                new RetentionFloor("P2M", RetentionEvent.Occurred,
+                    "events arrive up to 30 days late and the nightly rollup must fold a month into item_time_daily before its partition goes"))),
 
         new("item_time_daily", DataCategory.Learning, "A student's time on task per course item and day, rolled up from their activity.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["day", "student_id", "module_item_id", "shell_id", "seconds", "events"], [],
             new(ErasureMethod.DeleteRows, "The student's daily totals are deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
+            LearningRecord),
 
         new("item_progress", DataCategory.Learning, "A student's progress on each course item: first view and version seen, completion, resume point, time on task.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["student_id", "module_item_id", "shell_id", "first_viewed_at", "viewed_version_no", "last_viewed_at", "completed_at", "position_s",
              "position_at", "time_spent_s"], [],
             new(ErasureMethod.DeleteRows, "The student's item progress is deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
+            LearningRecord),
 
         new("shell_progress", DataCategory.Learning, "A student's progress through each course: required items completed, when started, last activity.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["shell_id", "student_id", "completed_required_count", "started_at", "last_activity_at"], [],
             new(ErasureMethod.DeleteRows, "The student's course progress is deleted.", Nothing),
-            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
+            LearningRecord),
     ];
 
-    /// <summary>The learning core's progress tables: the period is the district's policy, the run kinds that carry it out are not built yet.</summary>
-    const string LearningNotYetPurged =
-        "Not yet purged by retention runs (the learning core's run kinds are still to be built); erasing the student deletes these rows.";
+    /// <summary>
+    /// The learning core's per-student records (progress, time on task): the student's record of course work, kept while
+    /// they are in the district and for the departed period after, then erased with the person by the departed kind.
+    /// Not by enrollment end: progress is keyed by student and shell, and a student moved between sections keeps it.
+    /// </summary>
+    static RetentionRule LearningRecord => WithThePerson;
 
     public static DataMapEntry? Find(string table) => Entries.FirstOrDefault(e => e.Table == table);
 

@@ -24,7 +24,7 @@ public static class RetentionItemKinds
 {
     public const string ImportPackage = "import_package", ImportRowErrors = "import_row_errors", ImportChanges = "import_changes",
         ClassEnrollments = "class_enrollments", DepartedPerson = "departed_person", ResetTokens = "reset_tokens",
-        RevokedClient = "revoked_client", ClosedRequest = "closed_request";
+        RevokedClient = "revoked_client", ClosedRequest = "closed_request", ActivityMonth = "activity_month";
 }
 
 /// <summary>What happened to an item: done, skipped (no longer due, re-checked at run time), held (a legal hold), failed.</summary>
@@ -177,7 +177,35 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
               and q.closed_at + @period::interval <= @now
               and (q.subject_user_id is null or exists (select 1 from users u where u.id = q.subject_user_id and u.user_name = 'erased-' || u.id::text))
             """, (r, run, item, actor, ct) => r.PurgeClosedRequestAsync(run, item, actor, ct)),
+        // One month of the district's raw activity, due once the period after the month's end has passed and the
+        // district's rollup has folded the whole month into item_time_daily (a month not yet folded is not reported).
+        // The target id is the month (ActivityMonthId); only events older than the period are read.
+        new(RetentionItemKinds.ActivityMonth, "activity_events", ["activity_events"], """
+            select 'activity_events' as table_name,
+                   (to_char(a.month, 'YYYYMMDD') || '-0000-0000-0000-000000000000')::uuid as target_id,
+                   null::uuid as subject_user_id, a.n as rows,
+                   (a.month + interval '1 month')::timestamp at time zone 'UTC' + @period::interval as due_since,
+                   format('Activity events of %s (%s students); raw activity is kept %s after its month, which the rollup has folded into daily totals.%s',
+                          to_char(a.month, 'YYYY-MM'), a.students, @period,
+                          case when a.held > 0 then format(' %s students are under a legal hold: their events stay, and the month''s other events are deleted instead of dropping its partition.', a.held)
+                               else '' end) as why,
+                   @district_hold as hold_id
+            from (select s.month, sum(s.n)::bigint as n, count(*) as students, count(*) filter (where person_is_held(s.student_id)) as held
+                  from (select date_trunc('month', e.occurred_at at time zone 'UTC')::date as month, e.student_id, count(*) as n
+                        from activity_events e where e.occurred_at < @now - @period::interval
+                        group by 1, 2) s
+                  group by s.month) a
+            where (a.month + interval '1 month')::timestamp at time zone 'UTC' + @period::interval <= @now
+              and (a.month + interval '1 month')::timestamp at time zone 'UTC' <= (select f.folded_until from activity_rollup_state f)
+            """, (r, run, item, actor, ct) => r.PurgeActivityMonthAsync(run, item, actor, ct)),
     ];
+
+    /// <summary>The month an <see cref="RetentionItemKinds.ActivityMonth"/> item names: its target id is <c>yyyyMMdd-0000-…</c> of the month's first day.</summary>
+    public static DateOnly ActivityMonthOf(Guid targetId) =>
+        DateOnly.ParseExact(targetId.ToString("D")[..8], "yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>The target id of the month holding <paramref name="month"/> (see <see cref="ActivityMonthOf"/>).</summary>
+    public static Guid ActivityMonthId(DateOnly month) => Guid.Parse($"{month.Year:D4}{month.Month:D2}01-0000-0000-0000-000000000000");
 
     // ---- the dry run ------------------------------------------------------------------------------------------------
 
@@ -712,6 +740,102 @@ public sealed class RetentionRuns(LmsDbContext db, AuditLog audit, RetentionPoli
             After: new { retentionRun = runId, what = "compliance_requests", requests, events, exports }, Actor: actor), ct);
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// A month of the district's activity events. Re-checked (still past the period, still folded, no district hold),
+    /// then <c>drop_activity_partition</c> (migration 0035) drops the month's partition when it holds only this district's
+    /// rows and none of a held student. A held student's events stay: the month's other rows are deleted instead, set-based
+    /// in chunks. So are this district's rows when other districts still have events in the month (partitions are shared);
+    /// the district whose run empties it last drops it.
+    /// </summary>
+    async Task PurgeActivityMonthAsync(Guid runId, PendingItem item, AuditActor actor, CancellationToken ct)
+    {
+        var month = ActivityMonthOf(item.TargetId);
+        var start = new DateTimeOffset(month.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var end = start.AddMonths(1);
+        var label = $"{month:yyyy-MM}";
+        var period = await policies.PeriodForAsync("activity_events", ct);
+        if (IsoPeriod.Parse(period).AddTo(end) > clock.GetUtcNow())
+        {
+            await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, $"No longer due: activity events are now kept {period} after their month.", 0, ct);
+            return;
+        }
+        var folded = (await db.Database.SqlQuery<DateTimeOffset>($"select folded_until as \"Value\" from activity_rollup_state").ToListAsync(ct))
+            .Cast<DateTimeOffset?>().FirstOrDefault();
+        if (folded == null || folded < end)
+        {
+            await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped,
+                $"Not folded yet: the activity rollup has folded events up to {(folded is { } f ? f.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "nothing")}, not the whole of {label}.", 0, ct);
+            return;
+        }
+        if (await DistrictHoldAsync(ct) is { } hold)
+        {
+            await MarkHeldAsync(runId, item.Seq, hold, ct);
+            return;
+        }
+
+        string dropped;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var rows = await db.Database.SqlQuery<long>(
+                $"select count(*) as \"Value\" from activity_events where occurred_at >= {start} and occurred_at < {end}").SingleAsync(ct);
+            dropped = await DropActivityPartitionAsync(month, ct);
+            if (dropped == "dropped")
+            {
+                await MarkAsync(runId, item.Seq, RetentionOutcomes.Done, $"Partition activity_events_{month:yyyy_MM} dropped with its {rows} events.", rows, ct);
+                await audit.WriteAsync(new AuditEntry("retention.purged", "activity_events", label,
+                    After: new { retentionRun = runId, what = "activity_events", month = label, rows, partition = "dropped" }, Actor: actor), ct);
+                await tx.CommitAsync(ct);
+                return;
+            }
+            await tx.RollbackAsync(ct);
+        }
+        if (dropped == "missing")
+        {
+            await MarkNothingLeftAsync(runId, item, $"The partition of {label} no longer exists.", ct);
+            return;
+        }
+        if (dropped == "not_folded")
+        {
+            await MarkAsync(runId, item.Seq, RetentionOutcomes.Skipped, $"Not folded yet: the activity rollup has not folded the whole of {label}.", 0, ct);
+            return;
+        }
+
+        // Held students' events stay; every other row of the district's month goes, in chunks.
+        var held = (await db.Database.SqlQuery<Guid>($"""
+            select s.student_id as "Value" from (select distinct student_id from activity_events where occurred_at >= {start} and occurred_at < {end}) s
+            where person_is_held(s.student_id)
+            """).ToListAsync(ct)).ToArray();
+        var keptRows = held.Length == 0 ? 0 : await db.Database.SqlQuery<long>($"""
+            select count(*) as "Value" from activity_events where occurred_at >= {start} and occurred_at < {end} and student_id = any ({held})
+            """).SingleAsync(ct);
+        var why = held.Length > 0
+            ? $"{held.Length} students under a legal hold keep their {keptRows} events, so the partition stays"
+            : "other districts still have events in the month, so the partition stays until the last of them purges it";
+        await DeleteInChunksAsync(runId, item, () => db.Database.ExecuteSqlAsync($"""
+            delete from activity_events where occurred_at >= {start} and occurred_at < {end} and (occurred_at, id) in (
+              select occurred_at, id from activity_events
+              where occurred_at >= {start} and occurred_at < {end} and student_id <> all ({held})
+              limit {ChunkRows})
+            """, ct), rows => ($"{rows} events of {label} deleted; {why}.",
+            new AuditEntry("retention.purged", "activity_events", label,
+                After: new { retentionRun = runId, what = "activity_events", month = label, rows, heldStudents = held.Length, keptRows, partition = dropped },
+                Actor: actor)), ct);
+        if (held.Length == 0)
+        {
+            // Emptied of this district's rows: if no other district's remain either, the partition goes now.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (await DropActivityPartitionAsync(month, ct) == "dropped")
+                await db.Database.ExecuteSqlAsync($"""
+                    update retention_run_items set outcome_reason = outcome_reason || ' The partition, left empty, was then dropped.'
+                    where run_id = {runId} and seq = {item.Seq}
+                    """, ct);
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    async Task<string> DropActivityPartitionAsync(DateOnly month, CancellationToken ct) =>
+        await db.Database.SqlQuery<string>($"select drop_activity_partition({month}) as \"Value\"").SingleAsync(ct);
 
     /// <summary>
     /// Deletes with <paramref name="deleteChunk"/> (at most <see cref="ChunkRows"/> rows a call, each chunk its own transaction that

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using LmsCloud.Core.Audit;
 using LmsCloud.Core.Database;
 using LmsCloud.Core.Rostering;
 using Microsoft.EntityFrameworkCore;
@@ -23,10 +24,21 @@ public sealed record FileUpload(string FileName, Stream Content);
 /// (<see cref="ShellAccess.Editable"/>), then locks the shell's row (so counters and positions cannot race) and refuses
 /// an archived shell (409). Positions stay dense 1..n: creating appends, deleting closes the gap, reordering takes the
 /// complete new order in one request. Counters on course_shells are recounted in the same transaction.
+/// Every write that changes something appends one event to the district's audit chain in that same transaction
+/// (entity <c>course_shell</c>, the shell's id; the module and item ids and before/after values in the payload), so a
+/// refused write leaves none.
 /// </summary>
-public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStorage files, LearningOptions options)
+public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStorage files, LearningOptions options, AuditLog audit, AuditContext context)
 {
     Guid Tenant => db.TenantId ?? throw new InvalidOperationException("No district for this request.");
+
+    /// <summary>
+    /// One audit event about the shell. The request's actor when there is one (it keeps an impersonator's id); else, for
+    /// a caller with no request (the CLI, seeding, tests), the person editing.
+    /// </summary>
+    Task AuditAsync(ShellViewer viewer, string action, Guid shellId, object? before, object? after, CancellationToken ct) =>
+        audit.WriteAsync(new AuditEntry(action, "course_shell", shellId.ToString(), Before: before, After: after,
+            Actor: context.Actor.Type == AuditActor.Anonymous.Type && viewer.PersonId is { } person ? AuditActor.User(person) : null), ct);
 
     // ---- the shell ----------------------------------------------------------------------------------------------------
 
@@ -34,12 +46,15 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     {
         await using var tx = await BeginAsync(viewer, shellId, ct);
         var shell = await db.Set<CourseShell>().SingleAsync(s => s.Id == shellId, ct);
+        var before = new { title = shell.Title, sequentialDefault = shell.SequentialDefault, descriptionLength = shell.Description?.Length ?? 0 };
         if (input.Title != null) shell.Title = Title(input.Title, "title");
         if (input.Description != null)
             shell.Description = input.Description.Length <= 10000 ? input.Description : throw ShellRefusal.Invalid("description", "A description is at most 10,000 characters.");
         if (input.SequentialDefault is { } sequential) shell.SequentialDefault = sequential;
         shell.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
+        await AuditAsync(viewer, "shell.updated", shellId, before,
+            new { title = shell.Title, sequentialDefault = shell.SequentialDefault, descriptionLength = shell.Description?.Length ?? 0 }, ct);
         await tx.CommitAsync(ct);
         return shell;
     }
@@ -57,10 +72,12 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         if (shell.Status == status) return shell;
         if (shell.Status == ShellStatus.Archived && status != ShellStatus.Draft)
             throw ShellRefusal.Conflict("An archived course is read-only; restore it to draft first.");
+        var before = shell.Status;
         shell.Status = status;
         shell.ArchivedAt = status == ShellStatus.Archived ? DateTimeOffset.UtcNow : null;
         shell.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
+        await AuditAsync(viewer, "shell.status_changed", shellId, new { status = before }, new { status }, ct);
         await tx.CommitAsync(ct);
         return shell;
     }
@@ -74,9 +91,15 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         if (targetId == sourceId) throw ShellRefusal.Invalid("sourceShellId", "A course cannot be merged into itself.");
         await using var tx = await BeginAsync(viewer, targetId, ct);
         await LockAsync(viewer, sourceId, ct, allowArchived: false);
+        var classes = await db.Database.SqlQuery<Guid>($"select class_id as \"Value\" from course_shell_classes where shell_id = {sourceId} order by class_id")
+            .ToListAsync(ct);
+        var sourceStatus = await db.Database.SqlQuery<string>($"select status as \"Value\" from course_shells where id = {sourceId}").SingleAsync(ct);
         await db.Database.ExecuteSqlAsync($"update course_shell_classes set shell_id = {targetId}, linked_at = now() where shell_id = {sourceId}", ct);
         await db.Database.ExecuteSqlAsync(
             $"update course_shells set status = 'archived', archived_at = now(), updated_at = now() where id = {sourceId}", ct);
+        // One event, on the target: the source's classes moved to it and the source was archived.
+        await AuditAsync(viewer, "shell.merged", targetId, new { sourceShellId = sourceId, sourceStatus },
+            new { sourceShellId = sourceId, sourceStatus = ShellStatus.Archived, movedClassIds = classes }, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -119,6 +142,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
             from module_items mi join src_modules sm on sm.id = mi.module_id join src_items si on si.id = mi.content_item_id
             """, ct);
         await RecountAsync(targetId, ct);
+        await AuditAsync(viewer, "shell.copied", targetId, null, new { sourceShellId = sourceId, moduleItemsCopied = copied }, ct);
         await tx.CommitAsync(ct);
         return copied;
     }
@@ -140,6 +164,11 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         await db.SaveChangesAsync(ct);
         await SetPrerequisitesAsync(module, input.Prerequisites ?? [], ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, "module.created", shellId, null, new
+        {
+            moduleId = module.Id, title = module.Title, position = module.Position, unlockAt = module.UnlockAt, sequential = module.Sequential,
+            completion = module.Completion, prerequisites = (input.Prerequisites ?? []).Distinct(),
+        }, ct);
         await tx.CommitAsync(ct);
         return module;
     }
@@ -148,6 +177,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     {
         await using var tx = await BeginAsync(viewer, shellId, ct);
         var module = await db.Set<Module>().SingleOrDefaultAsync(m => m.Id == moduleId && m.ShellId == shellId, ct) ?? throw ShellRefusal.NotFound("Module");
+        var before = ModuleValues(module);
         if (input.Title != null) module.Title = Title(input.Title, "title");
         if (input.UnlockAt != null || clearUnlock) module.UnlockAt = input.UnlockAt;
         if (input.Sequential is { } sequential) module.Sequential = sequential;
@@ -155,6 +185,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         module.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
         if (input.Prerequisites != null) await SetPrerequisitesAsync(module, input.Prerequisites, ct);
+        await AuditAsync(viewer, "module.updated", shellId, before, ModuleValues(module) with { Prerequisites = input.Prerequisites?.Distinct().ToList() }, ct);
         await tx.CommitAsync(ct);
         return module;
     }
@@ -162,6 +193,8 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     public async Task DeleteModuleAsync(ShellViewer viewer, Guid shellId, Guid moduleId, CancellationToken ct)
     {
         await using var tx = await BeginAsync(viewer, shellId, ct);
+        var items = await db.Set<ModuleItem>().Where(i => i.ModuleId == moduleId && i.ShellId == shellId).Select(i => i.Id).ToListAsync(ct);
+        var title = await db.Set<Module>().Where(m => m.Id == moduleId && m.ShellId == shellId).Select(m => m.Title).FirstOrDefaultAsync(ct);
         // module items and prerequisites go with it (on delete cascade); content items and their versions stay
         if (await db.Database.ExecuteSqlAsync($"delete from modules where id = {moduleId} and shell_id = {shellId}", ct) == 0)
             throw ShellRefusal.NotFound("Module");
@@ -171,6 +204,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
             where m.id = r.id and m.position <> r.n
             """, ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, "module.deleted", shellId, new { moduleId, title, moduleItemIds = items }, null, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -181,7 +215,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     public async Task<int> ReorderModulesAsync(ShellViewer viewer, Guid shellId, IReadOnlyList<Guid>? order, CancellationToken ct)
     {
         await using var tx = await BeginAsync(viewer, shellId, ct);
-        var existing = await db.Set<Module>().Where(m => m.ShellId == shellId).Select(m => m.Id).ToListAsync(ct);
+        var existing = await db.Set<Module>().Where(m => m.ShellId == shellId).OrderBy(m => m.Position).Select(m => m.Id).ToListAsync(ct);
         CheckOrder(order, existing, "module");
         var ids = order!.ToArray();
         await db.Database.ExecuteSqlAsync($"""
@@ -193,6 +227,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
             delete from module_prerequisites p using modules m, modules q
             where p.shell_id = {shellId} and m.id = p.module_id and q.id = p.prereq_module_id and q.position >= m.position
             """, ct);
+        await AuditAsync(viewer, "modules.reordered", shellId, new { order = existing }, new { order = ids, prerequisitesDropped = dropped }, ct);
         await tx.CommitAsync(ct);
         return dropped;
     }
@@ -244,6 +279,12 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         db.Add(placed);
         await db.SaveChangesAsync(ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, "item.created", shellId, null, new
+        {
+            moduleItemId = placed.Id, contentItemId = item.Id, moduleId, kind, title, url, position, requirement = placed.Requirement,
+            minScore = placed.MinScore, versionNo = item.CurrentVersionNo == 0 ? (int?)null : item.CurrentVersionNo,
+            file = item.FileKey == null ? null : new { name = item.FileName, contentType = item.FileContentType, size = item.FileSize },
+        }, ct);
         await tx.CommitAsync(ct);
         return placed;
     }
@@ -253,6 +294,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         await using var tx = await BeginAsync(viewer, shellId, ct);
         var placed = await PlacedAsync(shellId, moduleItemId, ct);
         var item = await db.Set<ContentItem>().SingleAsync(c => c.Id == placed.ContentItemId, ct);
+        var before = new { title = item.Title, url = item.Url, requirement = placed.Requirement, minScore = placed.MinScore };
         if (input.Title != null) item.Title = Title(input.Title, "title");
         if (input.Url != null)
             item.Url = item.Kind == ContentKind.Link ? Url(input.Url) : throw ShellRefusal.Invalid("url", "Only a link item has a URL.");
@@ -265,6 +307,8 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         item.UpdatedAt = placed.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, "item.updated", shellId, new { moduleItemId, before.title, before.url, before.requirement, before.minScore },
+            new { moduleItemId, title = item.Title, url = item.Url, requirement = placed.Requirement, minScore = placed.MinScore }, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -276,6 +320,10 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         await db.Database.ExecuteSqlAsync($"delete from module_items where id = {moduleItemId}", ct);
         await RenumberItemsAsync(placed.ModuleId, ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, "item.deleted", shellId, new
+        {
+            moduleItemId, contentItemId = placed.ContentItemId, moduleId = placed.ModuleId, position = placed.Position, published = placed.Published,
+        }, null, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -284,7 +332,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     {
         await using var tx = await BeginAsync(viewer, shellId, ct);
         if (!await db.Set<Module>().AnyAsync(m => m.Id == moduleId && m.ShellId == shellId, ct)) throw ShellRefusal.NotFound("Module");
-        var existing = await db.Set<ModuleItem>().Where(i => i.ModuleId == moduleId).Select(i => i.Id).ToListAsync(ct);
+        var existing = await db.Set<ModuleItem>().Where(i => i.ModuleId == moduleId).OrderBy(i => i.Position).Select(i => i.Id).ToListAsync(ct);
         CheckOrder(order, existing, "item");
         var ids = order!.ToArray();
         await db.Database.ExecuteSqlAsync($"""
@@ -292,6 +340,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
             from unnest({ids}::uuid[]) with ordinality as o(id, n)
             where m.module_id = {moduleId} and m.id = o.id and m.position <> o.n
             """, ct);
+        await AuditAsync(viewer, "items.reordered", shellId, new { moduleId, order = existing }, new { moduleId, order = ids }, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -304,6 +353,7 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         await using var tx = await BeginAsync(viewer, shellId, ct);
         var placed = await PlacedAsync(shellId, moduleItemId, ct);
         var item = await db.Set<ContentItem>().AsNoTracking().SingleAsync(c => c.Id == placed.ContentItemId, ct);
+        var before = new { moduleItemId, published = placed.Published, versionNo = placed.PublishedVersionNo };
         placed.Published = published;
         if (item.Kind == ContentKind.Lesson && published)
         {
@@ -317,6 +367,8 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         placed.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
         await RecountAsync(shellId, ct);
+        await AuditAsync(viewer, published ? "item.published" : "item.unpublished", shellId, before,
+            new { moduleItemId, published = placed.Published, versionNo = placed.PublishedVersionNo }, ct);
         await tx.CommitAsync(ct);
         return placed;
     }
@@ -337,6 +389,9 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
         var version = NewVersion(item.Id, item.CurrentVersionNo, viewer.PersonId, body);
         db.Add(version);
         await db.SaveChangesAsync(ct);
+        // The body is not copied into the log (it is the version itself, kept for ever); its digest names it.
+        await AuditAsync(viewer, "content_version.created", shellId, new { moduleItemId, versionNo = version.VersionNo - 1 },
+            new { moduleItemId, contentItemId = item.Id, versionNo = version.VersionNo, sha256 = Convert.ToHexStringLower(version.Sha256), length = body.Length }, ct);
         await tx.CommitAsync(ct);
         return version;
     }
@@ -348,6 +403,11 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
     };
 
     // ---- helpers ------------------------------------------------------------------------------------------------------
+
+    sealed record ModuleAuditValues(Guid ModuleId, string Title, DateTimeOffset? UnlockAt, bool Sequential, string Completion,
+        IReadOnlyList<Guid>? Prerequisites = null);
+
+    static ModuleAuditValues ModuleValues(Module m) => new(m.Id, m.Title, m.UnlockAt, m.Sequential, m.Completion);
 
     /// <summary>Checks the caller may edit the shell, opens the transaction, locks the shell's row, refuses an archived one.</summary>
     async Task<IDbContextTransaction> BeginAsync(ShellViewer viewer, Guid shellId, CancellationToken ct, bool allowArchived = false)

@@ -270,12 +270,14 @@ public sealed partial class CatalogService(LmsDbContext db, ShellAccess access, 
         // the listing first, then the enrolment: the same lock order as enrolling
         if (await ExecAsync("select 1 from catalog_listings where tenant_id = $1 and shell_id = $2 for no key update", ct, shellId) == 0)
             throw ShellRefusal.NotFound("Catalog course");
-        var old = await ScalarAsync<string>("""
-            update catalog_enrollments e set state = 'withdrawn', waitlist_position = null, withdrawn_at = now()
-            from (select state from catalog_enrollments where tenant_id = $1 and shell_id = $2 and person_id = $3 for update) old
-            where e.tenant_id = $1 and e.shell_id = $2 and e.person_id = $3 and old.state <> 'withdrawn'
-            returning old.state
-            """, ct, shellId, me);
+        var old = await ScalarAsync<string>(
+            "select state from catalog_enrollments where tenant_id = $1 and shell_id = $2 and person_id = $3 and state <> 'withdrawn' for update",
+            ct, shellId, me);
+        if (old != null)
+            await ExecAsync("""
+                update catalog_enrollments set state = 'withdrawn', waitlist_position = null, withdrawn_at = now()
+                where tenant_id = $1 and shell_id = $2 and person_id = $3
+                """, ct, shellId, me);
         if (old == null) throw ShellRefusal.Conflict("You are not enrolled or waitlisted in this course.");
         List<Guid> promoted = [];
         if (old == CatalogEnrollmentState.Enrolled)
@@ -304,13 +306,15 @@ public sealed partial class CatalogService(LmsDbContext db, ShellAccess access, 
               and exists (select 1 from catalog_enrollments where tenant_id = $1 and shell_id = $2 and state = 'waitlisted')
             """, ct, shellId) == 1)
         {
-            var person = await ScalarAsync<Guid?>("""
-                update catalog_enrollments e set state = 'enrolled', waitlist_position = null, enrolled_at = now()
-                from (select person_id from catalog_enrollments where tenant_id = $1 and shell_id = $2 and state = 'waitlisted'
-                      order by waitlist_position limit 1 for update) first
-                where e.tenant_id = $1 and e.shell_id = $2 and e.person_id = first.person_id and e.state = 'waitlisted'
-                returning e.person_id
+            // Two statements: an UPDATE ... FROM (subquery LIMIT 1 FOR UPDATE) may rescan the subquery per row and promote everyone.
+            var first = await ScalarAsync<Guid?>("""
+                select person_id from catalog_enrollments where tenant_id = $1 and shell_id = $2 and state = 'waitlisted'
+                order by waitlist_position limit 1 for update
                 """, ct, shellId);
+            var person = first is { } candidate && await ExecAsync("""
+                update catalog_enrollments set state = 'enrolled', waitlist_position = null, enrolled_at = now()
+                where tenant_id = $1 and shell_id = $2 and person_id = $3 and state = 'waitlisted'
+                """, ct, shellId, candidate) == 1 ? first : null;
             if (person is not { } p)
             {
                 // the one waiting left meanwhile: no one takes this seat

@@ -1,5 +1,4 @@
 using LmsCloud.Core.Database;
-using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Users;
@@ -110,7 +109,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
                        select e.UserId;
         List<Guid> students;
         if (editor) students = await enrolled.Distinct().ToListAsync(ct);
-        else if (me is { } self && (viewer.Is(Roles.Student) && await enrolled.ContainsAsync(self, ct) || await SelfEnrolledAsync(self, shellId, ct)))
+        else if (me is { } self && (viewer.Is(Roles.Student) && await enrolled.ContainsAsync(self, ct) || await access.SelfEnrolledAsync(self, shellId, ct)))
             students = [self];
         else if (viewer.Is(Roles.Guardian) && me is { } guardian)
             students = await enrolled.Where(s => db.GuardianLinks.Any(g => g.GuardianId == guardian && g.StudentId == s)).Distinct().ToListAsync(ct);
@@ -146,15 +145,11 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// </summary>
     async Task<(Guid Student, ShellItemResponse Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
     {
-        if (viewer.PersonId is not { } student || !viewer.Is(Roles.Student) && !await SelfEnrolledAsync(student, shellId, ct))
+        if (viewer.PersonId is not { } student || !viewer.Is(Roles.Student) && !await access.SelfEnrolledAsync(student, shellId, ct))
             throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
         var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
         return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
     }
-
-    /// <summary>Enrolled in the shell from the catalog (a teacher in a PD course learns in it like a student).</summary>
-    Task<bool> SelfEnrolledAsync(Guid person, Guid shellId, CancellationToken ct) =>
-        db.Set<CatalogEnrollment>().AnyAsync(c => c.ShellId == shellId && c.PersonId == person && c.State == CatalogEnrollmentState.Enrolled, ct);
 
     Task EnsureRowAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct) => ExecAsync("""
         insert into item_progress (tenant_id, student_id, module_item_id, shell_id) values ($1, $3, $2, $4) on conflict do nothing

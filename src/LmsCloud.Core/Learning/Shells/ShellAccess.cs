@@ -37,6 +37,10 @@ public sealed class ShellAccess(LmsDbContext db)
     public async Task<bool> SeesAsLearnerAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>
         !await Editable(viewer).AnyAsync(s => s.Id == shellId, ct);
 
+    /// <summary>Whether the person enrolled themselves in the shell from the catalog: they learn in it, whatever their roles.</summary>
+    public Task<bool> SelfEnrolledAsync(Guid personId, Guid shellId, CancellationToken ct) =>
+        db.Set<CatalogEnrollment>().AnyAsync(c => c.ShellId == shellId && c.PersonId == personId && c.State == CatalogEnrollmentState.Enrolled, ct);
+
     IQueryable<CourseShell> Filter(ShellViewer viewer, bool forEdit)
     {
         var shells = db.Set<CourseShell>().AsNoTracking();

@@ -297,3 +297,36 @@ public sealed class CatalogTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Empty(clean.GetProperty("drift").EnumerateArray());
     }
 }
+
+/// <summary>The development seed's catalog: an elective the demo student can enrol in, a PD course for the demo teacher.</summary>
+public sealed class CatalogDemoTests(LmsCloud.Tests.Districts.DevelopmentApiFactory api) : IClassFixture<LmsCloud.Tests.Districts.DevelopmentApiFactory>
+{
+    async Task<HttpClient> SignedInAsync(string slug, string name)
+    {
+        var token = (await api.SignInAsync(new TestUser(Guid.Empty, $"{name}@{slug}.test", slug), LmsCloud.Api.Development.DevelopmentSeed.Password))
+            .GetProperty("access_token").GetString()!;
+        return api.ClientFor(slug, token);
+    }
+
+    [Fact]
+    public async Task Demo_districts_offer_an_elective_to_the_demo_student_and_a_PD_course_to_the_demo_teacher()
+    {
+        foreach (var slug in new[] { "northwind", "riverside" })
+        {
+            var student = await SignedInAsync(slug, "student");
+            var electives = (await student.GetFromJsonAsync<JsonElement>("/api/catalog")).GetProperty("items").EnumerateArray().ToList();
+            var elective = Assert.Single(electives);
+            Assert.Equal("students", elective.GetProperty("audience").GetString());
+            Assert.Equal(25, elective.GetProperty("seatsLeft").GetInt32());
+
+            var teacher = await SignedInAsync(slug, "teacher");
+            var pd = Assert.Single((await teacher.GetFromJsonAsync<JsonElement>("/api/catalog?tag=pd")).GetProperty("items").EnumerateArray());
+            var shell = pd.GetProperty("shellId").GetGuid();
+            Assert.Equal(HttpStatusCode.NotFound, (await teacher.GetAsync($"/api/shells/{shell}")).StatusCode);
+            var response = await teacher.PostAsync($"/api/catalog/{shell}/enrol", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var course = await teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{shell}");
+            Assert.Equal(3, course.GetProperty("modules").GetArrayLength());
+        }
+    }
+}

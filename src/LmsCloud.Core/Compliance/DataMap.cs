@@ -435,7 +435,7 @@ public static class DataMap
             [new("person_id", PersonKeyKind.UserId, "the person")], null,
             ["person_id", "shell_id", "created_at"], [],
             new(ErasureMethod.DeleteRows, "The person's bookmarks are deleted (the nightly catalog reconcile then recounts them).", Nothing),
-            new("P1Y", RetentionEvent.PersonDeparted) { NotPurgedByRuns = LearningNotYetPurged }),
+            new("P1Y", RetentionEvent.EnrollmentEnded) { NotPurgedByRuns = LearningNotYetPurged }),
     ];
 
     /// <summary>The learning core's progress tables: the period is the district's policy, the run kinds that carry it out are not built yet.</summary>

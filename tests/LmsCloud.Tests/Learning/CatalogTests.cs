@@ -5,6 +5,7 @@ using LmsCloud.Api.Learning;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using LmsCloud.Core.Database;
 using Npgsql;
 
 namespace LmsCloud.Tests.Learning;
@@ -266,13 +267,11 @@ public sealed class CatalogTests(ApiFactory api) : IClassFixture<ApiFactory>
         await using (var owner = new NpgsqlConnection(api.Database.ConnectionStrings.Owner))
         {
             await owner.OpenAsync();
-            foreach (var sql in new[] { "select set_config('app.tenant_id', $1::text, false)",
-                         "update catalog_listings set enrollment_count = 7, rating_sum = 1, bookmark_count = 0 where tenant_id = $1" })
-            {
-                await using var cmd = new NpgsqlCommand(sql, owner);
-                cmd.Parameters.AddWithValue(district.District.Id);
-                await cmd.ExecuteNonQueryAsync();
-            }
+            await TenantSession.SetAsync(owner, district.District.Id); // RLS is forced, for the owner too
+            await using var cmd = new NpgsqlCommand(
+                "update catalog_listings set enrollment_count = 7, rating_sum = 1, bookmark_count = 0 where tenant_id = $1", owner);
+            cmd.Parameters.AddWithValue(district.District.Id);
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
         }
 
         var runner = api.Services.GetRequiredService<CatalogReconcileRunner>();

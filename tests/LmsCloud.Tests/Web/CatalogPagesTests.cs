@@ -9,6 +9,7 @@ using LmsCloud.Tests.Learning;
 using LmsCloud.Tests.Rostering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using LmsCloud.Core.Database;
 using Npgsql;
 using static Microsoft.Playwright.Assertions;
 
@@ -94,12 +95,10 @@ public sealed class CatalogPagesTests(BrowserFixture web)
         await using (var owner = new NpgsqlConnection(web.Api.Database.ConnectionStrings.Owner))
         {
             await owner.OpenAsync();
-            foreach (var sql in new[] { "select set_config('app.tenant_id', $1::text, false)", "update catalog_listings set enrollment_count = 5 where tenant_id = $1" })
-            {
-                await using var cmd = new NpgsqlCommand(sql, owner);
-                cmd.Parameters.AddWithValue(d.District.Id);
-                await cmd.ExecuteNonQueryAsync();
-            }
+            await TenantSession.SetAsync(owner, d.District.Id); // RLS is forced, for the owner too
+            await using var cmd = new NpgsqlCommand("update catalog_listings set enrollment_count = 5 where tenant_id = $1", owner);
+            cmd.Parameters.AddWithValue(d.District.Id);
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
         }
         await web.Api.Services.GetRequiredService<CatalogReconcileRunner>().RunAsync(default);
         await admin.ReloadAsync();

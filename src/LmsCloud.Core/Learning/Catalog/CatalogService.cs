@@ -76,8 +76,8 @@ public sealed partial class CatalogService(LmsDbContext db, ShellAccess access, 
         var tsquery = PrefixQuery(q);
         var ordered = tsquery == null
             ? query.OrderBy(l => l.Title).ThenBy(l => l.ShellId)
-            : query.Where(l => l.Tsv.Matches(EF.Functions.ToTsQuery("simple", tsquery)))
-                .OrderByDescending(l => l.Tsv.Rank(EF.Functions.ToTsQuery("simple", tsquery))).ThenBy(l => l.Title).ThenBy(l => l.ShellId);
+            : query.Where(l => l.Tsv!.Matches(EF.Functions.ToTsQuery("simple", tsquery)))
+                .OrderByDescending(l => l.Tsv!.Rank(EF.Functions.ToTsQuery("simple", tsquery))).ThenBy(l => l.Title).ThenBy(l => l.ShellId);
         var found = await PagedList.CreateAsync(ordered, page, pageSize, l => l, ct);
         var courses = await DescribeAsync(viewer, found.Items, ct);
         return new PagedList<CatalogCourse>(courses, found.Page, found.PageSize, found.Total);

@@ -144,6 +144,14 @@ select create_distributed_table('item_time_daily', 'tenant_id', colocate_with =>
 select create_distributed_table('item_progress', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('shell_progress', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0031 catalog and self-enrolment (the generated tsv calls catalog_tags_text and the GIN index needs btree_gin: check
+-- both exist on every worker before distributing catalog_listings)
+select create_distributed_table('catalog_listings', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('catalog_enrollments', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('catalog_reviews', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('catalog_bookmarks', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('catalog_reconcile_runs', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

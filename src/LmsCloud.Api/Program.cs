@@ -32,6 +32,7 @@ builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environme
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddProgressRollup();
+builder.Services.AddCatalogReconcile();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -71,6 +72,7 @@ app.MapLegalHoldEndpoints();
 app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
 app.MapProgressEndpoints();
+app.MapCatalogEndpoints();
 app.MapShellEndpoints();
 app.MapLmsWeb();
 

@@ -1,4 +1,5 @@
 using LmsCloud.Core.Districts;
+using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Tenancy;
@@ -40,8 +41,34 @@ public static class CourseSeed
                 seeded++;
             }
             if (seeded > 0) logger.LogInformation("Seeded {Count} demo courses in {District}", seeded, district.Slug);
+            var studentClasses = db.Enrollments.Where(e => e.UserId == student && e.Role == RosterRoles.Student).Select(e => e.ClassId);
+            if (shells.Count > 1) await SeedCatalogAsync(scope, db, editing, taught.Concat(studentClasses), shells[1], district, logger, ct);
             return seeded;
         });
+
+    /// <summary>
+    /// The catalog: the demo teacher's second course (not one the demo student takes) as an elective for students, and
+    /// a course of a class neither demo person is in, built and published by the district, as professional development
+    /// for staff. Once per district: a district with any listing is left alone.
+    /// </summary>
+    static async Task SeedCatalogAsync(IServiceProvider scope, LmsDbContext db, ShellEditing editing, IQueryable<Guid> demoClasses, Guid elective,
+        District district, ILogger logger, CancellationToken ct)
+    {
+        if (await db.Set<CatalogListing>().AnyAsync(ct)) return;
+        var operatorViewer = new ShellViewer(null, new HashSet<string> { Roles.DistrictAdmin });
+        var catalog = scope.GetRequiredService<CatalogService>();
+        await catalog.ListAsync(operatorViewer, elective, new CatalogListingInput(CatalogAudience.Students, ["elective", "stem"], 25, null, null, null), ct);
+        var demoShells = db.Set<CourseShellClass>().Where(l => demoClasses.Contains(l.ClassId)).Select(l => l.ShellId);
+        var pd = await db.Set<CourseShell>().Where(s => !demoShells.Contains(s.Id) && s.ModuleCount == 0 && s.Status != ShellStatus.Archived)
+            .OrderBy(s => s.Title).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+        if (pd is { } pdShell)
+        {
+            var title = await db.Set<CourseShell>().Where(s => s.Id == pdShell).Select(s => s.Title).SingleAsync(ct);
+            await BuildAsync(editing, operatorViewer, pdShell, title, ct);
+            await catalog.ListAsync(operatorViewer, pdShell, new CatalogListingInput(CatalogAudience.Staff, ["pd", "teaching"], null, null, null, null), ct);
+        }
+        logger.LogInformation("Seeded the demo catalog in {District}", district.Slug);
+    }
 
     static async Task BuildAsync(ShellEditing editing, ShellViewer teacher, Guid shell, string title, CancellationToken ct)
     {

@@ -410,6 +410,34 @@ public static class DataMap
             ["shell_id", "student_id", "completed_required_count", "started_at", "last_activity_at"], [],
             new(ErasureMethod.DeleteRows, "The student's course progress is deleted.", Nothing),
             LearningRecord),
+
+        // ---- Learning: the catalog and self-enrolment (docs/learning.md, "Catalog and self-enrolment") ---------------
+        new("catalog_listings", DataCategory.Learning, "Courses the district offers in its catalog: audience, tags, seats, window, counters, and the admin who listed each by id.",
+            [new("listed_by", PersonKeyKind.UserId, "the admin who listed the course")], null,
+            ["shell_id", "title", "description", "audience", "tags", "seat_limit", "opens_at", "closes_at", "prerequisite_shell_id", "listed_by", "listed_at",
+             "unlisted_at", "updated_at", "enrollment_count", "waitlist_next", "review_count", "rating_sum", "bookmark_count"],
+            [new("tsv", "The full-text search vector of title, tags and description: derived from exported columns.")],
+            new(ErasureMethod.Anonymise, "The listing stays (it is the district's offer); the admin who listed it is no longer named.",
+                new Dictionary<string, string> { ["listed_by"] = "null" }),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "Kept with the course shell it offers: the district's catalog, a person by id only." }),
+
+        new("catalog_enrollments", DataCategory.Learning, "Courses a person enrolled themselves in from the catalog: state (enrolled, waitlisted, withdrawn), waitlist place, times.",
+            [new("person_id", PersonKeyKind.UserId, "the learner")], null,
+            ["shell_id", "person_id", "state", "waitlist_position", "requested_at", "enrolled_at", "withdrawn_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's self-enrolments are deleted (the nightly catalog reconcile then recounts the seats).", Nothing),
+            LearningRecord),
+
+        new("catalog_reviews", DataCategory.Learning, "A person's rating (1-5) and review text of catalog courses they took.",
+            [new("person_id", PersonKeyKind.UserId, "the reviewer")], null,
+            ["shell_id", "person_id", "rating", "body", "created_at", "updated_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's reviews are deleted (the nightly catalog reconcile then recounts the ratings).", Nothing),
+            LearningRecord),
+
+        new("catalog_bookmarks", DataCategory.Learning, "Catalog courses a person saved for later.",
+            [new("person_id", PersonKeyKind.UserId, "the person")], null,
+            ["person_id", "shell_id", "created_at"], [],
+            new(ErasureMethod.DeleteRows, "The person's bookmarks are deleted (the nightly catalog reconcile then recounts them).", Nothing),
+            LearningRecord),
     ];
 
     /// <summary>

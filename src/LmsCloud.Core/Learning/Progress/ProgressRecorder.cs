@@ -49,9 +49,10 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// The view of an item the page has already opened for this student with <see cref="ShellReading.OpenItem"/> (a
     /// student's own reading of the shell, so its locks were checked): no second evaluation of the shell.
     /// </summary>
-    public Task<ItemProgressResponse> ViewAsync(ShellViewer viewer, Guid shellId, ShellItemResponse item, CancellationToken ct) =>
-        viewer.Is(Roles.Student) && viewer.PersonId is { } student ? ViewedAsync(student, shellId, item, ct)
-            : throw ShellRefusal.Forbidden("Only students record progress.");
+    public async Task<ItemProgressResponse> ViewAsync(ShellViewer viewer, Guid shellId, ShellItemResponse item, CancellationToken ct) =>
+        viewer.PersonId is { } student && (viewer.Is(Roles.Student) || await access.SelfEnrolledAsync(student, shellId, ct))
+            ? await ViewedAsync(student, shellId, item, ct)
+            : throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
 
     async Task<ItemProgressResponse> ViewedAsync(Guid student, Guid shellId, ShellItemResponse item, CancellationToken ct)
     {
@@ -123,7 +124,8 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
                        select e.UserId;
         List<Guid> students;
         if (editor) students = await enrolled.Distinct().ToListAsync(ct);
-        else if (viewer.Is(Roles.Student) && me is { } self && await enrolled.ContainsAsync(self, ct)) students = [self];
+        else if (me is { } self && (viewer.Is(Roles.Student) && await enrolled.ContainsAsync(self, ct) || await access.SelfEnrolledAsync(self, shellId, ct)))
+            students = [self];
         else if (viewer.Is(Roles.Guardian) && me is { } guardian)
             students = await enrolled.Where(s => db.GuardianLinks.Any(g => g.GuardianId == guardian && g.StudentId == s)).Distinct().ToListAsync(ct);
         else throw ShellRefusal.Forbidden("Only the course's students, their guardians, its teachers and admins see its progress.");
@@ -158,8 +160,8 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// </summary>
     async Task<(Guid Student, ShellItemResponse Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
     {
-        if (!viewer.Is(Roles.Student) || viewer.PersonId is not { } student)
-            throw ShellRefusal.Forbidden("Only students record progress.");
+        if (viewer.PersonId is not { } student || !viewer.Is(Roles.Student) && !await access.SelfEnrolledAsync(student, shellId, ct))
+            throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
         var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
         return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
     }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Users;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,8 @@ public sealed record ShellViewer(Guid? PersonId, IReadOnlySet<string> Roles)
 /// Which course shells a person may read or edit, as filtered queries on top of RLS (RLS keeps the district; this keeps
 /// the role's slice of it). Read: district admins all; school admins the shells of their schools (user_orgs); teachers
 /// the shells of classes they actively teach; students the published shells of classes they are actively enrolled in
-/// today (begin/end dates respected); guardians what their children may read. Edit: district admins, school admins of
+/// today (begin/end dates respected); guardians what their children may read; anyone the published shells they enrolled
+/// themselves in from the catalog (catalog_enrollments, state enrolled), as a learner. Edit: district admins, school admins of
 /// the shell's school, and the teachers of its classes. A person with several roles gets the union.
 /// </summary>
 public sealed class ShellAccess(LmsDbContext db)
@@ -35,6 +37,10 @@ public sealed class ShellAccess(LmsDbContext db)
     public async Task<bool> SeesAsLearnerAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>
         !await Editable(viewer).AnyAsync(s => s.Id == shellId, ct);
 
+    /// <summary>Whether the person enrolled themselves in the shell from the catalog: they learn in it, whatever their roles.</summary>
+    public Task<bool> SelfEnrolledAsync(Guid personId, Guid shellId, CancellationToken ct) =>
+        db.Set<CatalogEnrollment>().AnyAsync(c => c.ShellId == shellId && c.PersonId == personId && c.State == CatalogEnrollmentState.Enrolled, ct);
+
     IQueryable<CourseShell> Filter(ShellViewer viewer, bool forEdit)
     {
         var shells = db.Set<CourseShell>().AsNoTracking();
@@ -48,7 +54,9 @@ public sealed class ShellAccess(LmsDbContext db)
         var teacher = viewer.Is(Roles.Teacher);
         var student = !forEdit && viewer.Is(Roles.Student);
         var guardian = !forEdit && viewer.Is(Roles.Guardian);
-        if (!schoolAdmin && !teacher && !student && !guardian) return shells.Where(_ => false);
+        var selfEnrolled = !forEdit;
+        if (!schoolAdmin && !teacher && !student && !guardian && !selfEnrolled) return shells.Where(_ => false);
+        var catalog = db.Set<CatalogEnrollment>();
 
         // Each role's condition is switched on by a constant, so the SQL keeps only the branches this viewer has.
         return shells.Where(s =>
@@ -56,6 +64,7 @@ public sealed class ShellAccess(LmsDbContext db)
             teacher && links.Any(l => l.ShellId == s.Id && enrollments.Any(e =>
                 e.ClassId == l.ClassId && e.UserId == me && e.Role == RosterRoles.Teacher && e.Status == Active)) ||
             s.Status == ShellStatus.Published && (
+                selfEnrolled && catalog.Any(c => c.ShellId == s.Id && c.PersonId == me && c.State == CatalogEnrollmentState.Enrolled) ||
                 student && links.Any(l => l.ShellId == s.Id && enrollments.Any(e =>
                     e.ClassId == l.ClassId && e.UserId == me && e.Role == RosterRoles.Student && e.Status == Active &&
                     (e.BeginDate == null || e.BeginDate <= today) && (e.EndDate == null || e.EndDate >= today))) ||

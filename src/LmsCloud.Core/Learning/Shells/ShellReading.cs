@@ -59,7 +59,7 @@ public sealed class ShellReading(LmsDbContext db, ShellAccess access)
         var byModule = items.ToLookup(x => x.Item.ModuleId);
 
         Dictionary<Guid, LockState>? moduleLocks = null, itemLocks = null;
-        if (!canEdit && viewer.Is(Users.Roles.Student) && viewer.PersonId is { } student)
+        if (!canEdit && viewer.PersonId is { } student && (viewer.Is(Users.Roles.Student) || await access.SelfEnrolledAsync(student, shellId, ct)))
         {
             var completed = await CompletedItemsAsync(student, shellId, ct);
             (moduleLocks, itemLocks) = LockRules.Evaluate(modules.Select(m => new LockModule(m.Id, m.Title, m.Position, m.UnlockAt, m.Sequential,

@@ -14,7 +14,7 @@ namespace LmsCloud.Web.Pages.Courses;
 /// recorded as a view (<see cref="ProgressRecorder.ViewAsync"/>: first view and the version shown, must-view completion),
 /// and an item that is completed by marking it done gets a "Mark as done" button.
 /// </summary>
-public sealed class ItemModel(ShellReading reading, ContentVersions versions, ShellFiles files, ProgressRecorder progress) : PageModel
+public sealed class ItemModel(ShellReading reading, ContentVersions versions, ShellFiles files, ProgressRecorder progress, ShellAccess access) : PageModel
 {
     public ShellDetail Detail { get; private set; } = null!;
     public ShellModuleResponse Module { get; private set; } = null!;
@@ -60,7 +60,7 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
                 return NotFound();
             }
         }
-        if (IsLearner(Detail)) Progress = await progress.ViewAsync(Viewer, id, opened, ct);
+        if (await IsLearnerAsync(Detail, id, ct)) Progress = await progress.ViewAsync(Viewer, id, opened, ct);
         return Page();
     }
 
@@ -108,8 +108,12 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
         return Redirect($"/courses/{id}/items/{itemId}");
     }
 
-    /// <summary>A student reading their own course (not a teacher previewing it): their visits count as progress.</summary>
-    bool IsLearner(ShellDetail detail) => Viewer.Is(Roles.Student) && !detail.CanEdit && !Preview;
+    /// <summary>
+    /// A student reading their own course, or anyone enrolled in it from the catalog (not a teacher previewing it): their
+    /// visits count as progress.
+    /// </summary>
+    async Task<bool> IsLearnerAsync(ShellDetail detail, Guid id, CancellationToken ct) => !detail.CanEdit && !Preview && Viewer.PersonId is { } me &&
+        (Viewer.Is(Roles.Student) || await access.SelfEnrolledAsync(me, id, ct));
 
     /// <summary>The file, as an attachment with the type sniffed at upload (never rendered on the district's host).</summary>
     public async Task<IActionResult> OnGetFileAsync(Guid id, Guid itemId)

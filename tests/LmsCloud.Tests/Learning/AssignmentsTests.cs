@@ -269,7 +269,7 @@ public sealed class AssignmentsTests(ApiFactory api) : IClassFixture<ApiFactory>
         await c.Teacher.DeleteAsync($"/api/assignments/{assignment}/overrides/students/{student}");
 
         var events = new List<(string Action, string? Subject, string? Before, string? After)>();
-        await using (var conn = await api.Database.OpenAsTenantAsync(c.District.Id))
+        await using (var conn = await api.Database.OpenAsTenantAsync(c.District.District.Id))
         await using (var cmd = new Npgsql.NpgsqlCommand("""
             select action, subject_user_id::text, before_values::text, after_values::text from audit_events
             where entity_type = 'assignment' and entity_id = $1 order by seq

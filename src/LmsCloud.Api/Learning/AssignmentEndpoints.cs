@@ -34,10 +34,10 @@ public static class AssignmentEndpoints
             Run(() => editing.CreateAsync(ShellViewer.From(p), shellId, body, ct)));
 
         var assignments = app.MapGroup("/api/assignments/{id:guid}").WithTags("Assignments").RequireAuthorization();
-        assignments.MapGet("/", GetAsync);
-        assignments.MapPatch("/", (Guid id, AssignmentInput body, AssignmentEditing editing, ClaimsPrincipal p, CancellationToken ct) =>
+        assignments.MapGet("", GetAsync);
+        assignments.MapPatch("", (Guid id, AssignmentInput body, AssignmentEditing editing, ClaimsPrincipal p, CancellationToken ct) =>
             Run(() => editing.UpdateAsync(ShellViewer.From(p), id, body, ct)));
-        assignments.MapDelete("/", (Guid id, AssignmentEditing editing, ClaimsPrincipal p, CancellationToken ct) =>
+        assignments.MapDelete("", (Guid id, AssignmentEditing editing, ClaimsPrincipal p, CancellationToken ct) =>
             RunNoContent(() => editing.DeleteAsync(ShellViewer.From(p), id, ct)));
         assignments.MapPost("/publish", (Guid id, AssignmentPublishRequest body, AssignmentEditing editing, ClaimsPrincipal p, CancellationToken ct) =>
             Run(() => editing.PublishAsync(ShellViewer.From(p), id, body.Published, ct)));

@@ -291,4 +291,15 @@ public sealed class AssignmentsTests(ApiFactory api) : IClassFixture<ApiFactory>
             "select count(*) from audit_events where entity_type = 'assignment_group' and entity_id = $1 and action = 'assignment_group.created'",
             c.Group.ToString()));
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_assignment_endpoints()
+    {
+        var paths = (await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        Assert.True(paths.GetProperty("/api/shells/{shellId}/assignments").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/api/shells/{shellId}/assignment-groups/order").TryGetProperty("put", out _));
+        Assert.True(paths.GetProperty("/api/assignments/{id}").TryGetProperty("patch", out _));
+        Assert.True(paths.GetProperty("/api/assignments/{id}/overrides/students/{studentId}").TryGetProperty("put", out _));
+        Assert.True(paths.GetProperty("/api/assignments/{id}/due-dates").TryGetProperty("get", out _));
+    }
 }

@@ -12,6 +12,7 @@ using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
 using LmsCloud.Core.Learning.Shells;
+using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Web;
 
@@ -31,6 +32,7 @@ builder.Services.AddDistrictSso(builder.Configuration);
 builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environment);
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddCourseShells(builder.Configuration);
+builder.Services.AddAssignments();
 builder.Services.AddProgressRollup();
 builder.Services.AddCatalogReconcile();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
@@ -74,6 +76,7 @@ app.MapCertificateEndpoints();
 app.MapProgressEndpoints();
 app.MapCatalogEndpoints();
 app.MapShellEndpoints();
+app.MapAssignmentEndpoints();
 app.MapLmsWeb();
 
 try

@@ -438,6 +438,21 @@ public static class DataMap
             ["person_id", "shell_id", "created_at"], [],
             new(ErasureMethod.DeleteRows, "The person's bookmarks are deleted (the nightly catalog reconcile then recounts them).", Nothing),
             LearningRecord),
+
+        // ---- Learning: assignments (docs/assignments.md) --------------------------------------------------------------
+        new("assignment_overrides", DataCategory.Learning,
+            "Changed due, unlock and lock dates of an assignment for a section or for one student (an IEP/504 extension), with a reason.",
+            [new("student_id", PersonKeyKind.UserId, "the student a per-student override is for (null for a section override)")], null,
+            ["id", "assignment_id", "class_id", "student_id", "due_at", "unlock_at", "lock_at", "reason", "created_at", "updated_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's own overrides are deleted; section overrides name no student and stay.", Nothing),
+            LearningRecord),
+
+        new("effective_due_dates", DataCategory.Learning,
+            "Each student's own due, unlock and lock dates for each assignment, and whether they came from their override, their section or the assignment.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["assignment_id", "student_id", "due_at", "unlock_at", "lock_at", "source", "computed_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's effective dates are deleted (they are derived and recomputed while the student is enrolled).", Nothing),
+            LearningRecord),
     ];
 
     /// <summary>

@@ -95,4 +95,27 @@ public sealed class ProgressTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(1, child.GetProperty("completedRequiredCount").GetInt32());
         await HttpAssert.ProblemAsync(await stranger.GetAsync($"/api/shells/{shell}/progress"), HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task A_heartbeat_or_position_for_an_item_the_student_never_opened_is_refused_and_accepted_once_viewed()
+    {
+        var district = await ShellTestDistrict.CreateAsync(api);
+        var shell = await district.ShellOfAsync("nw-cls-alg1-p1");
+        var teacher = await district.AsAsync("nw-t-001", Roles.Teacher);
+        var (_, lesson) = await ShellTestDistrict.PublishedLessonAsync(teacher, shell);
+        var student = await district.AsAsync("nw-s-001", Roles.Student);
+        var stranger = await district.AsAsync("nw-s-009", Roles.Student); // not in Algebra I
+
+        await HttpAssert.ProblemAsync(await student.PostAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", null), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await student.PutAsJsonAsync($"/api/shells/{shell}/items/{lesson}/position", new { seconds = 40 }), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await stranger.PostAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", null), HttpStatusCode.NotFound);
+        Assert.Empty((await ProgressAsync(student, shell)).GetProperty("items").EnumerateArray()); // the refused calls left no row behind
+
+        Assert.True((await student.PostAsync($"/api/shells/{shell}/items/{lesson}/view", null)).IsSuccessStatusCode);
+        var beat = await (await student.PostAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, beat.GetProperty("stored").GetInt32());
+        var position = await (await student.PutAsJsonAsync($"/api/shells/{shell}/items/{lesson}/position", new { seconds = 40 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(40, position.GetProperty("positionSeconds").GetInt32());
+        await HttpAssert.ProblemAsync(await stranger.PostAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", null), HttpStatusCode.NotFound); // another's view opens nothing for them
+    }
 }

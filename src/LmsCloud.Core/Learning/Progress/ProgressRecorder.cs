@@ -86,8 +86,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     public async Task<ItemProgressResponse> PositionAsync(ShellViewer viewer, Guid shellId, Guid itemId, int seconds, CancellationToken ct)
     {
         if (seconds is < 0 or > 86_400) throw ShellRefusal.Invalid("seconds", "The position is a number of seconds from 0 to 86400.");
-        var (student, _) = await LearnerItemAsync(viewer, shellId, itemId, ct);
-        await EnsureRowAsync(student, shellId, itemId, ct);
+        var student = await ViewedItemAsync(viewer, shellId, itemId, ct);
         await ExecAsync("update item_progress set position_s = $4, position_at = now() where tenant_id = $1 and module_item_id = $2 and student_id = $3",
             ct, itemId, student, seconds);
         await activity.AppendAsync([new ActivityEvent(student, shellId, itemId, ActivityKinds.Position, DateTimeOffset.UtcNow, PositionSeconds: seconds)], ct);
@@ -101,7 +100,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
         if (beats.Count > 500) throw ShellRefusal.Invalid("events", "At most 500 events in one request.");
         foreach (var (_, at) in beats)
             if (ActivityLog.CheckTime(at, now) is { } problem) throw ShellRefusal.Invalid("occurredAt", problem);
-        var (student, _) = await LearnerItemAsync(viewer, shellId, itemId, ct);
+        var student = await ViewedItemAsync(viewer, shellId, itemId, ct);
         return await activity.AppendAsync(beats.Select(b => new ActivityEvent(student, shellId, itemId, ActivityKinds.Heartbeat, b.At, Id: b.Id)).ToList(), ct);
     }
 
@@ -164,6 +163,24 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
             throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
         var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
         return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
+    }
+
+    /// <summary>
+    /// The student acting on an item they have opened before (heartbeats, the resume position): one lookup of their
+    /// recorded view on the item's primary key instead of the full lock evaluation, which ran when that view was recorded
+    /// (<see cref="ViewAsync"/>) and need not run again every 30 seconds. Without a view, the full check answers as it would
+    /// (403 for a teacher, 404 for an item they cannot see, 403 with the reason for a locked one); an item they may open
+    /// but never did is refused (403): time and position belong to a visit.
+    /// </summary>
+    async Task<Guid> ViewedItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
+    {
+        if (!viewer.Is(Roles.Student) || viewer.PersonId is not { } student)
+            throw ShellRefusal.Forbidden("Only students record progress.");
+        var viewed = await db.Set<ItemProgressRow>().AsNoTracking()
+            .AnyAsync(p => p.StudentId == student && p.ModuleItemId == itemId && p.ShellId == shellId && p.FirstViewedAt != null, ct);
+        if (viewed) return student;
+        await LearnerItemAsync(viewer, shellId, itemId, ct);
+        throw ShellRefusal.Forbidden("Open the item before recording time or a position on it.");
     }
 
     Task EnsureRowAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct) => ExecAsync("""

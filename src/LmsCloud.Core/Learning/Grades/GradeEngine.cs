@@ -84,7 +84,7 @@ public static class GradeEngine
         }
 
         var groupResults = groups.Select(g => new GroupResult(
-            g.Group.Id, g.Group.Name, g.Group.Weight,
+            g.Group.Id, g.Group.Name, Round(g.Group.Weight),
             Round(Ratio(g.CurScore, g.CurPossible)), Round(Ratio(g.FinScore, g.FinPossible)), g.CurDropped, g.FinDropped,
             Round(g.CurScore), Round(g.CurPossible), Round(g.FinScore), Round(g.FinPossible),
             currentWeights.TryGetValue(g.Group.Id, out var cw) ? Round(cw) : null,

@@ -24,6 +24,7 @@ public static class DropSelection
 {
     const int MaxRounds = 1000; // Dinkelbach needs a handful; this only guards against rounding in 28-digit averages
 
+    /// <summary>What was kept (fixed items included) and what each rule dropped, both in input order.</summary>
     public sealed record Selection(IReadOnlyList<DropCandidate> Kept, IReadOnlyList<string> DroppedLowest, IReadOnlyList<string> DroppedHighest);
 
     public static Selection Apply(IReadOnlyList<DropCandidate> items, IReadOnlySet<string> neverDrop, int dropLowest, int dropHighest)
@@ -45,7 +46,7 @@ public static class DropSelection
         var highIds = afterHigh.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         return new(
             items.Where(i => !droppable.Contains(i) || keptIds.Contains(i.Id)).ToList(),
-            afterHigh.Where(i => !keptIds.Contains(i.Id)).Select(i => i.Id).ToList(),
+            droppable.Where(i => highIds.Contains(i.Id) && !keptIds.Contains(i.Id)).Select(i => i.Id).ToList(),
             droppable.Where(i => !highIds.Contains(i.Id)).Select(i => i.Id).ToList());
     }
 

@@ -227,7 +227,8 @@ public static class GradeEngine
             markDropped(byId[id], $"drop lowest {group.DropLowest}: dropping it keeps the set with the highest group score ({set})");
         foreach (var id in selection.DroppedHighest)
             markDropped(byId[id], $"drop highest {group.DropHighest}: dropping it keeps the set with the lowest group score ({set})");
-        return (keptScore, keptPossible, [.. selection.DroppedHighest, .. selection.DroppedLowest]);
+        var dropped = selection.DroppedHighest.Concat(selection.DroppedLowest).ToHashSet(StringComparer.Ordinal);
+        return (keptScore, keptPossible, items.Select(i => i.Assignment.Id).Where(dropped.Contains).ToList());
     }
 
     /// <summary>Rule 8: Σ w·group / Σ w over groups with points possible, rescaled when the weights there sum below 100.</summary>

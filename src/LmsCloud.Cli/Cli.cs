@@ -48,15 +48,16 @@ public static class Cli
           compliance retention report --tenant S [--csv FILE]   a dry-run report of what the retention policy says is due
           compliance retention approve --tenant S RUN_ID [--comment C]
           compliance retention run --tenant S RUN_ID [--max-items N]   purge and erase what is still due (exit 1 if failed)
+          grades compute FILE.json|-                   the grade engine on one student's description (docs/grade-engine.md); no database
         Uses ConnectionStrings__App / ConnectionStrings__Owner when set, else the embedded local cluster.
         """;
 
-    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
     {
         try
         {
             var command = new CommandLine(args, flags: ["dry-run", "district", "overdue"]);
-            await using var context = new CliContext(configuration, stdout, stderr);
+            await using var context = new CliContext(configuration, stdout, stderr) { In = stdin ?? Console.In };
             return (command.Word(0), command.Word(1)) switch
             {
                 ("db", "migrate") => await DatabaseCommands.MigrateAsync(context, command),
@@ -77,6 +78,7 @@ public static class Cli
                 ("compliance", "requests") => await RequestCommands.RunAsync(context, command),
                 ("compliance", "holds") => await HoldCommands.RunAsync(context, command),
                 ("compliance", "retention") => await RetentionCommands.RunAsync(context, command),
+                ("grades", "compute") => await GradeCommands.ComputeAsync(context, command),
                 ("help" or "--help" or "-h", _) or (null, _) => Help(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -118,6 +120,7 @@ public sealed class CliContext(IConfiguration configuration, TextWriter stdout, 
     DatabaseConnectionStrings? _strings;
     ServiceProvider? _services;
 
+    public TextReader In { get; init; } = Console.In;
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
     public IConfiguration Configuration { get; } = configuration;

@@ -152,6 +152,13 @@ select create_distributed_table('catalog_reviews', 'tenant_id', colocate_with =>
 select create_distributed_table('catalog_bookmarks', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('catalog_reconcile_runs', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0040 assignments (issue 13)
+select create_distributed_table('assignment_groups', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('assignments', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('group_never_drop', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('assignment_overrides', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('effective_due_dates', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

@@ -113,6 +113,23 @@ public sealed class AssignmentsTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Removing_the_module_item_an_assignment_is_placed_at_unlinks_the_assignment_and_keeps_it()
+    {
+        var c = await CourseAsync();
+        var module = (await PostAsync(c.Teacher, $"/api/shells/{c.Shell}/modules", new { title = "Week 1" })).GetProperty("id").GetGuid();
+        var placeholder = (await PostAsync(c.Teacher, $"/api/shells/{c.Shell}/modules/{module}/items", new { kind = "assignment", title = "HW1" }))
+            .GetProperty("id").GetGuid();
+        var assignment = (await PostAsync(c.Teacher, $"/api/shells/{c.Shell}/assignments",
+            new { groupId = c.Group, title = "HW1", pointsPossible = 10, moduleItemId = placeholder })).GetProperty("id").GetGuid();
+        Assert.Equal(placeholder, (await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/assignments/{assignment}")).GetProperty("moduleItemId").GetGuid());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.Teacher.DeleteAsync($"/api/shells/{c.Shell}/items/{placeholder}")).StatusCode);
+        var after = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/assignments/{assignment}");
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("moduleItemId").ValueKind);
+        Assert.Equal("HW1", after.GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task The_student_override_wins_then_the_later_section_then_the_assignment()
     {
         var c = await CourseAsync();

@@ -11,6 +11,7 @@ using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
+using LmsCloud.Core.Learning.Analytics;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Database.Local;
@@ -35,6 +36,7 @@ builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddAssignments();
 builder.Services.AddProgressRollup();
 builder.Services.AddCatalogReconcile();
+builder.Services.AddLearningAnalytics();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -77,6 +79,7 @@ app.MapProgressEndpoints();
 app.MapCatalogEndpoints();
 app.MapShellEndpoints();
 app.MapAssignmentEndpoints();
+app.MapAnalyticsEndpoints();
 app.MapLmsWeb();
 
 try

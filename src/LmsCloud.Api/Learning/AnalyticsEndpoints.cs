@@ -2,6 +2,7 @@ using System.Security.Claims;
 using LmsCloud.Core.Learning.Analytics;
 using LmsCloud.Core.Learning.Shells;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static LmsCloud.Api.Learning.ShellResults;
 
 namespace LmsCloud.Api.Learning;
 
@@ -41,11 +42,4 @@ public static class AnalyticsEndpoints
         string.IsNullOrEmpty(sort) ? default
         : Enum.TryParse<TSort>(sort, ignoreCase: true, out var value) && Enum.IsDefined(value) && !sort.Any(char.IsDigit) ? value
         : throw ShellRefusal.Invalid("sort", $"Sort by one of: {string.Join(", ", Enum.GetNames<TSort>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}.");
-
-    static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> Run<T>(Func<Task<T>> action)
-    {
-        try { return TypedResults.Ok(await action()); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Message); }
-    }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Learning.Shells;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static LmsCloud.Api.Learning.ShellResults;
 
 namespace LmsCloud.Api.Learning;
 
@@ -58,20 +59,4 @@ public static class AssignmentEndpoints
 
     static async Task<Results<Ok<AssignmentView>, ProblemHttpResult>> GetAsync(Guid id, AssignmentReading reading, ClaimsPrincipal p, CancellationToken ct) =>
         await reading.GetAsync(ShellViewer.From(p), id, ct) is { } view ? TypedResults.Ok(view) : Problem(ShellRefusal.NotFound("Assignment"));
-
-    static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> Run<T>(Func<Task<T>> action)
-    {
-        try { return TypedResults.Ok(await action()); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return Problem(r); }
-    }
-
-    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RunNoContent(Func<Task> action)
-    {
-        try { await action(); return TypedResults.NoContent(); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return Problem(r); }
-    }
-
-    static ProblemHttpResult Problem(ShellRefusal r) => TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Message);
 }

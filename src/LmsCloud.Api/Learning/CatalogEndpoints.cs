@@ -3,6 +3,7 @@ using LmsCloud.Core.Database;
 using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Learning.Shells;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static LmsCloud.Api.Learning.ShellResults;
 
 namespace LmsCloud.Api.Learning;
 
@@ -52,12 +53,5 @@ public static class CatalogEndpoints
                 : throw ShellRefusal.NotFound("Reconcile run");
         }));
         return app;
-    }
-
-    static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> Run<T>(Func<Task<T>> action)
-    {
-        try { return TypedResults.Ok(await action()); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Message); }
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using LmsCloud.Core.Learning.Progress;
 using LmsCloud.Core.Learning.Shells;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static LmsCloud.Api.Learning.ShellResults;
 
 namespace LmsCloud.Api.Learning;
 
@@ -42,12 +43,5 @@ public static class ProgressEndpoints
             return Run(async () => new HeartbeatResponse(await progress.HeartbeatsAsync(ShellViewer.From(p), id, itemId, beats, now, ct)));
         });
         return app;
-    }
-
-    static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> Run<T>(Func<Task<T>> action)
-    {
-        try { return TypedResults.Ok(await action()); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Message); }
     }
 }

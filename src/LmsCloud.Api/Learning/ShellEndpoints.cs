@@ -5,6 +5,7 @@ using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Rostering;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using static LmsCloud.Api.Learning.ShellResults;
 
 namespace LmsCloud.Api.Learning;
 
@@ -125,20 +126,4 @@ public static class ShellEndpoints
 
     static ShellSummary Summary(CourseShell s) => new(s.Id, s.Title, s.Description, s.Status, s.SchoolId, [], s.ModuleCount, s.ItemCount,
         s.RequiredItemCount, s.UpdatedAt);
-
-    static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> Run<T>(Func<Task<T>> action)
-    {
-        try { return TypedResults.Ok(await action()); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return Problem(r); }
-    }
-
-    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RunNoContent(Func<Task> action)
-    {
-        try { await action(); return TypedResults.NoContent(); }
-        catch (ShellRefusal r) when (r.Errors != null) { return TypedResults.ValidationProblem(r.Errors, detail: r.Message, title: r.Title); }
-        catch (ShellRefusal r) { return Problem(r); }
-    }
-
-    static ProblemHttpResult Problem(ShellRefusal r) => TypedResults.Problem(statusCode: r.Status, title: r.Title, detail: r.Message);
 }

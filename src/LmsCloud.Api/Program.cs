@@ -11,6 +11,7 @@ using LmsCloud.Api.Sso;
 using LmsCloud.Api.Tenancy;
 using LmsCloud.Api.Users;
 using LmsCloud.Core;
+using LmsCloud.Core.Learning.Analytics;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Web;
@@ -32,6 +33,7 @@ builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environme
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddProgressRollup();
+builder.Services.AddLearningAnalytics();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 
 var app = builder.Build();
@@ -72,6 +74,7 @@ app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
 app.MapProgressEndpoints();
 app.MapShellEndpoints();
+app.MapAnalyticsEndpoints();
 app.MapLmsWeb();
 
 try

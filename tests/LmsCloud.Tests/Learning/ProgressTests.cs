@@ -95,4 +95,36 @@ public sealed class ProgressTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(1, child.GetProperty("completedRequiredCount").GetInt32());
         await HttpAssert.ProblemAsync(await stranger.GetAsync($"/api/shells/{shell}/progress"), HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Heartbeats_and_positions_need_a_recorded_view_of_the_item()
+    {
+        var district = await ShellTestDistrict.CreateAsync(api);
+        var shell = await district.ShellOfAsync("nw-cls-alg1-p1");
+        var teacher = await district.AsAsync("nw-t-001", Roles.Teacher);
+        var (_, lesson) = await ShellTestDistrict.PublishedLessonAsync(teacher, shell);
+        var student = await district.AsAsync("nw-s-001", Roles.Student);
+        var stranger = await district.AsAsync("nw-s-009", Roles.Student); // not in Algebra I
+        object Beat() => new { events = new[] { new { id = Guid.NewGuid(), occurredAt = DateTimeOffset.UtcNow } } };
+
+        // Open to the student but never opened: no time on task and no resume point, nothing stored.
+        await HttpAssert.ProblemAsync(await student.PostAsJsonAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", Beat()), HttpStatusCode.Conflict);
+        await HttpAssert.ProblemAsync(await student.PutAsJsonAsync($"/api/shells/{shell}/items/{lesson}/position", new { seconds = 30 }), HttpStatusCode.Conflict);
+        await HttpAssert.ProblemAsync(await stranger.PostAsJsonAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", Beat()), HttpStatusCode.NotFound);
+        Assert.Equal(0L, await district.ScalarAsync<long>("select count(*) from activity_events where module_item_id = $1", lesson));
+        Assert.Equal(0L, await district.ScalarAsync<long>("select count(*) from item_progress where module_item_id = $1", lesson));
+
+        // Once viewed, both are taken; the stranger's view is refused, so their beats stay refused.
+        Assert.True((await student.PostAsync($"/api/shells/{shell}/items/{lesson}/view", null)).IsSuccessStatusCode);
+        await HttpAssert.ProblemAsync(await stranger.PostAsync($"/api/shells/{shell}/items/{lesson}/view", null), HttpStatusCode.NotFound);
+        var beats = await (await student.PostAsJsonAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", Beat())).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, beats.GetProperty("stored").GetInt32());
+        var position = await (await student.PutAsJsonAsync($"/api/shells/{shell}/items/{lesson}/position", new { seconds = 30 })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(30, position.GetProperty("positionSeconds").GetInt32());
+        await HttpAssert.ProblemAsync(await stranger.PostAsJsonAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", Beat()), HttpStatusCode.NotFound);
+
+        // Unpublished after the view: the recorded view no longer admits beats, and the full check answers 404 as before.
+        await ShellTestDistrict.PostAsync(teacher, $"/api/shells/{shell}/items/{lesson}/publish", new { published = false });
+        await HttpAssert.ProblemAsync(await student.PostAsJsonAsync($"/api/shells/{shell}/items/{lesson}/heartbeat", Beat()), HttpStatusCode.NotFound);
+    }
 }

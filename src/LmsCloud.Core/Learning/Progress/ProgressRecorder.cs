@@ -85,8 +85,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     public async Task<ItemProgressResponse> PositionAsync(ShellViewer viewer, Guid shellId, Guid itemId, int seconds, CancellationToken ct)
     {
         if (seconds is < 0 or > 86_400) throw ShellRefusal.Invalid("seconds", "The position is a number of seconds from 0 to 86400.");
-        var (student, _) = await LearnerItemAsync(viewer, shellId, itemId, ct);
-        await EnsureRowAsync(student, shellId, itemId, ct);
+        var student = await ViewerOfViewedItemAsync(viewer, shellId, itemId, ct); // the row exists: the view made it
         await ExecAsync("update item_progress set position_s = $4, position_at = now() where tenant_id = $1 and module_item_id = $2 and student_id = $3",
             ct, itemId, student, seconds);
         await activity.AppendAsync([new ActivityEvent(student, shellId, itemId, ActivityKinds.Position, DateTimeOffset.UtcNow, PositionSeconds: seconds)], ct);
@@ -100,7 +99,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
         if (beats.Count > 500) throw ShellRefusal.Invalid("events", "At most 500 events in one request.");
         foreach (var (_, at) in beats)
             if (ActivityLog.CheckTime(at, now) is { } problem) throw ShellRefusal.Invalid("occurredAt", problem);
-        var (student, _) = await LearnerItemAsync(viewer, shellId, itemId, ct);
+        var student = await ViewerOfViewedItemAsync(viewer, shellId, itemId, ct);
         return await activity.AppendAsync(beats.Select(b => new ActivityEvent(student, shellId, itemId, ActivityKinds.Heartbeat, b.At, Id: b.Id)).ToList(), ct);
     }
 
@@ -162,6 +161,35 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
             throw ShellRefusal.Forbidden("Only students record progress.");
         var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
         return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
+    }
+
+    /// <summary>
+    /// The student who sends heartbeats or a resume point for an item they have opened: one lookup of their recorded view
+    /// (item_progress by its key, the item still published in that shell) instead of the shell's whole lock evaluation,
+    /// because the locks were checked when the view was recorded (<see cref="ViewAsync(ShellViewer, Guid, Guid, CancellationToken)"/>
+    /// or the page's <see cref="ShellReading.OpenItem"/>) and a lock, once open, stays open for what a student has done.
+    /// With no view: the full check answers as before (404 unseen, 403 locked), and an item they may open but have not
+    /// is a 409, since time and a position only make sense on a page that was shown.
+    /// </summary>
+    async Task<Guid> ViewerOfViewedItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
+    {
+        if (!viewer.Is(Roles.Student) || viewer.PersonId is not { } student)
+            throw ShellRefusal.Forbidden("Only students record progress.");
+        await db.Database.OpenConnectionAsync(ct);
+        await using (var cmd = new NpgsqlCommand("""
+            select exists (select 1 from item_progress p join module_items i on i.tenant_id = p.tenant_id and i.id = p.module_item_id
+                           where p.tenant_id = $1 and p.student_id = $2 and p.module_item_id = $3 and p.shell_id = $4
+                             and p.first_viewed_at is not null and i.published)
+            """, (NpgsqlConnection)db.Database.GetDbConnection()))
+        {
+            cmd.Parameters.AddWithValue(db.TenantId ?? throw new InvalidOperationException("No district."));
+            cmd.Parameters.AddWithValue(student);
+            cmd.Parameters.AddWithValue(itemId);
+            cmd.Parameters.AddWithValue(shellId);
+            if ((bool)(await cmd.ExecuteScalarAsync(ct))!) return student;
+        }
+        await LearnerItemAsync(viewer, shellId, itemId, ct); // throws 404 or 403 as the full evaluation always did
+        throw ShellRefusal.Conflict("Open the item before sending time on it or a resume point.");
     }
 
     Task EnsureRowAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct) => ExecAsync("""

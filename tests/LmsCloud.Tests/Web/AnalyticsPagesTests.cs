@@ -43,7 +43,7 @@ public sealed class AnalyticsPagesTests(BrowserFixture web)
     {
         var (d, shell) = await CourseWithProgressAsync();
         var teacher = await web.SignedInAsync(d.District, "nw-t-001");
-        await teacher.GotoAsync($"/courses/{shell}");
+        await teacher.GotoAsync(web.Url(d.District.Slug, $"/courses/{shell}"));
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Class progress" }).ClickAsync();
         await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Class progress: Algebra I - P1", Level = 1 })).ToBeVisibleAsync();
         var rows = teacher.Locator(".progress-table tbody tr");
@@ -70,13 +70,13 @@ public sealed class AnalyticsPagesTests(BrowserFixture web)
         var narrow = await web.SignedInAsync(d.District, "nw-t-001", 360);
         foreach (var path in new[] { $"/courses/{shell}/progress", $"/courses/{shell}/analytics" })
         {
-            await narrow.GotoAsync(path);
+            await narrow.GotoAsync(web.Url(d.District.Slug, path));
             await CoursePageSessions.AssertFitsAsync(narrow);
         }
 
         var student = await web.SignedInAsync(d.District, "nw-s-002");
         foreach (var path in new[] { $"/courses/{shell}/progress", $"/courses/{shell}/analytics" })
-            Assert.Equal(404, (await student.GotoAsync(path))!.Status);
+            Assert.Equal(404, (await student.GotoAsync(web.Url(d.District.Slug, path)))!.Status);
         Assert.Equal(0, await student.GetByRole(AriaRole.Link, new() { Name = "Analytics", Exact = true }).CountAsync());
     }
 
@@ -103,10 +103,10 @@ public sealed class AnalyticsPagesTests(BrowserFixture web)
 
         var narrow = await web.NewPageAsync(360);
         await web.SignInAsync(narrow, admin);
-        await narrow.GotoAsync($"/analytics?school={await d.IdAsync("orgs", "nw-hs")}");
+        await narrow.GotoAsync(web.Url(d.District.Slug, $"/analytics?school={await d.IdAsync("orgs", "nw-hs")}"));
         await CoursePageSessions.AssertFitsAsync(narrow);
 
         var teacher = await web.SignedInAsync(d.District, "nw-t-001");
-        Assert.NotEqual(200, (await teacher.GotoAsync("/analytics"))!.Status);
+        Assert.NotEqual(200, (await teacher.GotoAsync(web.Url(d.District.Slug, "/analytics")))!.Status);
     }
 }

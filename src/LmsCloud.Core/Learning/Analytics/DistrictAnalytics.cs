@@ -42,9 +42,14 @@ public sealed class DistrictAnalytics(LmsDbContext db)
           select distinct sh.id as shell_id, sh.school_id, sh.required_item_count, e.user_id
           from shells sh
           join course_shell_classes l on l.tenant_id = $1 and l.shell_id = sh.id
-          join enrollments e on e.tenant_id = $1 and e.class_id = l.class_id
-          where e.role = 'student' and e.status = 'active'
-            and (e.begin_date is null or e.begin_date <= current_date) and (e.end_date is null or e.end_date >= current_date)),
+          -- per class through enrollments_class (tenant, class): "offset 0" keeps the lateral from being flattened into a
+          -- hash join over every enrollment, which a district holding most of the table would otherwise get (a plan that
+          -- depends on how big this district is next to the others)
+          cross join lateral (
+            select e.user_id from enrollments e
+            where e.tenant_id = $1 and e.class_id = l.class_id and e.role = 'student' and e.status = 'active'
+              and (e.begin_date is null or e.begin_date <= current_date) and (e.end_date is null or e.end_date >= current_date)
+            offset 0) e),
         outcomes as (
           select p.shell_id, p.school_id, p.user_id, sp.student_id is not null as started,
                  p.required_item_count > 0 and coalesce(sp.completed_required_count, 0) >= p.required_item_count as completed

@@ -20,6 +20,7 @@ using Npgsql;
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --auth [--seconds 5]   (token endpoint, validation)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --export [--students 50000]   (district exports)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --learning [--students 50000] [--seconds 5]   (course home, progress, heartbeats, rollup)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
@@ -41,6 +42,23 @@ if (args.Contains("--export")) // the district's exports (ExportBenchmark.cs)
     {
         EmbeddedPostgres.Stop(exportDb, immediate: true);
         Directory.Delete(exportWork, recursive: true);
+    }
+}
+
+if (args.Contains("--learning")) // course home, teacher progress view (RLS vs twin), heartbeats, daily rollup (LearningBenchmark.cs)
+{
+    var learningWork = Directory.CreateTempSubdirectory("lms-bench-learning-").FullName;
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(learningWork, (UnixFileMode)0b111_101_101);
+    try
+    {
+        return await LmsCloud.Benchmarks.LearningBenchmark.RunAsync(learningWork, FreePort(),
+            args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000),
+            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)));
+    }
+    finally
+    {
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(learningWork, "db") }, immediate: true);
+        Directory.Delete(learningWork, recursive: true);
     }
 }
 

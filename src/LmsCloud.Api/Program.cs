@@ -72,6 +72,7 @@ app.MapRetentionEndpoints();
 app.MapCertificateEndpoints();
 app.MapProgressEndpoints();
 app.MapShellEndpoints();
+app.MapCourseCertificateEndpoints();
 app.MapLmsWeb();
 
 try

@@ -57,7 +57,7 @@ create table course_certificates (
   foreign key (tenant_id, shell_id, template_version) references course_certificate_templates (tenant_id, shell_id, version_no)
 );
 select enable_tenant_isolation('course_certificates'::regclass);
-grant select, insert on course_certificates to lms_app;
+grant select, insert, delete on course_certificates to lms_app;   -- delete: erasure of the student only (data map)
 grant update (revoked_at, revoked_by, revoked_reason) on course_certificates to lms_app;
 create index course_certificates_student on course_certificates (tenant_id, student_id);
 

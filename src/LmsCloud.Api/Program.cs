@@ -77,6 +77,7 @@ app.MapProgressEndpoints();
 app.MapCatalogEndpoints();
 app.MapShellEndpoints();
 app.MapAssignmentEndpoints();
+app.MapCourseCertificateEndpoints();
 app.MapLmsWeb();
 
 try

@@ -135,6 +135,9 @@ public sealed class CourseCertificatePagesTests(BrowserFixture web)
         await student.Locator("#my-certificates a").ClickAsync();
         var name = await d.ScalarAsync<string>("select display_name from users where id = $1", await d.IdAsync("users", "nw-s-001"));
         await Expect(student.Locator("#certificate-heading")).ToHaveTextAsync(name);
+        // Title and wording of version 2, the one in force when it was issued.
+        await Expect(student.Locator("#certificate-title")).ToHaveTextAsync("Algebra I");
+        await Expect(student.Locator("#certificate-wording")).ToHaveTextAsync("For completing every lesson of Algebra I.");
         var code = await student.Locator("#certificate-code").InnerTextAsync();
         Assert.Matches("^[0-9A-F]{4}(-[0-9A-F]{4}){7}$", code);
         await Expect(student.Locator("#certificate-verify")).ToHaveTextAsync(web.Url(d.District.Slug, $"/verify/{code}"));

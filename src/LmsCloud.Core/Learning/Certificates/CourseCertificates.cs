@@ -110,6 +110,17 @@ public sealed class CourseCertificates(LmsDbContext db, ShellAccess access, Audi
         throw ShellRefusal.NotFound("Certificate");
     }
 
+    /// <summary>One certificate (as <see cref="OneAsync"/> allows) with the title and wording of the template version it was issued under, for printing.</summary>
+    public async Task<(CourseCertificate Certificate, string Title, string Wording)> PrintableAsync(ShellViewer viewer, Guid certificateId, CancellationToken ct)
+    {
+        var found = await OneAsync(viewer, certificateId, ct);
+        await using var cmd = await CommandAsync("""
+            select title, wording from course_certificate_templates where tenant_id = $1 and shell_id = $2 and version_no = $3
+            """, ct, found.ShellId, found.TemplateVersion);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (found, r.GetString(0), r.GetString(1)) : (found, found.CourseTitle, "");
+    }
+
     /// <summary>Revokes with a required reason (district admins and the shell's editors); audited; the row stays as a record.</summary>
     public async Task<CourseCertificate> RevokeAsync(ShellViewer viewer, Guid certificateId, string? reason, CancellationToken ct)
     {

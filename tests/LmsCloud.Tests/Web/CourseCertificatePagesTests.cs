@@ -168,6 +168,11 @@ public sealed class CourseCertificatePagesTests(BrowserFixture web)
         await Expect(teacher.GetByRole(AriaRole.Button, new() { Name = "Revoke" })).ToHaveCountAsync(0);
         await BrowserFixture.AssertAccessibleAsync(teacher);
         Assert.Equal(1, await d.ScalarAsync<long>("select count(*) from audit_events where action = 'course_certificate.revoked'"));
+        // Revoking again (a second tab): 409, the page says so, still one audit event.
+        var certificateId = printable[(printable.LastIndexOf('/') + 1)..];
+        Assert.Equal(409, await CoursePageSessions.PostWithTokenAsync(teacher, $"{course}/certificates?handler=revoke",
+            $"certificateId={certificateId}&reason=again"));
+        Assert.Equal(1, await d.ScalarAsync<long>("select count(*) from audit_events where action = 'course_certificate.revoked'"));
 
         // The student's list and printable page say so; the public page too.
         await student.GotoAsync(printable);
@@ -177,8 +182,11 @@ public sealed class CourseCertificatePagesTests(BrowserFixture web)
         var visitor = await web.NewPageAsync();
         await visitor.GotoAsync(web.Url(d.District.Slug, $"/verify/{code}"));
         await Expect(visitor.Locator("#verify-revoked")).ToContainTextAsync("Revoked on ");
-        // Another student cannot open this certificate.
+        // A classmate cannot open this certificate; another course's teacher sees neither the certificate nor the course's page.
         var other = await web.SignedInAsync(d.District, "nw-s-002");
         Assert.Equal(404, (await other.GotoAsync(printable))!.Status);
+        var otherTeacher = await web.SignedInAsync(d.District, "nw-t-002");
+        Assert.Equal(404, (await otherTeacher.GotoAsync(printable))!.Status);
+        Assert.Equal(404, (await otherTeacher.GotoAsync(web.Url(d.District.Slug, $"{course}/certificates")))!.Status);
     }
 }

@@ -74,7 +74,9 @@ public sealed class ManageModel(ShellReading reading, CourseCertificates certifi
         {
             return await CourseText.RefusedAsync(this, refusal, async () => await LoadAsync(id) == null, () =>
             {
-                (RevokeFor, RevokeReason, RevokeError) = (certificateId, reason, CourseText.Message(refusal));
+                // Revoked meanwhile (409): the list shows it revoked, without a form to put the message in.
+                if (refusal.Status == StatusCodes.Status409Conflict) Message = CourseText.Message(refusal);
+                else (RevokeFor, RevokeReason, RevokeError) = (certificateId, reason, CourseText.Message(refusal));
             });
         }
     }

@@ -80,6 +80,7 @@ app.MapCatalogEndpoints();
 app.MapShellEndpoints();
 app.MapAssignmentEndpoints();
 app.MapAnalyticsEndpoints();
+app.MapCourseCertificateEndpoints();
 app.MapLmsWeb();
 
 try

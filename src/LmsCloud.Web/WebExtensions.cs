@@ -25,6 +25,7 @@ public static class WebExtensions
             o.Conventions.AllowAnonymousToPage("/Account/SignIn");
             o.Conventions.AllowAnonymousToPage("/Account/PasswordReset");
             o.Conventions.AllowAnonymousToFolder("/Errors");
+            o.Conventions.AllowAnonymousToFolder("/Verify"); // certificate verification: public on the district's host
             // Administration is for district admins, the audit trail for them and compliance officers (as the API's policies).
             o.Conventions.AuthorizeFolder("/Admin", WebPolicies.DistrictAdmin);
             o.Conventions.AuthorizeFolder("/Imports", WebPolicies.DistrictAdmin);

@@ -453,6 +453,22 @@ public static class DataMap
             ["assignment_id", "student_id", "due_at", "unlock_at", "lock_at", "source", "computed_at"], [],
             new(ErasureMethod.DeleteRows, "The student's effective dates are deleted (they are derived and recomputed while the student is enrolled).", Nothing),
             LearningRecord),
+
+        // ---- Learning: completion certificates (docs/learning.md, "Completion certificates") ------------------------
+        new("course_certificate_templates", DataCategory.Learning, "The title and wording of a course's certificate, one immutable version per edit, and its author by id.",
+            [new("created_by", PersonKeyKind.UserId, "the teacher or admin who wrote the version")], null,
+            ["shell_id", "version_no", "title", "wording", "created_by", "created_at"], [],
+            new(ErasureMethod.Keep, "Kept: issued certificates point at the version; the author is named by id only."),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "Kept while certificates issued under it may be verified; no run purges templates yet." }),
+
+        new("course_certificates", DataCategory.Learning,
+            "A student's course completion certificate: their name and the course title as shown at issue, the date, the verification code, revocation.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["id", "shell_id", "student_id", "template_version", "student_name", "course_title", "issued_on", "issued_at", "verification_code",
+             "revoked_at", "revoked_by", "revoked_reason"], [],
+            new(ErasureMethod.DeleteRows, "The student's certificates are deleted; their codes then verify as unknown.", Nothing),
+            // Kept as a record of achievement that former students and employers verify years later (a diploma-like record).
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "No run purges certificates after 7 years yet; erasing the student deletes them." }),
     ];
 
     /// <summary>

@@ -8,5 +8,6 @@ public static class ProgressExtensions
     public static IServiceCollection AddLearningProgress(this IServiceCollection services) => services
         .AddScoped<ActivityLog>()
         .AddScoped<DailyRollup>()
-        .AddScoped<ProgressRecorder>();
+        .AddScoped<ProgressRecorder>()
+        .AddScoped<Certificates.CourseCertificates>();
 }

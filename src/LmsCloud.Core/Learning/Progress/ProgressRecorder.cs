@@ -1,4 +1,5 @@
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Learning.Certificates;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Users;
@@ -24,7 +25,8 @@ public sealed record ShellProgressResponse(Guid ShellId, int RequiredItemCount, 
 /// (see 0029). Completion by rule: must_view on first view, mark_done on mark done; must_submit and min_score complete
 /// through <see cref="CompleteAsync"/>, the hook assignments and quizzes call (part 2).
 /// </summary>
-public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellReading reading, ActivityLog activity)
+public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellReading reading, ActivityLog activity,
+    CourseCertificates certificates)
 {
     const string CompleteSql = """
         with item as (
@@ -64,7 +66,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
               first_viewed_at = coalesce(item_progress.first_viewed_at, now()),
               viewed_version_no = coalesce(item_progress.viewed_version_no, excluded.viewed_version_no)
             """, ct, item.Id, student, shellId, (object?)item.PublishedVersionNo ?? DBNull.Value);
-        if (item.Requirement == CompletionRequirement.MustView) await ExecAsync(CompleteSql, ct, item.Id, student);
+        if (item.Requirement == CompletionRequirement.MustView) await CompleteItemAsync(item.Id, student, shellId, ct);
         else await ExecAsync(CompleteSql.Replace("completed_at is null", "false"), ct, item.Id, student); // started, last activity
         await activity.AppendAsync([new ActivityEvent(student, shellId, itemId, ActivityKinds.View, DateTimeOffset.UtcNow, item.PublishedVersionNo)], ct);
         return await ItemAsync(student, itemId, ct);
@@ -77,7 +79,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
         if (item.Requirement is CompletionRequirement.MustSubmit or CompletionRequirement.MinScore)
             throw ShellRefusal.Conflict("This item is completed by submitting it, not by marking it done.");
         await EnsureRowAsync(student, shellId, itemId, ct);
-        await ExecAsync(CompleteSql, ct, item.Id, student);
+        await CompleteItemAsync(item.Id, student, shellId, ct);
         await activity.AppendAsync([new ActivityEvent(student, shellId, itemId, ActivityKinds.Done, DateTimeOffset.UtcNow)], ct);
         return await ItemAsync(student, itemId, ct);
     }
@@ -108,7 +110,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     public async Task CompleteAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct)
     {
         await EnsureRowAsync(student, shellId, itemId, ct);
-        await ExecAsync(CompleteSql, ct, itemId, student);
+        await CompleteItemAsync(itemId, student, shellId, ct);
     }
 
     /// <summary>GET /api/shells/{id}/progress: whose progress depends on who asks (students their own, guardians their children's, editors the class).</summary>
@@ -181,6 +183,13 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
         if (viewed) return student;
         await LearnerItemAsync(viewer, shellId, itemId, ct);
         throw ShellRefusal.Forbidden("Open the item before recording time or a position on it.");
+    }
+
+    /// <summary>Completes the item once; a completion that finishes the shell issues its certificate (if it issues one).</summary>
+    async Task CompleteItemAsync(Guid itemId, Guid student, Guid shellId, CancellationToken ct)
+    {
+        await ExecAsync(CompleteSql, ct, itemId, student);
+        await certificates.IssueIfCompletedAsync(shellId, student, ct);
     }
 
     Task EnsureRowAsync(Guid student, Guid shellId, Guid itemId, CancellationToken ct) => ExecAsync("""

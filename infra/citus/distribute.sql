@@ -152,6 +152,11 @@ select create_distributed_table('catalog_reviews', 'tenant_id', colocate_with =>
 select create_distributed_table('catalog_bookmarks', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('catalog_reconcile_runs', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0032 course completion certificates
+select create_distributed_table('course_certificate_settings', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('course_certificate_templates', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('course_certificates', 'tenant_id', colocate_with => 'district_profiles');
+
 -- 0040 assignments (issue 13)
 select create_distributed_table('assignment_groups', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('assignments', 'tenant_id', colocate_with => 'district_profiles');

@@ -153,8 +153,8 @@ select create_distributed_table('catalog_bookmarks', 'tenant_id', colocate_with 
 select create_distributed_table('catalog_reconcile_runs', 'tenant_id', colocate_with => 'district_profiles');
 
 -- 0032 course completion certificates
-select create_distributed_table('course_certificate_settings', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('course_certificate_templates', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('course_certificate_settings', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('course_certificates', 'tenant_id', colocate_with => 'district_profiles');
 
 -- 0040 assignments (issue 13)

@@ -27,18 +27,7 @@ public sealed class CatalogPagesTests(BrowserFixture web)
 {
     static readonly ShellViewer Operator = new(null, new HashSet<string> { Roles.DistrictAdmin });
 
-    async Task<TestUser> PersonAsync(DistrictSummary district, string sourcedId)
-    {
-        var id = await RosterSamples.InternalIdAsync(web.Api.Database, district.Id, "users", sourcedId);
-        var email = await InDistrictAsync(district, async scope =>
-        {
-            var users = scope.GetRequiredService<UserAdministration>();
-            var reset = await users.CreatePasswordResetAsync(id, null);
-            var outcome = await users.ResetPasswordAsync(reset.Value!.Value.Token, ApiFactory.Password);
-            return outcome.Value!.Email!;
-        });
-        return new TestUser(id, email, district.Slug);
-    }
+    Task<TestUser> PersonAsync(DistrictSummary district, string sourcedId) => CoursePageSessions.PersonAsync(web, district, sourcedId);
 
     Task<T> InDistrictAsync<T>(DistrictSummary d, Func<IServiceProvider, Task<T>> work) =>
         DistrictScope.RunAsync(web.Api.Services, new District(d.Id, d.Slug, d.Name, DistrictStatus.Active), work);

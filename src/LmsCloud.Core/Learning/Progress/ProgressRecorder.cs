@@ -52,9 +52,7 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// student's own reading of the shell, so its locks were checked): no second evaluation of the shell.
     /// </summary>
     public async Task<ItemProgressResponse> ViewAsync(ShellViewer viewer, Guid shellId, ShellItemResponse item, CancellationToken ct) =>
-        viewer.PersonId is { } student && (viewer.Is(Roles.Student) || await access.SelfEnrolledAsync(student, shellId, ct))
-            ? await ViewedAsync(student, shellId, item, ct)
-            : throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
+        await ViewedAsync(await LearnerAsync(viewer, shellId, ct), shellId, item, ct);
 
     async Task<ItemProgressResponse> ViewedAsync(Guid student, Guid shellId, ShellItemResponse item, CancellationToken ct)
     {
@@ -159,13 +157,18 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// The student and the item they act on, as <see cref="ShellReading.OpenItemAsync"/> shows it to them: 403 for anyone
     /// but a student, 404 for an item they cannot see, 403 with the reason for a locked one.
     /// </summary>
-    async Task<(Guid Student, ShellItemResponse Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
-    {
-        if (viewer.PersonId is not { } student || !viewer.Is(Roles.Student) && !await access.SelfEnrolledAsync(student, shellId, ct))
-            throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
-        var learner = viewer with { Roles = new HashSet<string> { Roles.Student } }; // as a student, not as a teacher who previews
-        return (student, await reading.OpenItemAsync(learner, shellId, itemId, ct));
-    }
+    async Task<(Guid Student, ShellItemResponse Item)> LearnerItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct) =>
+        (await LearnerAsync(viewer, shellId, ct), await OpenAsLearnerAsync(viewer, shellId, itemId, ct));
+
+    /// <summary>The person recording progress: a student, or anyone enrolled in the shell from the catalog; 403 otherwise.</summary>
+    async Task<Guid> LearnerAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>
+        viewer.PersonId is { } student && (viewer.Is(Roles.Student) || await access.SelfEnrolledAsync(student, shellId, ct))
+            ? student
+            : throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
+
+    /// <summary>The item as a student sees it (not as a teacher who previews): 404 if not visible, 403 with the reason if locked.</summary>
+    Task<ShellItemResponse> OpenAsLearnerAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct) =>
+        reading.OpenItemAsync(viewer with { Roles = new HashSet<string> { Roles.Student } }, shellId, itemId, ct);
 
     /// <summary>
     /// The student acting on an item they have opened before (heartbeats, the resume position): one lookup of their
@@ -176,12 +179,11 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
     /// </summary>
     async Task<Guid> ViewedItemAsync(ShellViewer viewer, Guid shellId, Guid itemId, CancellationToken ct)
     {
-        if (viewer.PersonId is not { } student || !viewer.Is(Roles.Student) && !await access.SelfEnrolledAsync(student, shellId, ct))
-            throw ShellRefusal.Forbidden("Only students and people enrolled from the catalog record progress.");
+        var student = await LearnerAsync(viewer, shellId, ct);
         var viewed = await db.Set<ItemProgressRow>().AsNoTracking()
             .AnyAsync(p => p.StudentId == student && p.ModuleItemId == itemId && p.ShellId == shellId && p.FirstViewedAt != null, ct);
         if (viewed) return student;
-        await LearnerItemAsync(viewer, shellId, itemId, ct);
+        await OpenAsLearnerAsync(viewer, shellId, itemId, ct);
         throw ShellRefusal.Forbidden("Open the item before recording time or a position on it.");
     }
 

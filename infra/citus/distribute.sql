@@ -164,6 +164,13 @@ select create_distributed_table('group_never_drop', 'tenant_id', colocate_with =
 select create_distributed_table('assignment_overrides', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('effective_due_dates', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0042 submissions and scores (issue 13)
+select create_distributed_table('submissions', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('submission_attempts', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('grade_changes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('student_scores', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

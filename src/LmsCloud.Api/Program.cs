@@ -14,6 +14,7 @@ using LmsCloud.Core;
 using LmsCloud.Core.Learning.Analytics;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Learning.Assignments;
+using LmsCloud.Core.Learning.Grades;
 using LmsCloud.Core.Database.Local;
 using LmsCloud.Web;
 
@@ -34,6 +35,7 @@ builder.Services.AddComplianceExportJob(builder.Configuration, builder.Environme
 builder.Services.AddErasureProcessing(builder.Configuration);
 builder.Services.AddCourseShells(builder.Configuration);
 builder.Services.AddAssignments();
+builder.Services.AddGrades();
 builder.Services.AddProgressRollup();
 builder.Services.AddCatalogReconcile();
 builder.Services.AddLearningAnalytics();

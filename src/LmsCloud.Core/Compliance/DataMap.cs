@@ -454,6 +454,48 @@ public static class DataMap
             new(ErasureMethod.DeleteRows, "The student's effective dates are deleted (they are derived and recomputed while the student is enrolled).", Nothing),
             LearningRecord),
 
+        // ---- Learning: submissions, grade changes and scores (docs/submissions.md, docs/grade-engine.md) ---------------
+        new("submissions", DataCategory.Learning,
+            "A student's submission of each assignment: workflow, score and grade as entered, excused, late/missing override, when submitted and graded, by whom.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["id", "shell_id", "assignment_id", "student_id", "workflow", "score", "entered_grade", "excused", "status_override", "submitted_at",
+             "attempt_count", "graded_at", "grader_id", "created_at", "updated_at"],
+            [new("row_version", Internal)],
+            new(ErasureMethod.DeleteRows, "The student's submissions (and their attempts) are deleted. A grader is named by id only and is not a key: erasing a " +
+                "teacher must not delete their students' grades.", Nothing),
+            LearningRecord),
+
+        new("submission_attempts", DataCategory.Learning,
+            "Each attempt a student handed in: text, link or file (stored through the file store), the instructions' version, the attempt's score.",
+            [new("submitted_by", PersonKeyKind.UserId, "the student who handed it in")], null,
+            ["id", "submission_id", "attempt_no", "kind", "body", "url", "file_key", "file_name", "content_type", "size_bytes", "content_version_no",
+             "score", "submitted_at", "submitted_by"], [],
+            new(ErasureMethod.DeleteRows, "The student's attempts are deleted with their submissions.", Nothing),
+            LearningRecord),
+
+        new("idempotency_keys", DataCategory.Learning,
+            "The keys a person's client sent with submissions and grade changes, and the first response, so a retry is not applied twice.",
+            [new("person_id", PersonKeyKind.UserId, "the person who sent the request")], null,
+            ["person_id", "key", "status_code", "response", "created_at"],
+            [new("request_hash", Internal)],
+            new(ErasureMethod.DeleteRows, "The person's keys are deleted.", Nothing),
+            new("P1D", RetentionEvent.Occurred) { NotPurgedByRuns = "The idempotency sweep deletes keys a day old; they mean nothing after a retry window." }),
+
+        new("grade_changes", DataCategory.Learning,
+            "The history of every grade change: score, excusal, late/missing status, final override or posting, before and after, grader, channel and reason.",
+            [new("student_id", PersonKeyKind.UserId, "the student whose grade changed")], null,
+            ["id", "shell_id", "assignment_id", "student_id", "kind", "before_values", "after_values", "grader_id", "channel", "reason", "changed_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's grade history is deleted (the chained audit log keeps its own record, by id only).", Nothing),
+            LearningRecord),
+
+        new("student_scores", DataCategory.Learning,
+            "Each student's computed course grade: current and final percent and letter, the teacher's unposted view, and the engine's full explanation.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["shell_id", "student_id", "current_score", "final_score", "current_letter", "final_letter", "unposted_current_score",
+             "unposted_final_score", "unposted_current_letter", "unposted_final_letter", "result", "computed_at", "stale_since"], [],
+            new(ErasureMethod.DeleteRows, "The student's scores are deleted (they are derived from submissions).", Nothing),
+            LearningRecord),
+
         // ---- Learning: completion certificates (docs/learning.md, "Completion certificates") ------------------------
         new("course_certificate_templates", DataCategory.Learning, "The title and wording of a course's certificate, one immutable version per edit, and its author by id.",
             [new("created_by", PersonKeyKind.UserId, "the teacher or admin who wrote the version")], null,

@@ -171,6 +171,10 @@ select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with =
 select create_distributed_table('grade_changes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('student_scores', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0046 quizzes (issue 13)
+select create_distributed_table('quizzes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('quiz_attempts', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

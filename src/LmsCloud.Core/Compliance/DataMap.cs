@@ -496,6 +496,15 @@ public static class DataMap
             new(ErasureMethod.DeleteRows, "The student's scores are deleted (they are derived from submissions).", Nothing),
             LearningRecord),
 
+        // ---- Learning: quizzes (docs/quizzes.md) --------------------------------------------------------------------
+        new("quiz_attempts", DataCategory.Learning,
+            "A student's quiz attempts: the questions as presented, their answers, per-question scores, start, deadline and finish.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["id", "shell_id", "assignment_id", "student_id", "attempt_no", "quiz_version", "state", "started_at", "deadline_at", "finished_at",
+             "overdue", "questions", "answers", "question_scores", "score"], [],
+            new(ErasureMethod.DeleteRows, "The student's attempts are deleted.", Nothing),
+            LearningRecord),
+
         // ---- Learning: completion certificates (docs/learning.md, "Completion certificates") ------------------------
         new("course_certificate_templates", DataCategory.Learning, "The title and wording of a course's certificate, one immutable version per edit, and its author by id.",
             [new("created_by", PersonKeyKind.UserId, "the teacher or admin who wrote the version")], null,

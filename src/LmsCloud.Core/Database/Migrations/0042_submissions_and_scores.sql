@@ -23,15 +23,14 @@ create table submissions (
   submitted_at     timestamptz,                              -- the latest attempt's
   attempt_count    integer not null default 0 check (attempt_count >= 0),
   graded_at        timestamptz,
-  grader_id        uuid,
+  grader_id        uuid,                                     -- by id only, no key: erasing a teacher keeps the grades
   row_version      integer not null default 1 check (row_version >= 1),
   created_at       timestamptz not null default now(),
   updated_at       timestamptz not null default now(),
   primary key (tenant_id, id),
   unique (tenant_id, assignment_id, student_id),
   foreign key (tenant_id, shell_id, assignment_id) references assignments (tenant_id, shell_id, id) on delete cascade,
-  foreign key (tenant_id, student_id) references users (tenant_id, id),
-  foreign key (tenant_id, grader_id) references users (tenant_id, id)
+  foreign key (tenant_id, student_id) references users (tenant_id, id)
 );
 select enable_tenant_isolation('submissions'::regclass);
 grant select, insert, update, delete on submissions to lms_app;
@@ -103,7 +102,8 @@ create table grade_changes (
   foreign key (tenant_id, student_id) references users (tenant_id, id)
 );
 select enable_tenant_isolation('grade_changes'::regclass);
-grant select, insert on grade_changes to lms_app;
+-- delete: only erasure and retention remove history (the chained audit log keeps its own record).
+grant select, insert, delete on grade_changes to lms_app;
 create index grade_changes_shell on grade_changes (tenant_id, shell_id, changed_at desc, id);
 create index grade_changes_student on grade_changes (tenant_id, student_id, changed_at desc, id) where student_id is not null;
 create index grade_changes_assignment on grade_changes (tenant_id, assignment_id, changed_at desc, id) where assignment_id is not null;

@@ -1,0 +1,106 @@
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Learning.Shells;
+using Microsoft.EntityFrameworkCore;
+
+namespace LmsCloud.Core.Learning.Gradebook;
+
+public sealed record GradebookColumn(Guid Id, string Title, Guid GroupId, string GroupName, decimal PointsPossible, string GradingType,
+    DateTimeOffset? DueAt, bool Published, bool Posted);
+
+/// <summary>
+/// One cell: what the grader entered (<c>Entered</c>, points) and what the engine made of it in the teacher's view
+/// (<c>Score</c> after late/missing deductions, <c>Outcome</c> counted/dropped/excused/ungraded/…, <c>Status</c>
+/// late/missing/none), so the grid shows exactly what the course grade used. <c>RowVersion</c> is the submission's
+/// ETag for a grade write (0: no submission yet).
+/// </summary>
+public sealed record GradebookCell(Guid AssignmentId, decimal? Entered, decimal? Score, string? Outcome, string? Status, bool Excused,
+    string Workflow, DateTimeOffset? SubmittedAt, int RowVersion, bool Dropped);
+
+/// <summary>A student's row: the course grade in the teacher's view (unposted work included) and their cells, in column order.</summary>
+public sealed record GradebookRow(Guid StudentId, string Name, decimal? Current, decimal? Final, string? CurrentLetter, string? FinalLetter,
+    bool Stale, IReadOnlyList<GradebookCell> Cells);
+
+public sealed record GradebookPage(Guid ShellId, IReadOnlyList<GradebookColumn> Assignments, PagedList<GradebookRow> Students);
+
+/// <summary>
+/// The teacher's gradebook grid: students × assignments of one shell, a page of students at a time (sorted by family
+/// name, given name). Four statements whatever the size: columns, the page of students (with the count), their
+/// submissions, and their stored scores with the engine's per-assignment explanation unpacked in SQL. Only the shell's
+/// editors (its teachers, admins) see it: it names every student's grades.
+/// </summary>
+public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
+{
+    public const int MaxPageSize = 200;
+
+    public async Task<GradebookPage> GetAsync(ShellViewer viewer, Guid shellId, Guid? classId, int page, int pageSize, CancellationToken ct)
+    {
+        if (!await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct))
+            throw await access.Readable(viewer).AnyAsync(s => s.Id == shellId, ct)
+                ? ShellRefusal.Forbidden("Only the course's teachers and administrators see its gradebook.")
+                : ShellRefusal.NotFound("Course");
+
+        var columns = await db.Database.SqlQuery<GradebookColumn>($"""
+            select a.id as "Id", a.title as "Title", a.group_id as "GroupId", g.name as "GroupName", a.points_possible as "PointsPossible",
+                   a.grading_type as "GradingType", a.due_at as "DueAt", a.published as "Published",
+                   (not a.post_manually or a.grades_posted_at is not null) as "Posted"
+            from assignments a join assignment_groups g on g.tenant_id = a.tenant_id and g.id = a.group_id
+            where a.shell_id = {shellId}
+            order by g.position, a.due_at nulls last, a.title, a.id
+            """).ToListAsync(ct);
+
+        // The shell's students: active student enrolments in the classes it serves (one section when asked).
+        var students = db.Database.SqlQuery<StudentRow>($"""
+            select u.id as "Id", coalesce(nullif(trim(coalesce(u.family_name, '') || ', ' || coalesce(u.given_name, '')), ','), u.display_name) as "Name",
+                   u.family_name as "FamilyName", u.given_name as "GivenName"
+            from users u
+            where exists (
+              select 1 from course_shell_classes sc
+              join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
+              where sc.shell_id = {shellId} and e.user_id = u.id and ({classId}::uuid is null or sc.class_id = {classId}::uuid))
+            """).OrderBy(s => s.FamilyName).ThenBy(s => s.GivenName).ThenBy(s => s.Id);
+        var pageOfStudents = await PagedList.CreateAsync(students, page, pageSize, s => s, ct);
+        var ids = pageOfStudents.Items.Select(s => s.Id).ToArray();
+
+        var submissions = await db.Database.SqlQuery<SubmissionRow>($"""
+            select assignment_id as "AssignmentId", student_id as "StudentId", score as "Score", excused as "Excused", workflow as "Workflow",
+                   submitted_at as "SubmittedAt", row_version as "RowVersion"
+            from submissions where shell_id = {shellId} and student_id = any ({ids})
+            """).ToListAsync(ct);
+        var scores = await db.Database.SqlQuery<ScoreRow>($"""
+            select s.student_id as "StudentId", s.unposted_current_score as "Current", s.unposted_final_score as "Final",
+                   s.unposted_current_letter as "CurrentLetter", s.unposted_final_letter as "FinalLetter", s.stale_since is not null as "Stale"
+            from student_scores s where s.shell_id = {shellId} and s.student_id = any ({ids})
+            """).ToListAsync(ct);
+        var explained = await db.Database.SqlQuery<ExplainedRow>($"""
+            select s.student_id as "StudentId", (x->>'assignment')::uuid as "AssignmentId", (x->>'score')::numeric as "Score",
+                   x->>'outcome' as "Outcome", x->>'status' as "Status", (x->>'droppedFromCurrent')::boolean as "Dropped"
+            from student_scores s
+            cross join lateral jsonb_array_elements(s.result->'unpostedExplanation'->'assignments') x
+            where s.shell_id = {shellId} and s.student_id = any ({ids})
+            """).ToListAsync(ct);
+
+        var bySubmission = submissions.ToDictionary(s => (s.StudentId, s.AssignmentId));
+        var byExplanation = explained.ToDictionary(e => (e.StudentId, e.AssignmentId));
+        var byScore = scores.ToDictionary(s => s.StudentId);
+        var rows = pageOfStudents.Items.Select(student =>
+        {
+            var cells = columns.Select(c =>
+            {
+                var s = bySubmission.GetValueOrDefault((student.Id, c.Id));
+                var e = byExplanation.GetValueOrDefault((student.Id, c.Id));
+                return new GradebookCell(c.Id, s?.Score, e?.Score, e?.Outcome, e?.Status, s?.Excused ?? false, s?.Workflow ?? "unsubmitted",
+                    s?.SubmittedAt, s?.RowVersion ?? 0, e?.Dropped ?? false);
+            }).ToList();
+            var score = byScore.GetValueOrDefault(student.Id);
+            return new GradebookRow(student.Id, student.Name, score?.Current, score?.Final, score?.CurrentLetter, score?.FinalLetter,
+                score?.Stale ?? false, cells);
+        }).ToList();
+        return new GradebookPage(shellId, columns,
+            new PagedList<GradebookRow>(rows, pageOfStudents.Page, pageOfStudents.PageSize, pageOfStudents.Total));
+    }
+
+    sealed record StudentRow(Guid Id, string Name, string? FamilyName, string? GivenName);
+    sealed record SubmissionRow(Guid AssignmentId, Guid StudentId, decimal? Score, bool Excused, string Workflow, DateTimeOffset? SubmittedAt, int RowVersion);
+    sealed record ScoreRow(Guid StudentId, decimal? Current, decimal? Final, string? CurrentLetter, string? FinalLetter, bool Stale);
+    sealed record ExplainedRow(Guid StudentId, Guid AssignmentId, decimal? Score, string? Outcome, string? Status, bool? Dropped);
+}

@@ -179,6 +179,14 @@ public sealed class OneRosterGradebookTests(ApiFactory api) : IClassFixture<ApiF
         Assert.Equal("A", scale.GetProperty("scoreScaleValue")[0].GetProperty("value").GetString());
         Assert.Equal("94", scale.GetProperty("scoreScaleValue")[0].GetProperty("itemValueLHS").GetString());
 
+        // A section override gives the class's line item its own due date (HW1 stays on time / missing for everyone).
+        var extended = Due1.AddDays(3);
+        var response = await g.Teacher.PutAsJsonAsync($"/api/assignments/{g.Hw1}/overrides/sections/{await g.District.IdAsync("classes", Class)}",
+            new { dueAt = extended });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.Equal(extended, (await g.Sis.GetFromJsonAsync<JsonElement>($"{Base}/lineItems/{hw1.GetProperty("sourcedId")}"))
+            .GetProperty("lineItem").GetProperty("dueDate").GetDateTimeOffset());
+
         // A grade the teacher posts appears once posted.
         await g.District.ExecAsync("update assignments set grades_posted_at = now() where id = $1", g.Unposted);
         await RecomputeAsync(g.District, g.Shell);

@@ -175,6 +175,9 @@ select create_distributed_table('student_scores', 'tenant_id', colocate_with => 
 select create_distributed_table('quizzes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('quiz_attempts', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0045 passback state (issue 13)
+select create_distributed_table('passback_state', 'tenant_id', colocate_with => 'district_profiles');
+
 commit;
 
 -- Afterwards, once the row counts on the cluster match the old ones (README.md, step 4), free the coordinator's copies of

@@ -21,6 +21,7 @@ using Npgsql;
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --export [--students 50000]   (district exports)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --learning [--students 50000] [--seconds 5]   (course home, progress, heartbeats, rollup)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --gradebook [--students 50000] [--seconds 5]   (gradebook, score recomputes)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
@@ -59,6 +60,23 @@ if (args.Contains("--learning")) // course home, teacher progress view (RLS vs t
     {
         EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(learningWork, "db") }, immediate: true);
         Directory.Delete(learningWork, recursive: true);
+    }
+}
+
+if (args.Contains("--gradebook")) // gradebook grid (RLS vs twin), recompute of a student, a class, the district (GradebookBenchmark.cs)
+{
+    var gradebookWork = Directory.CreateTempSubdirectory("lms-bench-gradebook-").FullName;
+    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(gradebookWork, (UnixFileMode)0b111_101_101);
+    try
+    {
+        return await LmsCloud.Benchmarks.GradebookBenchmark.RunAsync(gradebookWork, FreePort(),
+            args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000),
+            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)));
+    }
+    finally
+    {
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(gradebookWork, "db") }, immediate: true);
+        Directory.Delete(gradebookWork, recursive: true);
     }
 }
 

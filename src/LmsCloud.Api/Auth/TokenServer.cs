@@ -42,6 +42,7 @@ public static class TokenServer
                 // (IntrospectionNeedsClient).
                 server.AcceptAnonymousClients();
                 server.RegisterScopes(OpenIddict.Abstractions.OpenIddictConstants.Scopes.OfflineAccess, Core.Integrations.Scopes.SisImport,
+                    Core.Integrations.Scopes.GradebookReadonly,
                     OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId, OpenIddict.Abstractions.OpenIddictConstants.Scopes.Profile,
                     OpenIddict.Abstractions.OpenIddictConstants.Scopes.Email);
                 // Immediate reuse of a spent refresh token must count as theft, not as a retry (default leeway: 30 s).

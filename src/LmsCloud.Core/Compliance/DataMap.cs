@@ -505,6 +505,14 @@ public static class DataMap
             new(ErasureMethod.DeleteRows, "The student's attempts are deleted.", Nothing),
             LearningRecord),
 
+        // ---- Learning: grade passback (docs/passback.md) --------------------------------------------------------------
+        new("passback_state", DataCategory.Learning,
+            "What was last sent to the SIS per class and gradebook object (category, line item, result): a content hash and when; a result row names its student.",
+            [new("student_id", PersonKeyKind.UserId, "the student of a result")], null,
+            ["class_id", "object_type", "sourced_id", "student_id", "content_hash", "sent_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's passback rows are deleted (a hash of what was sent, nothing more).", Nothing),
+            LearningRecord),
+
         // ---- Learning: completion certificates (docs/learning.md, "Completion certificates") ------------------------
         new("course_certificate_templates", DataCategory.Learning, "The title and wording of a course's certificate, one immutable version per edit, and its author by id.",
             [new("created_by", PersonKeyKind.UserId, "the teacher or admin who wrote the version")], null,

@@ -32,5 +32,9 @@ public sealed class IntegrationClient : ITenantOwned
 public static class Scopes
 {
     public const string SisImport = "sis.import";
-    public static readonly IReadOnlyList<string> All = [SisImport];
+
+    /// <summary>OneRoster 1.2 Gradebook, read only: the SIS pulls categories, line items, results and score scales (docs/passback.md).</summary>
+    public const string GradebookReadonly = "https://purl.imsglobal.org/spec/or/v1p2/scope/gradebook.readonly";
+
+    public static readonly IReadOnlyList<string> All = [SisImport, GradebookReadonly];
 }

@@ -56,7 +56,7 @@ public sealed class IntegrationPagesTests(BrowserFixture web, ITestOutputHelper 
         var refused = await page.RunAndWaitForResponseAsync(
             () => page.GetByRole(AriaRole.Button, new() { Name = "Create client" }).ClickAsync(), r => r.Request.Method == "POST");
         Assert.Equal(400, refused.Status);
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Give one or more of: sis.import.");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync($"Give one or more of: sis.import, {Core.Integrations.Scopes.GradebookReadonly}.");
         await Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("Nightly SIS sync");
 
         await page.GetByLabel("sis.import").CheckAsync();

@@ -19,6 +19,7 @@ public sealed class NewClientModel(IntegrationClients clients) : PageModel
     public static readonly IReadOnlyList<(string Scope, string Kind, string Meaning)> ScopeChoices =
     [
         (Core.Integrations.Scopes.SisImport, Machine, "upload roster packages and read their runs"),
+        (Core.Integrations.Scopes.GradebookReadonly, Machine, "read grades for the SIS (OneRoster 1.2 Gradebook)"),
         (OpenIddictConstants.Scopes.OpenId, App, "sign the person in"),
         (OpenIddictConstants.Scopes.Profile, App, "their name"),
         (OpenIddictConstants.Scopes.Email, App, "their email address"),

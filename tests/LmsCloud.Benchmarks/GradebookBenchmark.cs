@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using LmsCloud.Core;
+using LmsCloud.Core.Database;
+using LmsCloud.Core.Database.Local;
+using LmsCloud.Core.Districts;
+using LmsCloud.Core.Learning.Assignments;
+using LmsCloud.Core.Learning.Gradebook;
+using LmsCloud.Core.Learning.Grades;
+using LmsCloud.Core.Learning.Shells;
+using LmsCloud.Core.Tenancy;
+using LmsCloud.Core.Users;
+using LmsCloud.Sis;
+using LmsCloud.Sis.Generation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace LmsCloud.Benchmarks;
+
+/// <summary>
+/// <c>--gradebook</c>: issue 13's "Done when" benchmark. Imports the generated district (every class gets its shell),
+/// gives every shell three weighted groups (homework with a drop, quizzes, tests) and <see cref="AssignmentsPerShell"/>
+/// published assignments with effective due dates and submissions (about 90 % graded, some late, a few excused), the
+/// class nearest 35 students 60 assignments, and one shell 1,000 students × 100 assignments; all set-based as superuser.
+/// Then, in one run:
+/// <list type="bullet">
+/// <item>the teacher's gradebook of the class of 35 × 60 (<see cref="GradebookReading.GetAsync"/>) at 4 clients, RLS (the app
+/// role) against a no-RLS twin (the same code and SQL over a superuser connection), rounds alternating;</item>
+/// <item>one student's recompute (<see cref="ScoreKeeper.RecomputeAsync"/> for one student, in a transaction), p50/p99;</item>
+/// <item>a policy change on that class: the whole class recomputed and stored in one transaction;</item>
+/// <item>the whole district recomputed (every shell, 2 workers) in grade cells/s (students × assignments);</item>
+/// <item>the first page (50 students) of the 1,000 × 100 gradebook, p50/p99.</item>
+/// </list>
+/// </summary>
+public static class GradebookBenchmark
+{
+    const int Clients = 4, Rounds = 3, AssignmentsPerShell = 20, ClassAssignments = 60, BigStudents = 1000, BigAssignments = 100;
+
+    public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound)
+    {
+        var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = port };
+        var strings = EmbeddedPostgres.EnsureRunning(options);
+        await MigrationRunner.ApplyAsync(strings.Owner!);
+        var superuser = new NpgsqlConnectionStringBuilder(EmbeddedPostgres.SuperuserConnectionString(options))
+        {
+            Database = new NpgsqlConnectionStringBuilder(strings.App).Database,
+        }.ConnectionString;
+        Console.WriteLine($"{Environment.ProcessorCount} cores; load average at start: {Load()}");
+
+        var summary = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
+        var district = new District(summary.Id, summary.Slug, summary.Name, DistrictStatus.Active);
+        var package = Path.Combine(work, "package");
+        var started = Stopwatch.GetTimestamp();
+        RosterPackageGenerator.Generate(package, new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 });
+        await using (var data = NpgsqlDataSource.Create(strings.App))
+        {
+            var (_, outcome) = await new ImportRuns(data, TimeProvider.System, NullLogger<ImportRuns>.Instance)
+                .ImportAsync(new ImportRequest(district.TenantId, package, "bench.zip", "cli", Core.Audit.AuditActor.Operator("bench")));
+            Console.WriteLine($"  imported {students:N0} students: {outcome.Status} ({Seconds(started):0.0} s)");
+        }
+
+        started = Stopwatch.GetTimestamp();
+        var (classShell, classSize, teacher, bigShell) = await SeedAsync(superuser, district.TenantId);
+        Console.WriteLine($"  seeded in {Seconds(started):0.0} s: class shell {classShell} ({classSize} students), big shell {bigShell}");
+
+        await using var app = Services(strings.App);
+        await using var twin = Services(superuser);
+        var teacherViewer = new ShellViewer(teacher, new HashSet<string> { Roles.Teacher });
+        var adminViewer = new ShellViewer(Guid.NewGuid(), new HashSet<string> { Roles.DistrictAdmin }); // the big shell is not the teacher's
+
+        // The whole district first: every score row exists afterwards, as in a district that has been grading all year.
+        var shells = await ShellsAsync(superuser, district.TenantId);
+        started = Stopwatch.GetTimestamp();
+        long cells = 0, scored = 0;
+        var queue = new Queue<(Guid Shell, long Cells)>(shells);
+        var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                (Guid Shell, long Cells) next;
+                lock (queue) { if (!queue.TryDequeue(out next)) return; }
+                var n = await DistrictScope.RunAsync(app, district, async scope =>
+                {
+                    var db = scope.GetRequiredService<LmsDbContext>();
+                    await using var tx = await db.Database.BeginTransactionAsync();
+                    var results = await scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(next.Shell, null, CancellationToken.None);
+                    await tx.CommitAsync();
+                    return results.Count;
+                });
+                Interlocked.Add(ref cells, next.Cells);
+                Interlocked.Add(ref scored, n);
+            }
+        })).ToList();
+        await Task.WhenAll(workers);
+        var districtSeconds = Seconds(started);
+        Console.WriteLine($"  whole district: {shells.Count:N0} shells, {scored:N0} student scores, {cells:N0} grade cells in {districtSeconds:0.0} s " +
+                          $"= {cells / districtSeconds:N0} cells/s");
+
+        var rows = new List<string>();
+        Func<IServiceProvider, Task> gradebook = async scope =>
+        {
+            var page = await scope.GetRequiredService<GradebookReading>().GetAsync(teacherViewer, classShell, null, 1, 50, CancellationToken.None);
+            if (page.Students.Items.Count != classSize || page.Assignments.Count != ClassAssignments)
+                throw new InvalidOperationException($"{page.Students.Items.Count} students × {page.Assignments.Count} assignments");
+        };
+        {
+            List<double> rls = [], plain = [];
+            double rlsSeconds = 0, plainSeconds = 0;
+            await MeasureAsync(app, district, gradebook, TimeSpan.FromSeconds(2), []);
+            await MeasureAsync(twin, district, gradebook, TimeSpan.FromSeconds(2), []);
+            for (var round = 0; round < Rounds; round++)
+            {
+                rlsSeconds += await MeasureAsync(app, district, gradebook, perRound, rls);
+                plainSeconds += await MeasureAsync(twin, district, gradebook, perRound, plain);
+            }
+            var (rlsRate, plainRate) = (rls.Count / rlsSeconds, plain.Count / plainSeconds);
+            rows.Add($"| gradebook {classSize} × {ClassAssignments} (GradebookReading.GetAsync) | RLS (app role) | {rlsRate:N1} | {Percentile(rls, 0.5):0.0} | {Percentile(rls, 0.99):0.0} | {rlsRate / plainRate:0.00} |");
+            rows.Add($"| gradebook {classSize} × {ClassAssignments} | no-RLS twin (superuser, tenant predicate) | {plainRate:N1} | {Percentile(plain, 0.5):0.0} | {Percentile(plain, 0.99):0.0} | 1.00 |");
+            Console.WriteLine(rows[^2]);
+            Console.WriteLine(rows[^1]);
+        }
+
+        var classStudents = await StudentsAsync(superuser, district.TenantId, classShell);
+        var one = await TimeAsync(app, district, 300, async (scope, i) =>
+            await scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(classShell, [classStudents[i % classStudents.Count]], CancellationToken.None));
+        var whole = await TimeAsync(app, district, 30, (scope, _) =>
+            scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(classShell, null, CancellationToken.None));
+        Func<IServiceProvider, Task> bigPage = async scope =>
+        {
+            var page = await scope.GetRequiredService<GradebookReading>().GetAsync(adminViewer, bigShell, null, 1, 50, CancellationToken.None);
+            if (page.Students.Total < BigStudents || page.Assignments.Count != BigAssignments)
+                throw new InvalidOperationException($"{page.Students.Total} students × {page.Assignments.Count} assignments");
+        };
+        var big = await TimeAsync(app, district, 30, async (scope, _) => { await bigPage(scope); return 0; });
+
+        Console.WriteLine();
+        Console.WriteLine($"District: {students:N0} students, {shells.Count:N0} shells ({AssignmentsPerShell} assignments each; the class {ClassAssignments}; the big shell {BigStudents:N0} × {BigAssignments}); " +
+                          $"{Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per variant");
+        Console.WriteLine();
+        Console.WriteLine("| measure | variant | requests/s | p50 ms | p99 ms | RLS / twin |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach (var row in rows) Console.WriteLine(row);
+        Console.WriteLine();
+        Console.WriteLine("| measure | runs | p50 ms | p99 ms | target |");
+        Console.WriteLine("|---|---:|---:|---:|---|");
+        Console.WriteLine($"| one student's recompute (RecomputeAsync, 1 student of {classSize}, in a transaction) | {one.Count} | {Percentile(one, 0.5):0.00} | {Percentile(one, 0.99):0.00} | p99 ≤ 5 ms |");
+        Console.WriteLine($"| policy change on the class: all {classSize} students recomputed and stored, one transaction | {whole.Count} | {Percentile(whole, 0.5):0.0} | {Percentile(whole, 0.99):0.0} | ≤ 100 ms |");
+        Console.WriteLine($"| first page (50 students) of the {BigStudents:N0} × {BigAssignments} gradebook | {big.Count} | {Percentile(big, 0.5):0.0} | {Percentile(big, 0.99):0.0} | ≤ 200 ms |");
+        Console.WriteLine();
+        Console.WriteLine($"| whole-district recompute | shells | student scores | grade cells | seconds | cells/s |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| every shell, 2 workers, one transaction per shell | {shells.Count:N0} | {scored:N0} | {cells:N0} | {districtSeconds:0.0} | **{cells / districtSeconds:N0}** (target ≥ 100,000) |");
+        Console.WriteLine($"load average at the end: {Load()}");
+        return 0;
+    }
+
+    static ServiceProvider Services(string connection)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:App"] = connection, ["Storage:Root"] = Path.GetTempPath(),
+        }).Build();
+        var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLmsCore(configuration).AddCourseShells(configuration).AddAssignments().AddGrades().AddGradebook();
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Groups, assignments, effective dates and submissions for the whole district, set-based, as superuser (FK triggers off).</summary>
+    static async Task<(Guid ClassShell, int ClassSize, Guid Teacher, Guid BigShell)> SeedAsync(string superuser, Guid tenant)
+    {
+        await using var conn = new NpgsqlConnection(superuser);
+        await conn.OpenAsync();
+        async Task<long> Run(string sql)
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 3600 };
+            cmd.Parameters.AddWithValue("t", tenant);
+            return await cmd.ExecuteNonQueryAsync();
+        }
+        async Task<object[]> Row(string sql)
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 3600 };
+            cmd.Parameters.AddWithValue("t", tenant);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            return values;
+        }
+        await Run("set session_replication_role = replica");
+        await Run("update course_shells set status = 'published' where tenant_id = @t");
+        // The class nearest 35 students, its teacher, and another shell to grow to 1,000 students.
+        var pick = await Row("""
+            with sizes as (
+              select l.shell_id, count(distinct e.user_id) filter (where e.role = 'student') as students,
+                     min(e.user_id::text) filter (where e.role = 'teacher') as teacher
+              from course_shell_classes l join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id and e.status = 'active'
+              where l.tenant_id = @t group by l.shell_id)
+            select s.shell_id, s.teacher::uuid, (select s2.shell_id from sizes s2 where s2.shell_id <> s.shell_id order by s2.shell_id limit 1)
+            from sizes s where teacher is not null order by abs(s.students - 35), s.shell_id limit 1
+            """);
+        var (classShell, teacher, bigShell) = ((Guid)pick[0], (Guid)pick[1], (Guid)pick[2]);
+        await Run($"""
+            insert into enrollments (tenant_id, id, class_id, user_id, school_id, role, status)
+            select @t, gen_random_uuid(), c.id, u.id, c.school_id, 'student', 'active'
+            from (select id, school_id from classes where tenant_id = @t
+                  and id = (select class_id from course_shell_classes where tenant_id = @t and shell_id = '{bigShell}' order by class_id limit 1)) c,
+                 (select id from users where tenant_id = @t and id in (select user_id from enrollments where tenant_id = @t and role = 'student')
+                  order by id limit {BigStudents}) u
+            """);
+        await Run("""
+            insert into assignment_groups (tenant_id, id, shell_id, name, weight, drop_lowest, drop_highest, position)
+            select s.tenant_id, gen_random_uuid(), s.id, g.name, g.weight, g.drop_lowest, 0, g.position
+            from course_shells s,
+                 (values ('Homework', 30, 1, 1), ('Quizzes', 20, 0, 2), ('Tests', 50, 0, 3)) g(name, weight, drop_lowest, position)
+            where s.tenant_id = @t
+            """);
+        await Run($"""
+            create temp table bench_assignments as
+            select s.tenant_id, s.id as shell_id, gen_random_uuid() as id, gen_random_uuid() as content_id, n,
+                   (select g.id from assignment_groups g where g.tenant_id = s.tenant_id and g.shell_id = s.id
+                    and g.position = case when n % 5 = 0 then 3 when n % 3 = 0 then 2 else 1 end) as group_id,
+                   (timestamptz '2026-09-01 23:59:00+00' + n * interval '2 days') as due_at
+            from course_shells s, lateral generate_series(1, case when s.id = '{classShell}' then {ClassAssignments}
+                                                                   when s.id = '{bigShell}' then {BigAssignments} else {AssignmentsPerShell} end) n
+            where s.tenant_id = @t;
+            analyze bench_assignments
+            """);
+        await Run("""
+            insert into content_items (tenant_id, id, shell_id, kind, title, current_version_no)
+            select tenant_id, content_id, shell_id, 'assignment', 'Assignment ' || n, 0 from bench_assignments
+            """);
+        await Run("""
+            insert into assignments (tenant_id, id, shell_id, group_id, title, points_possible, due_at, content_item_id, published)
+            select tenant_id, id, shell_id, group_id, 'Assignment ' || n, case when n % 5 = 0 then 100 else 10 end, due_at, content_id, true
+            from bench_assignments
+            """);
+        await Run("""
+            create temp table bench_learners as
+            select distinct l.shell_id, e.user_id as student_id
+            from course_shell_classes l join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id
+            where l.tenant_id = @t and e.role = 'student' and e.status = 'active';
+            analyze bench_learners
+            """);
+        await Run("""
+            insert into effective_due_dates (tenant_id, assignment_id, student_id, due_at, source)
+            select @t, a.id, l.student_id, a.due_at, 'assignment'
+            from bench_assignments a join bench_learners l on l.shell_id = a.shell_id
+            """);
+        // About 90 % graded (score from a hash: 50–100 % of the points), 1 in 12 submitted a day late, 1 in 50 excused.
+        await Run("""
+            insert into submissions (tenant_id, id, shell_id, assignment_id, student_id, workflow, score, excused, submitted_at, attempt_count, graded_at)
+            select @t, gen_random_uuid(), a.shell_id, a.id, l.student_id, 'graded',
+                   case when h % 50 = 0 then null else round((case when a.n % 5 = 0 then 100 else 10 end) * (50 + h % 51) / 100.0, 1) end,
+                   h % 50 = 0, a.due_at - interval '3 hours' + case when h % 12 = 0 then interval '1 day' else interval '0' end, 1, a.due_at
+            from bench_assignments a join bench_learners l on l.shell_id = a.shell_id,
+                 lateral (select abs(hashtext(l.student_id::text || a.id::text)) as h) x
+            where x.h % 10 <> 0
+            """);
+        var size = await Row($"select count(*)::int from bench_learners where shell_id = '{classShell}'");
+        await Run("set session_replication_role = default; analyze");
+        return (classShell, (int)size[0], teacher, bigShell);
+    }
+
+    static async Task<List<(Guid, long)>> ShellsAsync(string superuser, Guid tenant)
+    {
+        await using var conn = new NpgsqlConnection(superuser);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            select s.id, (select count(*) from assignments a where a.tenant_id = s.tenant_id and a.shell_id = s.id and a.published)
+                         * (select count(distinct e.user_id) from course_shell_classes l
+                            join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id and e.role = 'student' and e.status = 'active'
+                            where l.tenant_id = s.tenant_id and l.shell_id = s.id)
+            from course_shells s where s.tenant_id = @t order by 2 desc
+            """, conn) { CommandTimeout = 600 };
+        cmd.Parameters.AddWithValue("t", tenant);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, long)>();
+        while (await reader.ReadAsync()) list.Add((reader.GetGuid(0), reader.GetInt64(1)));
+        return list;
+    }
+
+    static async Task<List<Guid>> StudentsAsync(string superuser, Guid tenant, Guid shell)
+    {
+        await using var conn = new NpgsqlConnection(superuser);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            select distinct e.user_id from course_shell_classes l
+            join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id and e.role = 'student' and e.status = 'active'
+            where l.tenant_id = @t and l.shell_id = @s
+            """, conn);
+        cmd.Parameters.AddWithValue("t", tenant);
+        cmd.Parameters.AddWithValue("s", shell);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<Guid>();
+        while (await reader.ReadAsync()) list.Add(reader.GetGuid(0));
+        return list;
+    }
+
+    /// <summary>Runs <paramref name="work"/> <paramref name="runs"/> times, one after another, each in its own scope and transaction; returns the latencies.</summary>
+    static async Task<List<double>> TimeAsync<T>(IServiceProvider services, District district, int runs, Func<IServiceProvider, int, Task<T>> work)
+    {
+        var latencies = new List<double>(runs);
+        for (var i = 0; i < runs + 5; i++)
+        {
+            var call = Stopwatch.GetTimestamp();
+            await DistrictScope.RunAsync(services, district, async scope =>
+            {
+                var db = scope.GetRequiredService<LmsDbContext>();
+                await using var tx = await db.Database.BeginTransactionAsync();
+                await work(scope, i);
+                await tx.CommitAsync();
+                return 0;
+            });
+            if (i >= 5) latencies.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds); // the first five warm up
+        }
+        return latencies;
+    }
+
+    static async Task<double> MeasureAsync(IServiceProvider services, District district, Func<IServiceProvider, Task> work, TimeSpan duration,
+        List<double> latencies)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<double>();
+            while (Stopwatch.GetElapsedTime(started) < duration)
+            {
+                var call = Stopwatch.GetTimestamp();
+                await DistrictScope.RunAsync(services, district, async scope => { await work(scope); return 0; });
+                mine.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+            }
+            return mine;
+        })).ToList();
+        foreach (var list in await Task.WhenAll(clients)) latencies.AddRange(list);
+        return Seconds(started);
+    }
+
+    static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
+
+    static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+    static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+}

@@ -81,6 +81,7 @@ app.MapProgressEndpoints();
 app.MapCatalogEndpoints();
 app.MapShellEndpoints();
 app.MapAssignmentEndpoints();
+app.MapGradingPolicyEndpoints();
 app.MapAnalyticsEndpoints();
 app.MapCourseCertificateEndpoints();
 app.MapLmsWeb();

@@ -322,6 +322,60 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task An_assignment_belongs_to_the_period_its_due_date_falls_in_and_an_undated_one_to_the_last_period()
+    {
+        var c = await CourseAsync();
+        var undated = (await PostAsync(c.Teacher, $"/api/shells/{c.Shell}/assignments", new { groupId = c.Homework, title = "Extra", pointsPossible = 5 }))
+            .GetProperty("id").GetGuid();
+        var fall = await c.District.ScalarAsync<Guid>("select internal_id from external_ids where external_id = 'nw-2027-fall'");
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var (id, title, start, end) in new[] { (first, "Q1", new DateOnly(2026, 8, 17), new DateOnly(2026, 10, 10)),
+                     (second, "Q2", new DateOnly(2026, 10, 11), new DateOnly(2026, 12, 18)) })
+            await c.District.ExecAsync("""
+                insert into academic_sessions (tenant_id, id, title, type, start_date, end_date, parent_id, school_year)
+                values ($1, $2, $3, 'gradingPeriod', $4, $5, $6, 2027)
+                """, c.District.District.Id, id, title, start, end, fall);
+        // nw-s-002's HW2 is moved out of Q1 by a student override (an extension)
+        Assert.True((await c.Teacher.PutAsJsonAsync($"/api/assignments/{c.Assignments["HW2"]}/overrides/students/{c.Students["nw-s-002"]}",
+            new { dueAt = Oct1.AddDays(15) })).IsSuccessStatusCode);
+        var admin = await c.District.AsNewAsync(Roles.DistrictAdmin);
+        await PostAsync(admin, $"/api/grading-periods/{first}/close", new { });
+
+        await using var db = api.Database.CreateContext(c.District.District.Id);
+        var periods = new GradingPeriods(db, new LmsCloud.Core.Audit.AuditLog(db, new LmsCloud.Core.Audit.AuditContext(), TimeProvider.System));
+        var closed = await Assert.ThrowsAsync<LmsCloud.Core.Learning.Shells.ShellRefusal>(() => periods.EnsureOpenAsync(c.Shell, c.Assignments["HW1"], default));
+        Assert.Equal(409, closed.Status);
+        Assert.Equal("Grading period Q1 is closed.", closed.Message);
+        await Assert.ThrowsAsync<LmsCloud.Core.Learning.Shells.ShellRefusal>(() => periods.EnsureOpenAsync(c.Shell, c.Assignments["HW2"], c.Students["nw-s-001"], default));
+        await periods.EnsureOpenAsync(c.Shell, c.Assignments["HW2"], c.Students["nw-s-002"], default); // their due date is in Q2
+        await periods.EnsureOpenAsync(c.Shell, c.Assignments["HW3"], default);
+        await periods.EnsureOpenAsync(c.Shell, undated, default);
+        Assert.Equal(second, (await periods.PeriodOfAsync(c.Shell, undated, null, default))!.Id);
+        Assert.Equal(second, (await periods.PeriodOfAsync(c.Shell, null, null, default))!.Id); // the final grade: the latest period started
+        await PostAsync(admin, $"/api/grading-periods/{second}/close", new { });
+        await Assert.ThrowsAsync<LmsCloud.Core.Learning.Shells.ShellRefusal>(() => periods.EnsureOpenAsync(c.Shell, undated, default));
+        // an unknown period is 404; a teacher may not reopen
+        await HttpAssert.ProblemAsync(await admin.PostAsync($"/api/grading-periods/{Guid.NewGuid()}/reopen", null), HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(await c.Teacher.PostAsync($"/api/grading-periods/{second}/reopen", null), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_whole_district_recompute_stores_every_student_of_every_shell()
+    {
+        var c = await CourseAsync();
+        await c.District.ExecAsync("delete from student_scores");
+        await using var db = api.Database.CreateContext(c.District.District.Id);
+        var inputs = new GradeInputs(db);
+        var run = await new ScoreKeeper(db, inputs, TimeProvider.System).RecomputeDistrictAsync(default);
+        Assert.True(run.Shells > 1);
+        Assert.Equal((long)run.Students, await c.District.ScalarAsync<long>("select count(*) from student_scores"));
+        Assert.Equal(4L * 5, await c.District.ScalarAsync<long>("select count(*) * 5 from student_scores where shell_id = $1", c.Shell));
+        Assert.True(run.GradeCells >= 20);
+        Assert.Equal(87.00m, await c.District.ScalarAsync<decimal>("select current_score from student_scores where student_id = $1 and shell_id = $2",
+            c.Students["nw-s-001"], c.Shell));
+    }
+
+    [Fact]
     public async Task A_guardian_sees_their_child_and_nobody_else_sees_a_grade()
     {
         var c = await CourseAsync();

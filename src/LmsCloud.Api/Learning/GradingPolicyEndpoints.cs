@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
 using LmsCloud.Core.Learning.Grades;
 using LmsCloud.Core.Learning.Shells;
 using static LmsCloud.Api.Learning.ShellResults;
@@ -18,9 +19,10 @@ public static class GradingPolicyEndpoints
         shells.MapGet("/grading-policy", (Guid shellId, GradingPolicies policies, ClaimsPrincipal p, CancellationToken ct) =>
                 Run(() => policies.GetAsync(ShellViewer.From(p), shellId, ct)))
             .WithSummary("The course's grading policy (teachers of the course and admins): weighting, late and missing policy, scheme, version.");
-        shells.MapPut("/grading-policy", (Guid shellId, GradingPolicyInput body, GradingPolicies policies, ClaimsPrincipal p, CancellationToken ct) =>
-                Run(() => policies.PutAsync(ShellViewer.From(p), shellId, body, ct)))
-            .WithSummary("Saves the grading policy and recomputes every student's grade in the same transaction (audited before/after).");
+        shells.MapPut("/grading-policy", (Guid shellId, GradingPolicyInput body, [FromHeader(Name = "If-Match")] string? ifMatch, GradingPolicies policies,
+                ClaimsPrincipal p, CancellationToken ct) => Run(() => policies.PutAsync(ShellViewer.From(p), shellId, body, Version(ifMatch), ct)))
+            .WithSummary("Saves the grading policy and recomputes every student's grade in the same transaction (audited before/after). " +
+                         "If-Match: the version read (412 when it changed since).");
         shells.MapPost("/grading-policy/preview", (Guid shellId, GradingPolicyInput body, GradingPolicies policies, ClaimsPrincipal p,
                 CancellationToken ct) => Run(() => policies.PreviewAsync(ShellViewer.From(p), shellId, body, ct)))
             .WithSummary("What saving this policy would change, without saving: \"N students change letter grade\" and each moved score.");
@@ -62,5 +64,15 @@ public static class GradingPolicyEndpoints
                 Run(() => g.ReopenAsync(ShellViewer.From(p), sessionId, ct)))
             .WithSummary("Reopens a closed grading period (district and school admins).");
         return app;
+    }
+
+    /// <summary>An If-Match of <c>"3"</c>, <c>W/"3"</c> or <c>3</c> is version 3; absent or <c>*</c> checks nothing; anything else is a 400.</summary>
+    static int? Version(string? ifMatch)
+    {
+        var text = ifMatch?.Trim();
+        if (string.IsNullOrEmpty(text) || text == "*") return null;
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        return int.TryParse(text.Trim('"'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
+            : throw ShellRefusal.Invalid("If-Match", "If-Match is the policy's version as read, e.g. \"3\".");
     }
 }

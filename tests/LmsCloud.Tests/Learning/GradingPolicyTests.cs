@@ -207,6 +207,14 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
             """, c.Shell.ToString());
         Assert.Contains("points", audited);
 
+        // a write against a version read earlier is refused (two teachers editing the policy at once)
+        var stalePut = new HttpRequestMessage(HttpMethod.Put, $"/api/shells/{c.Shell}/grading-policy") { Content = JsonContent.Create(new { weighting = "percent" }) };
+        stalePut.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        await HttpAssert.ProblemAsync(await c.Teacher.SendAsync(stalePut), HttpStatusCode.PreconditionFailed);
+        var currentPut = new HttpRequestMessage(HttpMethod.Put, $"/api/shells/{c.Shell}/grading-policy") { Content = JsonContent.Create(policy) };
+        currentPut.Headers.TryAddWithoutValidation("If-Match", "\"2\"");
+        Assert.Equal(HttpStatusCode.OK, (await c.Teacher.SendAsync(currentPut)).StatusCode);
+
         // bad input is a validation problem; a student may not read or change the policy
         await HttpAssert.ValidationProblemAsync(await c.Teacher.PutAsJsonAsync($"/api/shells/{c.Shell}/grading-policy", new { weighting = "median" }), "weighting");
         await HttpAssert.ValidationProblemAsync(await c.Teacher.PutAsJsonAsync($"/api/shells/{c.Shell}/grading-policy",

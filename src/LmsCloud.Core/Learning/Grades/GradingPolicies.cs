@@ -48,12 +48,16 @@ public sealed class GradingPolicies(LmsDbContext db, GradeAccess gradeAccess, Gr
         return await ReadAsync(shellId, ct);
     }
 
-    public async Task<GradingPolicyView> PutAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, CancellationToken ct)
+    /// <param name="expectedVersion">From an <c>If-Match</c> header: the version the caller read; a newer one is refused (412).</param>
+    public async Task<GradingPolicyView> PutAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, int? expectedVersion, CancellationToken ct)
     {
         var v = Validate(input);
         await using var tx = await gradeAccess.BeginEditAsync(viewer, shellId, ct);
         await CheckSchemeAsync(v.SchemeId, ct);
         var before = await ReadAsync(shellId, ct);
+        if (expectedVersion is { } expected && expected != before.Version)
+            throw new ShellRefusal(412, "Precondition failed",
+                $"The grading policy was changed since you read it (now version {before.Version}); reload it and try again.");
         await db.Database.ExecuteSqlAsync($"""
             insert into shell_grading_policies (tenant_id, shell_id, weighting, late_deduction_percent, late_interval, late_floor_percent,
                                                 missing_deduction_percent, missing_floor_percent, scheme_id, version, updated_by, updated_at)

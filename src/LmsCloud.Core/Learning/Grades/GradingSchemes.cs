@@ -38,7 +38,7 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
     {
         Admin(viewer);
         var (name, entries) = (Name(input.Name), Entries(input.Entries));
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await BeginAsync(ct);
         await CheckNameAsync(name, null, ct);
         var id = Guid.NewGuid();
         await db.Database.ExecuteSqlAsync($"""
@@ -55,7 +55,7 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
     public async Task<GradingSchemeView> UpdateAsync(ShellViewer viewer, Guid id, GradingSchemeInput input, CancellationToken ct)
     {
         Admin(viewer);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await BeginAsync(ct);
         var before = (await ReadAsync(id, ct)).SingleOrDefault() ?? throw ShellRefusal.NotFound("Grading scheme");
         var name = input.Name != null ? Name(input.Name) : before.Name;
         var entries = input.Entries != null ? Entries(input.Entries) : before.Entries;
@@ -75,7 +75,7 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
     public async Task<GradingSchemeList> SetDefaultAsync(ShellViewer viewer, Guid? schemeId, CancellationToken ct)
     {
         Admin(viewer);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await BeginAsync(ct);
         var before = (await ReadAsync(null, ct)).FirstOrDefault(s => s.IsDefault)?.Id;
         if (schemeId is { } id)
         {
@@ -101,6 +101,14 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
             """).ToListAsync(ct);
         await scores.MarkStaleAsync(shells, ct);
         foreach (var shell in shells) await scores.RecomputeAsync(shell, null, ct);
+    }
+
+    /// <summary>Scheme writes of one district queue up (unique names, one default), so a race is a wait, not a 500.</summary>
+    async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginAsync(CancellationToken ct)
+    {
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtext('grading_schemes:' || {Tenant.ToString()}))", ct);
+        return tx;
     }
 
     async Task MakeDefaultAsync(Guid id, CancellationToken ct)

@@ -78,3 +78,4 @@ create table grading_period_closures (
 );
 select enable_tenant_isolation('grading_period_closures'::regclass);
 grant select, insert, delete on grading_period_closures to lms_app;
+grant update (closed_by) on grading_period_closures to lms_app;  -- erasure of the admin who closed it (the data map's anonymise)

@@ -153,7 +153,7 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
     /// <summary>Letters unique (ignoring case) and 1–10 characters, minimums strictly descending as given, the lowest 0.</summary>
     public static IReadOnlyList<SchemeEntry> Entries(IReadOnlyList<SchemeEntry>? entries)
     {
-        if (entries is not { Count: >= 1 and <= 30 }) throw ShellRefusal.Invalid("entries", "A scheme has 1 to 30 letters.");
+        if (entries is not { Count: >= 1 and <= 30 } || entries.Any(e => e == null)) throw ShellRefusal.Invalid("entries", "A scheme has 1 to 30 letters.");
         var trimmed = entries.Select(e => new SchemeEntry(e.Letter?.Trim() ?? "", e.MinPercent)).ToList();
         if (trimmed.Any(e => e.Letter.Length is < 1 or > 10)) throw ShellRefusal.Invalid("entries", "A letter is 1 to 10 characters.");
         if (trimmed.Select(e => e.Letter.ToUpperInvariant()).Distinct().Count() != trimmed.Count)

@@ -171,6 +171,12 @@ select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with =
 select create_distributed_table('grade_changes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('student_scores', 'tenant_id', colocate_with => 'district_profiles');
 
+-- 0044 grading policy (issue 13)
+select create_distributed_table('grading_schemes', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('shell_grading_policies', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('final_grade_overrides', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('grading_period_closures', 'tenant_id', colocate_with => 'district_profiles');
+
 -- 0046 quizzes (issue 13)
 select create_distributed_table('quizzes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('quiz_attempts', 'tenant_id', colocate_with => 'district_profiles');

@@ -90,6 +90,7 @@ app.MapAssignmentEndpoints();
 app.MapQuizEndpoints();
 app.MapGradebookEndpoints();
 app.MapOneRosterGradebookEndpoints();
+app.MapGradingPolicyEndpoints();
 app.MapAnalyticsEndpoints();
 app.MapCourseCertificateEndpoints();
 app.MapLmsWeb();

@@ -512,6 +512,35 @@ public static class DataMap
             ["class_id", "object_type", "sourced_id", "student_id", "content_hash", "sent_at"], [],
             new(ErasureMethod.DeleteRows, "The student's passback rows are deleted (a hash of what was sent, nothing more).", Nothing),
             LearningRecord),
+        // ---- Learning: grading policy, schemes, overrides, periods (docs/grade-engine.md, "Stored scores, policy and periods") ----
+        new("grading_schemes", DataCategory.Learning, "The district's letter-grade ladders (letter and minimum percent), which one is the default, and the admin who last changed each by id.",
+            [new("updated_by", PersonKeyKind.UserId, "the admin who last changed the scheme")], null,
+            ["id", "name", "entries", "is_default", "updated_by", "created_at", "updated_at"], [],
+            new(ErasureMethod.Anonymise, "The scheme stays (it is the district's); the admin who changed it is no longer named.",
+                new Dictionary<string, string> { ["updated_by"] = "null" }),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "The district's own configuration: kept while in use; a person by id only." }),
+
+        new("shell_grading_policies", DataCategory.Learning, "Each course's grading policy: weighting, late and missing deductions and floors, scheme, version, who changed it last by id.",
+            [new("updated_by", PersonKeyKind.UserId, "the teacher or admin who last changed the policy")], null,
+            ["shell_id", "weighting", "late_deduction_percent", "late_interval", "late_floor_percent", "missing_deduction_percent", "missing_floor_percent",
+             "scheme_id", "version", "updated_by", "updated_at"], [],
+            new(ErasureMethod.Anonymise, "The policy stays (it decides other students' grades); the person who changed it is no longer named.",
+                new Dictionary<string, string> { ["updated_by"] = "null" }),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "Kept with the course shell it configures: a person by id only." }),
+
+        new("final_grade_overrides", DataCategory.Learning, "A teacher's override of a student's final course grade, with the reason, who set it and when.",
+            [new("student_id", PersonKeyKind.UserId, "the student")], null,
+            ["shell_id", "student_id", "percent", "reason", "set_by", "set_at"], [],
+            new(ErasureMethod.DeleteRows, "The student's overrides are deleted. The teacher who set one is named by id only and is not a key: erasing a " +
+                "teacher must not delete their students' grades.", Nothing),
+            LearningRecord),
+
+        new("grading_period_closures", DataCategory.Learning, "Which grading periods (roster sessions) are closed to grade changes, since when, and the admin who closed each by id.",
+            [new("closed_by", PersonKeyKind.UserId, "the admin who closed the period")], null,
+            ["session_id", "closed_at", "closed_by"], [],
+            new(ErasureMethod.Anonymise, "The closure stays (it protects every student's grades); the admin who closed it is no longer named.",
+                new Dictionary<string, string> { ["closed_by"] = "null" }),
+            new("P7Y", RetentionEvent.Occurred) { NotPurgedByRuns = "The district's record of closed periods: a person by id only." }),
 
         // ---- Learning: completion certificates (docs/learning.md, "Completion certificates") ------------------------
         new("course_certificate_templates", DataCategory.Learning, "The title and wording of a course's certificate, one immutable version per edit, and its author by id.",

@@ -10,6 +10,11 @@ public static class GradeExtensions
         services.AddScoped<GradeInputs>();
         services.AddScoped<ScoreKeeper>();
         services.AddScoped<GradeChangeLog>();
+        services.AddScoped<GradeAccess>();
+        services.AddScoped<GradingPolicies>();
+        services.AddScoped<GradingSchemes>();
+        services.AddScoped<GradingPeriods>();
+        services.AddScoped<StudentGrades>();
         return services;
     }
 }

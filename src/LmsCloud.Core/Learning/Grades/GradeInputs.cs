@@ -6,8 +6,10 @@ namespace LmsCloud.Core.Learning.Grades;
 /// <summary>
 /// Builds the engine's <see cref="GradeDescription"/> for students of a shell from the database, set-based: one statement
 /// per kind of row (groups, never-drops, assignments, effective due dates, submissions) whatever the number of students,
-/// so a whole class or a whole district costs the same five round trips per shell. Published assignments only: a draft
-/// counts for nobody. A student's due date is their effective one (override, section, assignment).
+/// so a whole class or a whole district costs the same round trips per shell. Published assignments only: a draft
+/// counts for nobody. A student's due date is their effective one (override, section, assignment). The shell's grading
+/// policy (shell_grading_policies), its scheme (the shell's, else the district default, else the built-in ladder) and
+/// each student's final override (final_grade_overrides) complete the description.
 /// Runs as the caller: RLS keeps it to the current district. Access checks are the caller's.
 /// </summary>
 public sealed class GradeInputs(LmsDbContext db)
@@ -26,7 +28,37 @@ public sealed class GradeInputs(LmsDbContext db)
     }
 
     public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid> students,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, CancellationToken ct) =>
+        await ForStudentsAsync(shellId, students, now, await RulesAsync(shellId, ct), ct);
+
+    /// <summary>The shell's saved grading rules (the automatic default when it has no policy row).</summary>
+    public async Task<GradingRules> RulesAsync(Guid shellId, CancellationToken ct)
+    {
+        var row = await db.Database.SqlQuery<PolicyRow>($"""
+            select weighting as "Weighting", late_deduction_percent as "LateDeduction", late_interval as "LateInterval", late_floor_percent as "LateFloor",
+                   missing_deduction_percent as "MissingDeduction", missing_floor_percent as "MissingFloor", scheme_id as "SchemeId"
+            from shell_grading_policies where shell_id = {shellId}
+            """).SingleOrDefaultAsync(ct);
+        return new GradingRules(row?.Weighting is { } w ? Weightings(w) : null,
+            row?.LateDeduction is { } ld ? new LatePolicy(ld, Interval(row.LateInterval!), row.LateFloor ?? 0) : null,
+            row?.MissingDeduction is { } md ? new MissingPolicy(md, row.MissingFloor ?? 0) : null,
+            await SchemeAsync(row?.SchemeId, ct));
+    }
+
+    /// <summary>The ladder of a district scheme, or with none given the district default, or the built-in ladder.</summary>
+    public async Task<IReadOnlyList<SchemeEntry>> SchemeAsync(Guid? schemeId, CancellationToken ct)
+    {
+        var json = await db.Database.SqlQuery<string?>($"""
+            select coalesce((select entries from grading_schemes where id = {schemeId}),
+                            (select entries from grading_schemes where is_default and {schemeId}::uuid is null))::text as "Value"
+            """).SingleAsync(ct);
+        return json == null ? GradeDescription.DefaultScheme
+            : System.Text.Json.JsonSerializer.Deserialize<List<SchemeEntry>>(json, GradeDescriptionJson.WriteOptions)!;
+    }
+
+    /// <summary>As the other overload, with the given rules instead of the saved ones (a policy preview).</summary>
+    public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid> students,
+        DateTimeOffset now, GradingRules rules, CancellationToken ct)
     {
         var ids = students.Distinct().ToArray();
         var groups = await db.Database.SqlQuery<GroupRow>($"""
@@ -54,11 +86,14 @@ public sealed class GradeInputs(LmsDbContext db)
                    s.excused as "Excused", s.status_override as "StatusOverride"
             from submissions s where s.shell_id = {shellId} and s.student_id = any ({ids})
             """).ToListAsync(ct);
+        var overrides = await db.Database.SqlQuery<OverrideRow>($"""
+            select student_id as "StudentId", percent as "Percent" from final_grade_overrides where shell_id = {shellId} and student_id = any ({ids})
+            """).ToDictionaryAsync(o => o.StudentId, o => o.Percent, ct);
 
         var gradeGroups = groups.Select(g => new GradeGroup(Key(g.Id), g.Name, g.Weight, g.DropLowest, g.DropHighest,
             neverDrop.Where(n => n.GroupId == g.Id).Select(n => Key(n.AssignmentId)).ToList())).ToList();
         // Weights decide unless every group weighs 0 (a teacher who never set weights): then total points.
-        var weighting = groups.Any(g => g.Weight > 0) ? Weighting.Percent : Weighting.Points;
+        var weighting = rules.Weighting ?? (groups.Any(g => g.Weight > 0) ? Weighting.Percent : Weighting.Points);
         var due = dueDates.ToDictionary(d => (d.AssignmentId, d.StudentId), d => d.DueAt);
         var byStudent = submissions.ToLookup(s => s.StudentId);
         var result = new Dictionary<Guid, GradeDescription>(ids.Length);
@@ -68,13 +103,21 @@ public sealed class GradeInputs(LmsDbContext db)
                 due.TryGetValue((a.Id, student), out var d) ? d : a.DueAt, a.OmitFromFinal, a.Posted, KeepAttempt.Highest, Type(a.GradingType))).ToList();
             var subs = byStudent[student].Select(s => new GradeSubmission(Key(s.AssignmentId), s.Score, null, s.SubmittedAt, s.Excused,
                 Status(s.StatusOverride))).ToList();
-            result[student] = new GradeDescription(weighting, null, null, GradeDescription.DefaultScheme, now, gradeGroups, own, subs);
+            result[student] = new GradeDescription(weighting, rules.LatePolicy, rules.MissingPolicy, rules.Scheme, now, gradeGroups, own, subs,
+                overrides.TryGetValue(student, out var o) ? o : null);
         }
         return result;
     }
 
     /// <summary>Engine ids are strings; ours are uuids in their usual text form, so explanations name assignments by id.</summary>
     public static string Key(Guid id) => id.ToString();
+
+    public static Weighting Weightings(string weighting) => weighting == "points" ? Weighting.Points : Weighting.Percent;
+
+    public static LateInterval Interval(string interval) => interval switch
+    {
+        "minute" => LateInterval.Minute, "hour" => LateInterval.Hour, "week" => LateInterval.Week, _ => LateInterval.Day,
+    };
 
     static GradingType Type(string type) => type switch
     {
@@ -87,9 +130,18 @@ public sealed class GradeInputs(LmsDbContext db)
         "late" => SubmissionStatus.Late, "missing" => SubmissionStatus.Missing, "none" => SubmissionStatus.None, _ => null,
     };
 
+    sealed record PolicyRow(string Weighting, decimal? LateDeduction, string? LateInterval, decimal? LateFloor, decimal? MissingDeduction,
+        decimal? MissingFloor, Guid? SchemeId);
+    sealed record OverrideRow(Guid StudentId, decimal Percent);
     sealed record GroupRow(Guid Id, string Name, decimal Weight, int DropLowest, int DropHighest);
     sealed record NeverDropRow(Guid GroupId, Guid AssignmentId);
     sealed record AssignmentRow(Guid Id, Guid GroupId, decimal PointsPossible, DateTimeOffset? DueAt, bool OmitFromFinal, bool Posted, string GradingType);
     sealed record DueRow(Guid AssignmentId, Guid StudentId, DateTimeOffset? DueAt);
     sealed record SubmissionRow(Guid AssignmentId, Guid StudentId, decimal? Score, DateTimeOffset? SubmittedAt, bool Excused, string? StatusOverride);
 }
+
+/// <summary>
+/// The policy half of a description: <c>Weighting</c> null means automatic (percent when any group has a weight, else
+/// points); null late/missing policies mean none.
+/// </summary>
+public sealed record GradingRules(Weighting? Weighting, LatePolicy? LatePolicy, MissingPolicy? MissingPolicy, IReadOnlyList<SchemeEntry> Scheme);

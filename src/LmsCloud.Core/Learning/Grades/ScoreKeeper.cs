@@ -4,6 +4,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LmsCloud.Core.Learning.Grades;
 
+/// <summary>What a whole-district recompute did: shells, students and grade cells (students × assignments).</summary>
+public sealed record DistrictRecompute(int Shells, int Students, long GradeCells);
+
 /// <summary>One student's stored score: the engine's result as last computed, and whether a recompute is pending.</summary>
 public sealed record StoredScore(Guid ShellId, Guid StudentId, GradeResult Result, DateTimeOffset ComputedAt, bool Stale);
 
@@ -23,6 +26,52 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
         var results = descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
         await StoreAsync(tenant, shellId, results, ct);
         return results;
+    }
+
+    /// <summary>The engine's results for the shell's students under the given rules, stored nowhere (a policy preview).</summary>
+    public async Task<IReadOnlyDictionary<Guid, GradeResult>> ComputeAsync(Guid shellId, GradingRules? rules, CancellationToken ct)
+    {
+        var who = await inputs.StudentsAsync(shellId, null, ct);
+        var now = clock.GetUtcNow();
+        var descriptions = rules == null ? await inputs.ForStudentsAsync(shellId, who, now, ct) : await inputs.ForStudentsAsync(shellId, who, now, rules, ct);
+        return descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
+    }
+
+    /// <summary>
+    /// Marks the stored rows of the given shells out of date in one statement: readers return them with
+    /// <c>stale: true</c> until a recompute clears the mark. A change that recomputes later (a large policy change) marks first.
+    /// </summary>
+    public Task<int> MarkStaleAsync(IReadOnlyCollection<Guid> shellIds, CancellationToken ct)
+    {
+        var ids = shellIds.Distinct().ToArray();
+        return db.Database.ExecuteSqlAsync($"""
+            update student_scores set stale_since = now() where shell_id = any ({ids}) and stale_since is null
+            """, ct);
+    }
+
+    /// <summary>
+    /// Recomputes every shell of the district that has students, one shell per batch (its inputs in a few statements, its
+    /// rows in one upsert). Returns what was done; grade cells are students × published assignments.
+    /// </summary>
+    public async Task<DistrictRecompute> RecomputeDistrictAsync(CancellationToken ct)
+    {
+        var shells = await db.Database.SqlQuery<Guid>($"""
+            select distinct sc.shell_id as "Value" from course_shell_classes sc
+            where exists (select 1 from enrollments e where e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active')
+            order by 1
+            """).ToListAsync(ct);
+        var (students, cells) = (0, 0L);
+        foreach (var shell in shells)
+        {
+            var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
+            var who = await inputs.StudentsAsync(shell, null, ct);
+            var descriptions = await inputs.ForStudentsAsync(shell, who, clock.GetUtcNow(), ct);
+            var results = descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
+            await StoreAsync(tenant, shell, results, ct);
+            students += results.Count;
+            cells += descriptions.Values.Sum(d => (long)d.Assignments.Count);
+        }
+        return new DistrictRecompute(shells.Count, students, cells);
     }
 
     async Task StoreAsync(Guid tenant, Guid shellId, IReadOnlyDictionary<Guid, GradeResult> results, CancellationToken ct)
@@ -68,5 +117,15 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
             : new StoredScore(shellId, studentId, JsonSerializer.Deserialize<GradeResult>(row.Result, GradeDescriptionJson.WriteOptions)!, row.ComputedAt, row.Stale);
     }
 
+    /// <summary>The stored scores of a shell's students (those with a row), for before/after comparisons.</summary>
+    public async Task<IReadOnlyDictionary<Guid, GradeResult>> StoredAsync(Guid shellId, CancellationToken ct)
+    {
+        var rows = await db.Database.SqlQuery<StoredRow>($"""
+            select student_id as "StudentId", result::text as "Result" from student_scores where shell_id = {shellId}
+            """).ToListAsync(ct);
+        return rows.ToDictionary(r => r.StudentId, r => JsonSerializer.Deserialize<GradeResult>(r.Result, GradeDescriptionJson.WriteOptions)!);
+    }
+
+    sealed record StoredRow(Guid StudentId, string Result);
     sealed record ScoreRow(string Result, DateTimeOffset ComputedAt, bool Stale);
 }

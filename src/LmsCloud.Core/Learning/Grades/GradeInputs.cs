@@ -20,7 +20,7 @@ public sealed class GradeInputs(LmsDbContext db)
             select distinct e.user_id as "Value"
             from course_shell_classes sc
             join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-            where sc.shell_id = {shellId} and ({ids} is null or e.user_id = any ({ids}))
+            where sc.shell_id = {shellId} and ({ids}::uuid[] is null or e.user_id = any ({ids}::uuid[]))
             order by 1
             """).ToListAsync(ct);
     }

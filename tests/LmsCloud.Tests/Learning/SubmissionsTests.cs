@@ -247,6 +247,14 @@ public sealed class SubmissionsTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(1L, await c.District.ScalarAsync<long>(
             "select count(*) from audit_events where action = 'grade.posting' and entity_id = $1", manual.ToString()));
         await HttpAssert.ProblemAsync(await c.Teacher.PostAsJsonAsync($"/api/assignments/{assignment}/posting", new { posted = false }), HttpStatusCode.Conflict);
+
+        // through a browser session (cookie) the channel is web
+        var browser = await new TestBrowser(api, c.District.District.Slug).SignedInAsync(await api.CreateUserAsync(c.District.District, Roles.DistrictAdmin));
+        var web = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/assignments/{assignment}/submissions/{c.Classmate}/grade")
+            { Content = JsonContent.Create(new { score = 4 }) });
+        Assert.True(web.StatusCode == HttpStatusCode.OK, await web.Content.ReadAsStringAsync());
+        Assert.Equal("web", await c.District.ScalarAsync<string>("select channel from grade_changes where assignment_id = $1 and student_id = $2",
+            assignment, c.Classmate));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LmsCloud.Core.Learning.Progress;
+using LmsCloud.Core.Learning.Submissions;
 using LmsCloud.Core.Tenancy;
 using Npgsql;
 using LmsCloud.Api.Jobs;
@@ -8,7 +9,8 @@ namespace LmsCloud.Api.Learning;
 
 /// <summary>
 /// The activity rollup over every active district (<see cref="DailyRollup.RunAsync"/>), and the monthly partitions of
-/// activity_events made ahead (this month and the next two), so ingestion rarely has to make one on demand. One
+/// activity_events made ahead (this month and the next two), so ingestion rarely has to make one on demand. Each
+/// district's Idempotency-Keys older than a day are swept on the way (<see cref="IdempotencyKeys.SweepAsync"/>). One
 /// district's failure is logged and does not stop the others; its mark stays, so the next run does its days again.
 /// </summary>
 public sealed class ProgressRollup(IServiceProvider services, DistrictStore districts, NpgsqlDataSource db, TimeProvider clock,
@@ -29,6 +31,8 @@ public sealed class ProgressRollup(IServiceProvider services, DistrictStore dist
                     scope => scope.GetRequiredService<DailyRollup>().RunAsync(idleCutoffSeconds: cutoff, ct: ct));
                 if (result.Days.Count > 0)
                     logger.LogInformation("Activity rollup of {District}: {Days} days, {Rows} rows", district.Slug, result.Days.Count, result.Rows);
+                var swept = await DistrictScope.RunAsync(services, district, scope => scope.GetRequiredService<IdempotencyKeys>().SweepAsync(ct));
+                if (swept > 0) logger.LogInformation("Idempotency keys of {District}: {Rows} older than a day deleted", district.Slug, swept);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

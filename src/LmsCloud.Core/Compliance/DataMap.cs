@@ -479,7 +479,8 @@ public static class DataMap
             ["person_id", "key", "status_code", "response", "created_at"],
             [new("request_hash", Internal)],
             new(ErasureMethod.DeleteRows, "The person's keys are deleted.", Nothing),
-            new("P1D", RetentionEvent.Occurred) { NotPurgedByRuns = "The idempotency sweep deletes keys a day old; they mean nothing after a retry window." }),
+            new("P1D", RetentionEvent.Occurred) { NotPurgedByRuns =
+                "Deleted a day old by the activity rollup job (every 15 minutes, IdempotencyKeys.SweepAsync), not by retention runs: they mean nothing after a retry window." }),
 
         new("grade_changes", DataCategory.Learning,
             "The history of every grade change: score, excusal, late/missing status, final override or posting, before and after, grader, channel and reason.",

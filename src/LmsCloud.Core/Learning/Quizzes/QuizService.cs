@@ -36,7 +36,7 @@ public sealed record QuizAttemptView(
 /// autograder, or web for a teacher's hand grading) and recomputes the student's course score, in one transaction.
 /// </summary>
 public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs inputs, ScoreKeeper scores, GradeChangeLog changes, AuditLog audit,
-    TimeProvider clock)
+    GradingPeriods periods, TimeProvider clock)
 {
     /// <summary>Answers arriving this long after the deadline still count: the network, not the student, was late.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
@@ -115,6 +115,7 @@ public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs
         var question = questions.FirstOrDefault(q => q.Id == questionId) ?? throw ShellRefusal.NotFound("Question");
         if (points < 0 || points > question.Points)
             throw ShellRefusal.Invalid("points", $"Points for this question are 0 to {QuizScoring.Describe(question.Points)}.");
+        await periods.EnsureOpenAsync(attempt.ShellId, attempt.AssignmentId, attempt.StudentId, ct);
         var list = JsonSerializer.Deserialize<List<QuestionScore>>(attempt.QuestionScores ?? "[]", Json)!;
         list = list.Select(s => s.QuestionId == questionId ? s with { Points = points, Correct = points == question.Points, Manual = true } : s).ToList();
         var (state, score) = Total(list);

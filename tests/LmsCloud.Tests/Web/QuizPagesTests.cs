@@ -101,6 +101,9 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await Expect(teacher.GetByLabel("Question 3 prompt")).ToHaveValueAsync("Explain slope.");
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Move down question 3" }).ClickAsync();
         await Expect(teacher.GetByLabel("Question 4 prompt")).ToHaveValueAsync("Explain slope.");
+        await teacher.SetViewportSizeAsync(360, 760);
+        await CoursePageSessions.AssertFitsAsync(teacher);
+        await teacher.SetViewportSizeAsync(1024, 760);
 
         // No correct choice marked: the service's error (questions[0].choices) is shown at question 1, and nothing is saved.
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the quiz" }).ClickAsync();
@@ -109,6 +112,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await Expect(teacher.Locator("#question-2 .field-error")).ToHaveCountAsync(0);
         await Expect(teacher.GetByLabel("Question 3 accepted answers")).ToHaveValueAsync("Paris");
         Assert.Equal(0L, await c.District.ScalarAsync<long>("select count(*) from quizzes where assignment_id = $1", c.Assignment));
+        await BrowserFixture.ScreenshotAsync(teacher, "quiz-builder-error");
         await BrowserFixture.AssertAccessibleAsync(teacher);
         await teacher.GetByLabel("Correct: question 1 choice 2").CheckAsync();
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the quiz" }).ClickAsync();
@@ -141,6 +145,10 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await SavedAsync(c, "select answers::text like '%Rise over run.%' and answers::text like '%Lyon%' from quiz_attempts where assignment_id = $1",
             "the essay and short answer");
         await Expect(student.Locator("#quiz-save-status")).ToHaveTextAsync("All answers saved.");
+        await BrowserFixture.ScreenshotAsync(student, "quiz-attempt");
+        await student.SetViewportSizeAsync(360, 760);
+        await CoursePageSessions.AssertFitsAsync(student);
+        await student.SetViewportSizeAsync(1024, 760);
         await BrowserFixture.AssertAccessibleAsync(student);
         await student.ReloadAsync();
         await Expect(student.GetByLabel("Six")).ToBeCheckedAsync();
@@ -161,6 +169,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         Assert.DoesNotContain("Eight", source); // the correct choice, not picked
         Assert.DoesNotContain("Paris", source);
         Assert.DoesNotContain("0.01", source);
+        await BrowserFixture.ScreenshotAsync(student, "quiz-result");
         await BrowserFixture.AssertAccessibleAsync(student);
 
         // The teacher scores the essay: out of range is refused at the field, then 4 with a reason.
@@ -181,6 +190,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the score of question 4" }).ClickAsync();
         await Expect(teacher.GetByRole(AriaRole.Status)).ToHaveTextAsync("The score is saved; the student's grade follows.");
         await Expect(teacher.Locator("#attempt-score")).ToHaveTextAsync("6 of 10 points");
+        await BrowserFixture.ScreenshotAsync(teacher, "quiz-review");
         Assert.Equal("Clear, but no example", await c.District.ScalarAsync<string>(
             "select reason from grade_changes where assignment_id = $1 and kind = 'score' order by changed_at desc limit 1", c.Assignment));
 
@@ -220,6 +230,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await Expect(student.Locator("#quiz-time-up")).ToContainTextAsync("submitted with the answers you had saved");
         await Expect(student.Locator("#quiz-score")).ToHaveTextAsync("2 of 3 points");
         await Expect(student.Locator(".quiz-answer")).ToHaveTextAsync(["4", "No answer"]);
+        await BrowserFixture.ScreenshotAsync(student, "quiz-time-up");
         await BrowserFixture.AssertAccessibleAsync(student);
 
         // Submitting (the second attempt): the same page, with what was saved.

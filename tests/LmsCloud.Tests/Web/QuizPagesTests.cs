@@ -163,7 +163,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await student.GetByRole(AriaRole.Button, new() { Name = "Yes, submit my answers" }).ClickAsync();
         await Expect(student.GetByRole(AriaRole.Heading, new() { Name = "Quiz 1: attempt 1 submitted" })).ToBeVisibleAsync();
         await Expect(student.Locator("#quiz-score")).ToHaveTextAsync("2 of 10 points so far: 1 question waits for your teacher.");
-        await Expect(student.Locator(".quiz-question-score")).ToHaveTextAsync(["0 of 2 points", "2 of 2 points", "0 of 1 points", "Waiting for your teacher (5 points)"]);
+        await Expect(student.Locator(".quiz-question-score")).ToHaveTextAsync(["0 of 2 points", "2 of 2 points", "0 of 1 point", "Waiting for your teacher (5 points)"]);
         await Expect(student.Locator(".quiz-answer")).ToHaveTextAsync(["Six", "3.14", "Lyon", "Rise over run."]);
         source = await student.ContentAsync();
         Assert.DoesNotContain("Eight", source); // the correct choice, not picked
@@ -178,7 +178,7 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await BrowserFixture.AssertAccessibleAsync(teacher);
         await Expect(teacher.Locator("tbody tr")).ToHaveCountAsync(1);
         await Expect(teacher.Locator("tbody tr td").Nth(1)).ToHaveTextAsync("Submitted, waiting for the teacher");
-        await teacher.Locator("tbody th a", new() { HasText = "Ethan Walker" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Ethan Walker (attempt 1)" }).ClickAsync();
         await Expect(teacher.Locator(".quiz-answer").Nth(3)).ToHaveTextAsync("Rise over run.");
         await teacher.GetByLabel("Points for question 4").FillAsync("6");
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the score of question 4" }).ClickAsync();
@@ -290,5 +290,12 @@ public sealed class QuizPagesTests(BrowserFixture web)
         await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Ethan Walker: attempt 1 at Quiz 1" })).ToBeVisibleAsync();
         await Expect(teacher.GetByText("Not submitted yet").First).ToBeVisibleAsync();
         await BrowserFixture.AssertAccessibleAsync(teacher);
+
+        // Another district's teacher of the same roster, on their own host, with this district's ids: 404 on every quiz page.
+        var elsewhere = await ShellTestDistrict.CreateAsync(web.Api);
+        var stranger = await web.SignedInAsync(elsewhere.District, "nw-t-001");
+        foreach (var path in new[] { "", "/build", "/attempts", $"/attempts/{attempt}", $"/attempts/{attempt}/review" })
+            Assert.Equal(404, (await stranger.GotoAsync(web.Url(elsewhere.District.Slug, $"/courses/{c.Shell}/quizzes/{c.Assignment}{path}")))!.Status);
+        Assert.Equal(404, (await stranger.GotoAsync(web.Url(elsewhere.District.Slug, $"/courses/{c.Shell}/quizzes")))!.Status);
     }
 }

@@ -52,6 +52,9 @@ public static class QuizText
 
     public static string Points(decimal value) => QuizScoring.Describe(value);
 
+    /// <summary>"2 of 5 points", "0 of 1 point".</summary>
+    public static string PointsOf(decimal got, decimal possible) => $"{Points(got)} of {Points(possible)} {(possible == 1 ? "point" : "points")}";
+
     public static string Minutes(long seconds) => $"{seconds / 60}:{seconds % 60:00}";
 
     /// <summary>A number as a person types it: invariant, with a comma taken as the decimal point when there is no dot.</summary>

@@ -19,6 +19,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
+using static LmsCloud.Benchmarks.Measure;
+
 namespace LmsCloud.Benchmarks;
 
 /// <summary>
@@ -29,7 +31,7 @@ namespace LmsCloud.Benchmarks;
 /// Then, in one run:
 /// <list type="bullet">
 /// <item>the teacher's gradebook of the class of 35 × 60 (<see cref="GradebookReading.GetAsync"/>) at 4 clients, RLS (the app
-/// role) against a no-RLS twin (the same code and SQL over a superuser connection), rounds alternating;</item>
+/// role) against a no-RLS twin (the same code and SQL over a superuser connection), in interleaved one-second slices;</item>
 /// <item>one student's recompute (<see cref="ScoreKeeper.RecomputeAsync"/> for one student, in a transaction), p50/p99;</item>
 /// <item>a policy change on that class: the whole class recomputed and stored in one transaction;</item>
 /// <item>the whole district recomputed (every shell, 2 workers) in grade cells/s (students × assignments);</item>
@@ -38,7 +40,7 @@ namespace LmsCloud.Benchmarks;
 /// </summary>
 public static class GradebookBenchmark
 {
-    const int Clients = 4, Rounds = 3, AssignmentsPerShell = 20, ClassAssignments = 60, BigStudents = 1000, BigAssignments = 100;
+    const int Rounds = 3, AssignmentsPerShell = 20, ClassAssignments = 60, BigStudents = 1000, BigAssignments = 100;
 
     public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound)
     {
@@ -92,15 +94,8 @@ public static class GradebookBenchmark
                 throw new InvalidOperationException($"{page.Students.Items.Count} students × {page.Assignments.Count} assignments");
         };
         {
-            List<double> rls = [], plain = [];
-            double rlsSeconds = 0, plainSeconds = 0;
-            await MeasureAsync(app, district, gradebook, TimeSpan.FromSeconds(2), []);
-            await MeasureAsync(twin, district, gradebook, TimeSpan.FromSeconds(2), []);
-            for (var round = 0; round < Rounds; round++)
-            {
-                rlsSeconds += await MeasureAsync(app, district, gradebook, perRound, rls);
-                plainSeconds += await MeasureAsync(twin, district, gradebook, perRound, plain);
-            }
+            var (rls, plain, rlsSeconds, plainSeconds) = await CompareAsync(app, twin, district, (scope, _) => gradebook(scope), Rounds * perRound,
+                Path.Combine(options.DataDirectory, "postgres"), "gradebook");
             var (rlsRate, plainRate) = (rls.Count / rlsSeconds, plain.Count / plainSeconds);
             rows.Add($"| gradebook {classSize} × {ClassAssignments} (GradebookReading.GetAsync) | RLS (app role) | {rlsRate:N1} | {Percentile(rls, 0.5):0.0} | {Percentile(rls, 0.99):0.0} | {rlsRate / plainRate:0.00} |");
             rows.Add($"| gradebook {classSize} × {ClassAssignments} | no-RLS twin (superuser, tenant predicate) | {plainRate:N1} | {Percentile(plain, 0.5):0.0} | {Percentile(plain, 0.99):0.0} | 1.00 |");
@@ -123,7 +118,7 @@ public static class GradebookBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"District: {students:N0} students, {shellCount:N0} shells ({AssignmentsPerShell} assignments each; the class {ClassAssignments}; the big shell {BigStudents:N0} × {BigAssignments}); " +
-                          $"{Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per variant");
+                          $"{Clients} clients, RLS and twin interleaved in one-second slices, {Rounds * perRound.TotalSeconds:0} s each");
         Console.WriteLine();
         Console.WriteLine("| measure | variant | requests/s | p50 ms | p99 ms | RLS / twin |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
@@ -319,35 +314,5 @@ public static class GradebookBenchmark
             if (i >= 5) latencies.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds); // the first five warm up
         }
         return latencies;
-    }
-
-    static async Task<double> MeasureAsync(IServiceProvider services, District district, Func<IServiceProvider, Task> work, TimeSpan duration,
-        List<double> latencies)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
-        {
-            var mine = new List<double>();
-            while (Stopwatch.GetElapsedTime(started) < duration)
-            {
-                var call = Stopwatch.GetTimestamp();
-                await DistrictScope.RunAsync(services, district, async scope => { await work(scope); return 0; });
-                mine.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
-            }
-            return mine;
-        })).ToList();
-        foreach (var list in await Task.WhenAll(clients)) latencies.AddRange(list);
-        return Seconds(started);
-    }
-
-    static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
-
-    static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
-
-    static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0) return double.NaN;
-        var sorted = values.OrderBy(v => v).ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     }
 }

@@ -17,6 +17,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
+using static LmsCloud.Benchmarks.Measure;
+
 namespace LmsCloud.Benchmarks;
 
 /// <summary>
@@ -37,8 +39,7 @@ namespace LmsCloud.Benchmarks;
 /// </summary>
 public static class LearningBenchmark
 {
-    const int Clients = 4, Rounds = 3, ClassSize = 35, BeatsPerBatch = 10, HeartbeatsPerStudent = 20;
-    static readonly TimeSpan Slice = TimeSpan.FromSeconds(1);
+    const int Rounds = 3, ClassSize = 35, BeatsPerBatch = 10, HeartbeatsPerStudent = 20;
 
     /// <param name="only">home, class or list: that RLS/twin comparison alone (no heartbeats, rollup or EXPLAIN), for quick iterations.</param>
     /// <param name="aa">An A/A run: the "RLS" variant is the twin too, so its ratio shows what the method alone gives (should be 1.00 ± noise).</param>
@@ -119,34 +120,7 @@ public static class LearningBenchmark
                      ("list", $"teacher progress list, class of {classCount}: ProgressRecorder.ForViewerAsync (GET /api/shells/{{id}}/progress)", teacherView) })
         {
             if (only != null && only != key) continue;
-            List<double> rls = [], plain = [];
-            double rlsSeconds = 0, plainSeconds = 0;
-            Cpu rlsCpu = new(pgData), plainCpu = new(pgData);
-            await MeasureAsync(app, district, work1, TimeSpan.FromSeconds(2), []); // warm-up, both
-            await MeasureAsync(twin, district, work1, TimeSpan.FromSeconds(2), []);
-            // The measured time in one-second slices, RLS and twin interleaved A B B A A B ...: the shared machine's load
-            // changes within seconds, and whichever variant always went first paid more of the drift (an A/A run, --aa, showed it).
-            var pairs = new List<double>();
-            for (var slice = 0; slice < Rounds * perRound.TotalSeconds / Slice.TotalSeconds; slice++)
-            {
-                var (rlsCount, plainCount) = (rls.Count, plain.Count);
-                double r, p;
-                if (slice % 2 == 0)
-                {
-                    r = await MeasureAsync(app, district, work1, Slice, rls, rlsCpu);
-                    p = await MeasureAsync(twin, district, work1, Slice, plain, plainCpu);
-                }
-                else
-                {
-                    p = await MeasureAsync(twin, district, work1, Slice, plain, plainCpu);
-                    r = await MeasureAsync(app, district, work1, Slice, rls, rlsCpu);
-                }
-                (rlsSeconds, plainSeconds) = (rlsSeconds + r, plainSeconds + p);
-                pairs.Add((rls.Count - rlsCount) / r / ((plain.Count - plainCount) / p));
-            }
-            Console.WriteLine($"  {key}: RLS/twin per slice pair: median {Percentile(pairs, 0.5):0.00}, quartiles {Percentile(pairs, 0.25):0.00}–{Percentile(pairs, 0.75):0.00}; " +
-                              $"CPU ms per request, client + server: RLS {1000 * rlsCpu.Client / rls.Count:0.00} + {1000 * rlsCpu.Server / rls.Count:0.00}, " +
-                              $"twin {1000 * plainCpu.Client / plain.Count:0.00} + {1000 * plainCpu.Server / plain.Count:0.00}");
+            var (rls, plain, rlsSeconds, plainSeconds) = await Measure.CompareAsync(app, twin, district, work1, Rounds * perRound, pgData, key);
             var (rlsRate, plainRate) = (rls.Count / rlsSeconds, plain.Count / plainSeconds);
             rows.Add($"| {name} | RLS (app role) | {rlsRate:N1} | {Percentile(rls, 0.5):0.0} | {Percentile(rls, 0.99):0.0} | {rlsRate / plainRate:0.00} |");
             rows.Add($"| {name} | no-RLS twin (superuser, tenant predicate) | {plainRate:N1} | {Percentile(plain, 0.5):0.0} | {Percentile(plain, 0.99):0.0} | 1.00 |");
@@ -181,12 +155,12 @@ public static class LearningBenchmark
                 CancellationToken.None);
             if (stored != BeatsPerBatch) throw new InvalidOperationException($"{stored} of {BeatsPerBatch} beats stored");
         };
-        await MeasureAsync(app, district, heartbeat, TimeSpan.FromSeconds(2), []);
-        await MeasureAsync(app, district, lockCheckedHeartbeat, TimeSpan.FromSeconds(2), []);
+        await Measure.MeasureAsync(app, district, heartbeat, TimeSpan.FromSeconds(2), []);
+        await Measure.MeasureAsync(app, district, lockCheckedHeartbeat, TimeSpan.FromSeconds(2), []);
         for (var round = 0; round < Rounds; round++)
         {
-            beatSeconds += await MeasureAsync(app, district, heartbeat, perRound, beats);
-            oldBeatSeconds += await MeasureAsync(app, district, lockCheckedHeartbeat, perRound, oldBeats);
+            beatSeconds += await Measure.MeasureAsync(app, district, heartbeat, perRound, beats);
+            oldBeatSeconds += await Measure.MeasureAsync(app, district, lockCheckedHeartbeat, perRound, oldBeats);
         }
         var beatRow = $"| heartbeat ingestion: HeartbeatsAsync, {BeatsPerBatch} a batch, checks the recorded view (this branch) | RLS (app role) | {beats.Count / beatSeconds:N1} batches/s = " +
                       $"**{beats.Count * BeatsPerBatch / beatSeconds:N0} events/s** | {Percentile(beats, 0.5):0.0} | {Percentile(beats, 0.99):0.0} | - |\n" +
@@ -207,7 +181,7 @@ public static class LearningBenchmark
         if (before != after) throw new InvalidOperationException($"the re-run changed the day: {before} then {after}");
 
         Console.WriteLine();
-        Console.WriteLine($"District: {students:N0} students; {seeded}; {Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per figure and variant");
+        Console.WriteLine($"District: {students:N0} students; {seeded}; {Measure.Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per figure and variant");
         Console.WriteLine();
         Console.WriteLine("| measure | variant | requests/s | p50 ms | p99 ms | RLS / twin |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
@@ -235,67 +209,6 @@ public static class LearningBenchmark
         services.TryAddSingleton(TimeProvider.System);
         services.AddLmsCore(configuration).AddCourseShells(configuration).AddLearningProgress().AddLearningAnalytics();
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>Runs <paramref name="work"/> from <see cref="Clients"/> clients for the duration, each call in its own district scope; returns the seconds.</summary>
-    static async Task<double> MeasureAsync(IServiceProvider services, District district, Func<IServiceProvider, int, Task> work, TimeSpan duration,
-        List<double> latencies, Cpu? cpu = null)
-    {
-        var next = Random.Shared.Next(1_000_000);
-        var cpuStarted = cpu?.Seconds() ?? default;
-        var started = Stopwatch.GetTimestamp();
-        var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
-        {
-            var mine = new List<double>();
-            while (Stopwatch.GetElapsedTime(started) < duration)
-            {
-                var call = Stopwatch.GetTimestamp();
-                var i = Interlocked.Increment(ref next);
-                await DistrictScope.RunAsync(services, district, async scope => { await work(scope, i); return 0; });
-                mine.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
-            }
-            return mine;
-        })).ToList();
-        foreach (var list in await Task.WhenAll(clients)) latencies.AddRange(list);
-        var seconds = Seconds(started);
-        if (cpu != null)
-        {
-            var (client, server) = cpu.Seconds();
-            (cpu.Client, cpu.Server) = (cpu.Client + client - cpuStarted.Client, cpu.Server + server - cpuStarted.Server);
-        }
-        return seconds;
-    }
-
-    /// <summary>
-    /// CPU seconds used by this process (the client: services, EF, Npgsql) and by the cluster's client backends (the
-    /// postmaster's children serving a connection; not its checkpointer, autovacuum and other background processes), so
-    /// a variant's work per request is known apart from the shared machine's load.
-    /// </summary>
-    sealed class Cpu(string pgData)
-    {
-        public double Client { get; set; }
-        public double Server { get; set; }
-
-        public (double Client, double Server) Seconds()
-        {
-            var client = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-            if (!OperatingSystem.IsLinux()) return (client, 0);
-            var postmaster = File.ReadLines(Path.Combine(pgData, "postmaster.pid")).First().Trim();
-            long ticks = 0;
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!char.IsAsciiDigit(Path.GetFileName(dir)[0])) continue;
-                try
-                {
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": state ppid ... utime(12) stime(13)
-                    if (fields[1] != postmaster || !File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(" lmscloud ")) continue; // "postgres: user db host(port) ..."
-                    ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
-                }
-                catch (IOException) { } // the process ended meanwhile
-            }
-            return (client, ticks / 100.0); // USER_HZ
-        }
     }
 
     /// <summary>Content, progress and one day of heartbeats for the whole district, set-based, as superuser (FK triggers off: the rows are consistent by construction).</summary>
@@ -460,14 +373,5 @@ public static class LearningBenchmark
         await using var reader = await cmd.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
-
-    static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
-
-    static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0) return double.NaN;
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     }
 }

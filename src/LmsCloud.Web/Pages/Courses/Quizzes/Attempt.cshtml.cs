@@ -27,7 +27,7 @@ public sealed class AttemptModel(ShellReading reading, AssignmentReading assignm
 
     ShellViewer Viewer => ShellViewer.From(User);
     CancellationToken Ct => HttpContext.RequestAborted;
-    public string Url => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/attempts/{Attempt.Id}";
+    public string PagePath => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/attempts/{Attempt.Id}";
     public bool Open => Attempt.State == "in_progress";
 
     public QuizAnswer? AnswerTo(Guid questionId) => Attempt.Answers.FirstOrDefault(a => a.QuestionId == questionId);
@@ -70,7 +70,7 @@ public sealed class AttemptModel(ShellReading reading, AssignmentReading assignm
     public async Task<IActionResult> OnPostSubmitAsync(Guid id, Guid assignmentId, Guid attemptId)
     {
         if (await LoadAsync(id, assignmentId, attemptId) is { } refused) return refused;
-        if (!Open) return Redirect(Url);
+        if (!Open) return Redirect(PagePath);
         var answers = Request.Form.Keys.Any(k => k.StartsWith("answer-")) ? Posted() : null;
         if (Errors.Count > 0)
         {
@@ -81,7 +81,7 @@ public sealed class AttemptModel(ShellReading reading, AssignmentReading assignm
         try
         {
             await quizzes.SubmitAsync(Viewer, attemptId, answers, Ct);
-            return Redirect(Url);
+            return Redirect(PagePath);
         }
         catch (ShellRefusal refusal)
         {
@@ -93,19 +93,19 @@ public sealed class AttemptModel(ShellReading reading, AssignmentReading assignm
     async Task<IActionResult> SaveAsync(Guid id, Guid assignmentId, Guid attemptId, string then)
     {
         if (await LoadAsync(id, assignmentId, attemptId) is { } refused) return refused;
-        if (!Open) return Redirect(Url);
+        if (!Open) return Redirect(PagePath);
         try
         {
             var answers = Posted();
             Attempt = await quizzes.SaveAnswersAsync(Viewer, attemptId, answers, Ct);
-            if (Errors.Count == 0) return Redirect(Url + then);
+            if (Errors.Count == 0) return Redirect(PagePath + then);
             Refusal = "Some answers could not be saved: see the questions marked below.";
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
         catch (ShellRefusal refusal) when (refusal.Status == StatusCodes.Status409Conflict)
         {
-            return Redirect(Url); // time is up (or already submitted): the page shows the attempt as finished
+            return Redirect(PagePath); // time is up (or already submitted): the page shows the attempt as finished
         }
         catch (ShellRefusal refusal)
         {
@@ -114,7 +114,7 @@ public sealed class AttemptModel(ShellReading reading, AssignmentReading assignm
         }
     }
 
-    IActionResult Finished() => new JsonResult(new { finished = true, url = Url }) { StatusCode = StatusCodes.Status409Conflict };
+    IActionResult Finished() => new JsonResult(new { finished = true, url = PagePath }) { StatusCode = StatusCodes.Status409Conflict };
 
     /// <summary>
     /// The answers in the form, one per question (the whole form is always sent, so a question left empty is cleared). A

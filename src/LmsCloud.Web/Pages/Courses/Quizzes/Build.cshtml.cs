@@ -57,7 +57,7 @@ public sealed class BuildModel(ShellReading reading, AssignmentReading assignmen
 
     ShellViewer Viewer => ShellViewer.From(User);
     CancellationToken Ct => HttpContext.RequestAborted;
-    public string Url => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/build";
+    public string PagePath => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/build";
     public bool Archived => Detail.Shell.Status == ShellStatus.Archived;
 
     public async Task<IActionResult> OnGetAsync(Guid id, Guid assignmentId, string? done)
@@ -78,7 +78,7 @@ public sealed class BuildModel(ShellReading reading, AssignmentReading assignmen
         try
         {
             await quizzes.SaveAsync(Viewer, assignmentId, input, Ct);
-            return Redirect($"{Url}?done=saved");
+            return Redirect($"{PagePath}?done=saved");
         }
         catch (ShellRefusal refusal)
         {

@@ -24,7 +24,7 @@ public sealed class ReviewModel(ShellReading reading, AssignmentReading assignme
 
     ShellViewer Viewer => ShellViewer.From(User);
     CancellationToken Ct => HttpContext.RequestAborted;
-    public string Url => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/attempts/{Attempt.Id}/review";
+    public string PagePath => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}/attempts/{Attempt.Id}/review";
 
     public QuizAnswer? AnswerTo(Guid questionId) => Attempt.Answers.FirstOrDefault(a => a.QuestionId == questionId);
     public QuestionScore? ScoreOf(Guid questionId) => Attempt.Scores?.FirstOrDefault(s => s.QuestionId == questionId);
@@ -44,7 +44,7 @@ public sealed class ReviewModel(ShellReading reading, AssignmentReading assignme
         {
             if (!QuizText.TryNumber(points, out var value)) throw ShellRefusal.Invalid("points", "Points are a number, like 4 or 2.5.");
             await quizzes.GradeQuestionAsync(Viewer, attemptId, questionId, value, string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), Ct);
-            return Redirect($"{Url}?done=graded#question-{questionId}");
+            return Redirect($"{PagePath}?done=graded#question-{questionId}");
         }
         catch (ShellRefusal refusal)
         {

@@ -25,7 +25,7 @@ public sealed class StartModel(ShellReading reading, AssignmentReading assignmen
 
     ShellViewer Viewer => ShellViewer.From(User);
     CancellationToken Ct => HttpContext.RequestAborted;
-    string Url => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}";
+    string PagePath => $"/courses/{Detail.Shell.Id}/quizzes/{Assignment.Id}";
 
     public async Task<IActionResult> OnGetAsync(Guid id, Guid assignmentId) => await LoadAsync(id, assignmentId) ?? Page();
 
@@ -35,7 +35,7 @@ public sealed class StartModel(ShellReading reading, AssignmentReading assignmen
         try
         {
             var attempt = await quizzes.StartAsync(Viewer, assignmentId, Ct);
-            return Redirect($"{Url}/attempts/{attempt.Id}");
+            return Redirect($"{PagePath}/attempts/{attempt.Id}");
         }
         catch (ShellRefusal refusal)
         {
@@ -47,7 +47,7 @@ public sealed class StartModel(ShellReading reading, AssignmentReading assignmen
     {
         if (await QuizText.LoadAsync(reading, assignments, Viewer, id, assignmentId, Ct) is not var (detail, assignment)) return NotFound();
         (Detail, Assignment) = (detail, assignment);
-        if (detail.CanEdit) return Redirect($"{Url}/build");
+        if (detail.CanEdit) return Redirect($"{PagePath}/build");
         if ((await quizzes.ShellQuizzesAsync(Viewer, id, Ct)).FirstOrDefault(q => q.AssignmentId == assignmentId) is not { } quiz) return NotFound();
         Quiz = quiz;
         Attempts = await quizzes.AttemptsAsync(Viewer, assignmentId, Ct);

@@ -69,8 +69,10 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
         {
             if (kind == AttemptKind.File && file is not { Length: > 0 })
                 throw ShellRefusal.Invalid("file", file == null ? "Choose the file to hand in." : "The file is empty.");
+            // Not cancelled with the request: a double click makes the browser drop the first POST, whose hand-in must still
+            // finish (the second finds its key in flight or done, and would otherwise leave nothing handed in).
             var outcome = await work.SubmitOnceAsync(Viewer, assignmentId, token ?? "", new SubmitRequest(kind, body, url),
-                kind == AttemptKind.File ? file : null, Ct);
+                kind == AttemptKind.File ? file : null, CancellationToken.None);
             if (outcome == SubmitOutcome.FormReused)
             {
                 await LoadAsync(id, assignmentId);

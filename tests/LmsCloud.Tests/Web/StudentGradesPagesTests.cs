@@ -35,7 +35,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
     /// 100), late policy 10 % a day, missing policy 100 % with the 50 % floor. Homework (drop lowest 1): HW1 4/10, HW2 9/10,
     /// "Late homework" handed in by nw-s-001 2 days 23 hours after its due date and scored 10/10 (3 days late: −3 points);
     /// "Closed write-up" closed yesterday (omitted from the final grade). Tests: "Overdue essay" due yesterday, not handed
-    /// in (missing); "Unit test" scored 95 but posted manually and not posted; "Essay draft" due in a week, 3 attempts.
+    /// in (missing); "Unit test" scored 95 but posted manually and not posted; "Essay draft" due in a week, 4 attempts.
     /// </summary>
     async Task<Course> CourseAsync()
     {
@@ -62,7 +62,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
                 ("Closed write-up", homework.Id, 10, new(DueAt: now.AddDays(-3), LockAt: now.AddDays(-1), OmitFromFinal: true)),
                 ("Overdue essay", tests.Id, 20, new(DueAt: now.AddDays(-1))),
                 ("Unit test", tests.Id, 100, new(DueAt: now.AddDays(2), PostManually: true)),
-                ("Essay draft", tests.Id, 50, new(DueAt: now.AddDays(7), AllowedAttempts: 3, Instructions: "Write **one page** on fractions.")),
+                ("Essay draft", tests.Id, 50, new(DueAt: now.AddDays(7), AllowedAttempts: 4, Instructions: "Write **one page** on fractions.")),
             };
             foreach (var (title, group, points, input) in specs)
             {
@@ -96,24 +96,26 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await Expect(open.Filter(new() { HasText = "Closed write-up" }).Locator(".todo-state")).ToHaveTextAsync("Missing: past due, not handed in");
         await Expect(page.Locator("#todo-done tbody tr").Filter(new() { HasText = "Late homework" }).Locator(".todo-state")).ToHaveTextAsync("Graded · handed in late");
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "student-todo");
 
         // The assignment page: instructions as HTML, dates, attempts; hand in text.
         await page.GetByRole(AriaRole.Link, new() { Name = "Essay draft" }).ClickAsync();
         await Expect(page.Locator("#instructions strong")).ToHaveTextAsync("one page");
-        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("0 of 3 used");
+        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("0 of 4 used");
         var form = await FormFieldsAsync(page);
         await page.GetByLabel("Your text (for a text hand-in)").FillAsync("My first draft.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Hand in" }).ClickAsync();
         await Expect(page.Locator("#assignment-message")).ToContainTextAsync("Handed in.");
-        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 3 used");
+        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 4 used");
         await Expect(page.Locator("#attempts .attempt-body")).ToHaveTextAsync(["My first draft."]);
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "student-assignment");
 
         // The same form sent again (the browser resending it): the first response, no second attempt.
         var here = $"/courses/{c.Shell}/assignments/{c.Assignments["Essay draft"]}";
         Assert.Contains("done=already", await PostFormAsync(page, here, form, "My first draft."));
         await page.ReloadAsync();
-        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 3 used");
+        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 4 used");
 
         // A file the district does not take: refused next to the field, nothing handed in.
         await page.GetByLabel("A file", new() { Exact = true }).CheckAsync();
@@ -123,7 +125,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         });
         await page.GetByRole(AriaRole.Button, new() { Name = "Hand in" }).ClickAsync();
         await Expect(page.Locator("#submit-file-error")).ToContainTextAsync("This kind of file is not allowed");
-        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 3 used");
+        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 4 used");
         await BrowserFixture.AssertAccessibleAsync(page);
 
         // A double click on a fresh form: one attempt.
@@ -131,9 +133,9 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await page.GetByLabel("Your text (for a text hand-in)").FillAsync("Second draft.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Hand in" }).DblClickAsync();
         await page.WaitForURLAsync(new Regex("done="));
-        await AttemptsUsedAsync(page, web.Url(c.D.District.Slug, here), "2 of 3 used");
+        await AttemptsUsedAsync(page, web.Url(c.D.District.Slug, here), "2 of 4 used");
 
-        // Two copies of one form at the same moment: one attempt, and then the attempts are used up.
+        // Two copies of one form at the same moment: one attempt.
         var fresh = await FormFieldsAsync(page);
         var both = await page.EvaluateAsync<string[]>("""
             async ([url, token, antiforgery, text]) => {
@@ -144,9 +146,14 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
             }
             """, new[] { here, fresh.Token, fresh.Antiforgery, "Third draft." });
         Assert.Contains(both, u => u.Contains("done=submitted"));
-        await AttemptsUsedAsync(page, web.Url(c.D.District.Slug, here), "3 of 3 used");
+        await AttemptsUsedAsync(page, web.Url(c.D.District.Slug, here), "3 of 4 used");
         await Expect(page.Locator("#attempts .attempt-body")).ToHaveTextAsync(["Third draft.", "Second draft.", "My first draft."]);
-        await Expect(page.Locator("#hand-in-closed")).ToHaveTextAsync("You have used all 3 attempts of this assignment.");
+
+        // The last attempt: then the form gives way to the reason in words.
+        await page.GetByLabel("Your text (for a text hand-in)").FillAsync("Final draft.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hand in" }).ClickAsync();
+        await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("4 of 4 used");
+        await Expect(page.Locator("#hand-in-closed")).ToHaveTextAsync("You have used all 4 attempts of this assignment.");
         await Expect(page.Locator("#hand-in-form")).ToHaveCountAsync(0);
 
         // A closed assignment: no form, a reason in words; a forged hand-in is refused with the same page (409).
@@ -176,6 +183,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await Expect(Item(page, c, "Unit test")).ToContainTextAsync("Not posted yet");
         await Expect(page.Locator("main")).Not.ToContainTextAsync("95");
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "student-grades");
 
         // Once the teacher posts it, it appears (and the grades still equal the API's).
         await DistrictScope.RunAsync(web.Api.Services, Scope(c.D), async scope =>

@@ -113,7 +113,9 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
 
         // The same form sent again (the browser resending it): the first response, no second attempt.
         var here = $"/courses/{c.Shell}/assignments/{c.Assignments["Essay draft"]}";
-        Assert.Contains("done=already", await PostFormAsync(page, here, form, "My first draft."));
+        Assert.Matches("^200 .*done=already", await PostFormAsync(page, here, form, "My first draft."));
+        // The same form with other text: refused (409), nothing handed in.
+        Assert.Matches("^409 ", await PostFormAsync(page, here, form, "Something else."));
         await page.ReloadAsync();
         await Expect(page.Locator("#attempts-used")).ToHaveTextAsync("1 of 4 used");
 
@@ -216,7 +218,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await student.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{c.Shell}/grades"));
         var api = JsonDocument.Parse(await student.EvaluateAsync<string>($"fetch('/api/shells/{c.Shell}/students/{c.Student}/grade').then(r => r.text())")).RootElement;
 
-        var guardian = await web.SignedInAsync(c.D.District, "nw-g-001");
+        var guardian = await web.SignedInAsync(c.D.District, "nw-g-001", width: 360);
         await guardian.GotoAsync(web.Url(c.D.District.Slug, "/children"));
         var card = guardian.Locator("section.card", new() { Has = guardian.Locator($"h2[id='child-{c.Student}']") });
         await card.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Grades of .* in Algebra I - P1$") }).ClickAsync();
@@ -227,6 +229,7 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await Expect(Item(guardian, c, "Unit test")).ToContainTextAsync("Not posted yet");
         await Expect(guardian.Locator("main")).Not.ToContainTextAsync("95");
         await BrowserFixture.AssertAccessibleAsync(guardian);
+        await CoursePageSessions.AssertFitsAsync(guardian);
 
         // Another family's child in the same course, and a child who does not exist: the not-found page.
         var otherChild = await c.D.IdAsync("users", "nw-s-004");
@@ -280,12 +283,13 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         await page.Locator("#hand-in-form input[name=token]").InputValueAsync(),
         await page.Locator("#hand-in-form input[name=__RequestVerificationToken]").InputValueAsync());
 
-    /// <summary>The hand-in form sent again as the browser would (same one-time token, same antiforgery token); the URL it ends at.</summary>
+    /// <summary>The hand-in form sent again as the browser would (same one-time token, same antiforgery token); "status url" it ends at.</summary>
     static Task<string> PostFormAsync(IPage page, string url, FormFields form, string text) => page.EvaluateAsync<string>("""
         async ([url, token, antiforgery, text]) => {
             const f = new FormData(); f.append('token', token); f.append('__RequestVerificationToken', antiforgery);
             f.append('kind', 'text'); f.append('body', text);
-            return (await fetch(url + '?handler=submit', { method: 'POST', body: f })).url;
+            const r = await fetch(url + '?handler=submit', { method: 'POST', body: f });
+            return r.status + ' ' + r.url;
         }
         """, new[] { url, form.Token, form.Antiforgery, text });
 }

@@ -208,6 +208,13 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         Assert.Equal(404, (await page.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{notTheirs}/grades")))!.Status);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
         Assert.Equal(403, (await page.GotoAsync(web.Url(c.D.District.Slug, $"/children/{c.Student}/courses/{c.Shell}/grades")))!.Status);
+
+        // The course's teacher reads the assignment (instructions, dates) but gets no hand-in form, and has no "My grades".
+        var teacher = await web.SignedInAsync(c.D.District, "nw-t-001");
+        await teacher.GotoAsync(web.Url(c.D.District.Slug, here));
+        await Expect(teacher.Locator("#instructions strong")).ToHaveTextAsync("one page");
+        await Expect(teacher.Locator("#hand-in-form")).ToHaveCountAsync(0);
+        Assert.Equal(403, (await teacher.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{c.Shell}/grades")))!.Status);
     }
 
     [Fact]
@@ -241,6 +248,13 @@ public sealed class StudentGradesPagesTests(BrowserFixture web)
         var other = await web.SignedInAsync(c.D.District, "nw-g-003");
         Assert.Equal(404, (await other.GotoAsync(web.Url(c.D.District.Slug, $"/children/{c.Student}/courses/{c.Shell}/grades")))!.Status);
         Assert.Equal(403, (await guardian.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{c.Shell}/grades")))!.Status);
+        // Another district's guardian and student with the same sourced ids see nothing of this district.
+        var e = await ShellTestDistrict.CreateAsync(web.Api);
+        var elsewhere = await web.SignedInAsync(e.District, "nw-g-001");
+        Assert.Equal(404, (await elsewhere.GotoAsync(web.Url(e.District.Slug, $"/children/{c.Student}/courses/{c.Shell}/grades")))!.Status);
+        var elsewhereStudent = await web.SignedInAsync(e.District, "nw-s-001");
+        Assert.Equal(404, (await elsewhereStudent.GotoAsync(web.Url(e.District.Slug, $"/courses/{c.Shell}/grades")))!.Status);
+        Assert.Equal(404, (await elsewhereStudent.GotoAsync(web.Url(e.District.Slug, $"/courses/{c.Shell}/assignments/{c.Assignments["Essay draft"]}")))!.Status);
     }
 
     static ILocator Item(IPage page, Course c, string title) => page.Locator($"li.why-item[data-assignment='{c.Assignments[title]}']");

@@ -28,6 +28,8 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
     public SubmissionView? Mine { get; private set; }
     /// <summary>What the engine made of this assignment in the student's (posted) view; null until there is a stored grade.</summary>
     public AssignmentExplanation? Explained { get; private set; }
+    /// <summary>The report <see cref="Explained"/> comes from (its titles make the engine's notes readable).</summary>
+    public StudentGradeReport? Report { get; private set; }
     public string FormToken { get; } = Guid.NewGuid().ToString("N");
     public DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
     public string? Message { get; private set; }
@@ -109,7 +111,11 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
         try
         {
             Mine = await submissions.MineAsync(Viewer, assignmentId, Ct);
-            if (Mine.Posted) Explained = (await work.ReportAsync(Viewer, id, Viewer.PersonId!.Value, Ct)).Item(assignmentId);
+            if (Mine.Posted)
+            {
+                Report = await work.ReportAsync(Viewer, id, Viewer.PersonId!.Value, Ct);
+                Explained = Report.Item(assignmentId);
+            }
         }
         catch (ShellRefusal refusal) when (refusal.Status == StatusCodes.Status404NotFound)
         {

@@ -38,11 +38,15 @@ namespace LmsCloud.Benchmarks;
 public static class LearningBenchmark
 {
     const int Clients = 4, Rounds = 3, ClassSize = 35, BeatsPerBatch = 10, HeartbeatsPerStudent = 20;
+    static readonly TimeSpan Slice = TimeSpan.FromSeconds(1);
 
-    public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound)
+    /// <param name="only">home, class or list: that RLS/twin comparison alone (no heartbeats, rollup or EXPLAIN), for quick iterations.</param>
+    /// <param name="aa">An A/A run: the "RLS" variant is the twin too, so its ratio shows what the method alone gives (should be 1.00 ± noise).</param>
+    public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound, string? only = null, bool aa = false)
     {
         var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = port };
         var strings = EmbeddedPostgres.EnsureRunning(options);
+        var pgData = Path.Combine(options.DataDirectory, "postgres");
         await MigrationRunner.ApplyAsync(strings.Owner!);
         var superuser = new NpgsqlConnectionStringBuilder(EmbeddedPostgres.SuperuserConnectionString(options))
         {
@@ -51,24 +55,36 @@ public static class LearningBenchmark
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
         Console.WriteLine($"{Environment.ProcessorCount} cores; load average at start: {load}");
 
-        var summary = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
-        var district = new District(summary.Id, summary.Slug, summary.Name, DistrictStatus.Active);
-        var package = Path.Combine(work, "package");
         var started = Stopwatch.GetTimestamp();
-        RosterPackageGenerator.Generate(package, new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 });
-        await using (var data = NpgsqlDataSource.Create(strings.App))
+        DateOnly day;
+        string seeded;
+        District district;
+        if (await KeptAsync(superuser) is { } kept) // a --work cluster seeded by an earlier run: measure straight away
         {
-            var (_, outcome) = await new ImportRuns(data, TimeProvider.System, NullLogger<ImportRuns>.Instance)
-                .ImportAsync(new ImportRequest(district.TenantId, package, "bench.zip", "cli", Core.Audit.AuditActor.Operator("bench")));
-            Console.WriteLine($"  imported {students:N0} students: {outcome.Status} ({Seconds(started):0.0} s)");
+            (district, day) = kept;
+            seeded = $"kept from an earlier run (seeded day {day:yyyy-MM-dd})";
+            Console.WriteLine($"  district and seed {seeded}");
+        }
+        else
+        {
+            var summary = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
+            district = new District(summary.Id, summary.Slug, summary.Name, DistrictStatus.Active);
+            var package = Path.Combine(work, "package");
+            RosterPackageGenerator.Generate(package, new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 });
+            await using (var data = NpgsqlDataSource.Create(strings.App))
+            {
+                var (_, outcome) = await new ImportRuns(data, TimeProvider.System, NullLogger<ImportRuns>.Instance)
+                    .ImportAsync(new ImportRequest(district.TenantId, package, "bench.zip", "cli", Core.Audit.AuditActor.Operator("bench")));
+                Console.WriteLine($"  imported {students:N0} students: {outcome.Status} ({Seconds(started):0.0} s)");
+            }
+
+            started = Stopwatch.GetTimestamp();
+            day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1));
+            seeded = await SeedAsync(superuser, district.TenantId, day);
+            Console.WriteLine($"  seeded in {Seconds(started):0.0} s: {seeded}");
         }
 
-        started = Stopwatch.GetTimestamp();
-        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1));
-        var seeded = await SeedAsync(superuser, district.TenantId, day);
-        Console.WriteLine($"  seeded in {Seconds(started):0.0} s: {seeded}");
-
-        await using var app = Services(strings.App);
+        await using var app = Services(aa ? superuser : strings.App); // --aa: the twin against itself, the method's own bias
         await using var twin = Services(superuser);
         var (learners, teacher, classShell, classCount, beatTargets) = await PickAsync(superuser, district.TenantId);
         Console.WriteLine($"  teacher's shell: {classCount} enrolled students; {learners.Count} (student, shell) pairs for the course home");
@@ -98,25 +114,47 @@ public static class LearningBenchmark
         };
 
         var rows = new List<string>();
-        foreach (var (name, work1) in new[] { ("student course home (ShellReading.GetAsync + own progress)", courseHome),
-                     ($"teacher progress view, class of {classCount}: ClassProgress.ForShellAsync (students × 42 required items)", classProgress),
-                     ($"teacher progress list, class of {classCount}: ProgressRecorder.ForViewerAsync (GET /api/shells/{{id}}/progress)", teacherView) })
+        foreach (var (key, name, work1) in new[] { ("home", "student course home (ShellReading.GetAsync + own progress)", courseHome),
+                     ("class", $"teacher progress view, class of {classCount}: ClassProgress.ForShellAsync (students × 42 required items)", classProgress),
+                     ("list", $"teacher progress list, class of {classCount}: ProgressRecorder.ForViewerAsync (GET /api/shells/{{id}}/progress)", teacherView) })
         {
+            if (only != null && only != key) continue;
             List<double> rls = [], plain = [];
             double rlsSeconds = 0, plainSeconds = 0;
+            Cpu rlsCpu = new(pgData), plainCpu = new(pgData);
             await MeasureAsync(app, district, work1, TimeSpan.FromSeconds(2), []); // warm-up, both
             await MeasureAsync(twin, district, work1, TimeSpan.FromSeconds(2), []);
-            for (var round = 0; round < Rounds; round++)
+            // The measured time in one-second slices, RLS and twin interleaved A B B A A B ...: the shared machine's load
+            // changes within seconds, and whichever variant always went first paid more of the drift (an A/A run, --aa, showed it).
+            var pairs = new List<double>();
+            for (var slice = 0; slice < Rounds * perRound.TotalSeconds / Slice.TotalSeconds; slice++)
             {
-                rlsSeconds += await MeasureAsync(app, district, work1, perRound, rls);
-                plainSeconds += await MeasureAsync(twin, district, work1, perRound, plain);
+                var (rlsCount, plainCount) = (rls.Count, plain.Count);
+                double r, p;
+                if (slice % 2 == 0)
+                {
+                    r = await MeasureAsync(app, district, work1, Slice, rls, rlsCpu);
+                    p = await MeasureAsync(twin, district, work1, Slice, plain, plainCpu);
+                }
+                else
+                {
+                    p = await MeasureAsync(twin, district, work1, Slice, plain, plainCpu);
+                    r = await MeasureAsync(app, district, work1, Slice, rls, rlsCpu);
+                }
+                (rlsSeconds, plainSeconds) = (rlsSeconds + r, plainSeconds + p);
+                pairs.Add((rls.Count - rlsCount) / r / ((plain.Count - plainCount) / p));
             }
+            Console.WriteLine($"  {key}: RLS/twin per slice pair: median {Percentile(pairs, 0.5):0.00}, quartiles {Percentile(pairs, 0.25):0.00}–{Percentile(pairs, 0.75):0.00}; " +
+                              $"CPU ms per request, client + server: RLS {1000 * rlsCpu.Client / rls.Count:0.00} + {1000 * rlsCpu.Server / rls.Count:0.00}, " +
+                              $"twin {1000 * plainCpu.Client / plain.Count:0.00} + {1000 * plainCpu.Server / plain.Count:0.00}");
             var (rlsRate, plainRate) = (rls.Count / rlsSeconds, plain.Count / plainSeconds);
             rows.Add($"| {name} | RLS (app role) | {rlsRate:N1} | {Percentile(rls, 0.5):0.0} | {Percentile(rls, 0.99):0.0} | {rlsRate / plainRate:0.00} |");
             rows.Add($"| {name} | no-RLS twin (superuser, tenant predicate) | {plainRate:N1} | {Percentile(plain, 0.5):0.0} | {Percentile(plain, 0.99):0.0} | 1.00 |");
             Console.WriteLine(rows[^2]);
             Console.WriteLine(rows[^1]);
         }
+
+        if (only != null) return 0;
 
         // Heartbeats: each client a student on an item they have viewed (the first lesson: never locked), 10 beats a batch.
         var beats = new List<double>();
@@ -201,9 +239,10 @@ public static class LearningBenchmark
 
     /// <summary>Runs <paramref name="work"/> from <see cref="Clients"/> clients for the duration, each call in its own district scope; returns the seconds.</summary>
     static async Task<double> MeasureAsync(IServiceProvider services, District district, Func<IServiceProvider, int, Task> work, TimeSpan duration,
-        List<double> latencies)
+        List<double> latencies, Cpu? cpu = null)
     {
         var next = Random.Shared.Next(1_000_000);
+        var cpuStarted = cpu?.Seconds() ?? default;
         var started = Stopwatch.GetTimestamp();
         var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
         {
@@ -218,7 +257,45 @@ public static class LearningBenchmark
             return mine;
         })).ToList();
         foreach (var list in await Task.WhenAll(clients)) latencies.AddRange(list);
-        return Seconds(started);
+        var seconds = Seconds(started);
+        if (cpu != null)
+        {
+            var (client, server) = cpu.Seconds();
+            (cpu.Client, cpu.Server) = (cpu.Client + client - cpuStarted.Client, cpu.Server + server - cpuStarted.Server);
+        }
+        return seconds;
+    }
+
+    /// <summary>
+    /// CPU seconds used by this process (the client: services, EF, Npgsql) and by the cluster's client backends (the
+    /// postmaster's children serving a connection; not its checkpointer, autovacuum and other background processes), so
+    /// a variant's work per request is known apart from the shared machine's load.
+    /// </summary>
+    sealed class Cpu(string pgData)
+    {
+        public double Client { get; set; }
+        public double Server { get; set; }
+
+        public (double Client, double Server) Seconds()
+        {
+            var client = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+            if (!OperatingSystem.IsLinux()) return (client, 0);
+            var postmaster = File.ReadLines(Path.Combine(pgData, "postmaster.pid")).First().Trim();
+            long ticks = 0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!char.IsAsciiDigit(Path.GetFileName(dir)[0])) continue;
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": state ppid ... utime(12) stime(13)
+                    if (fields[1] != postmaster || !File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(" lmscloud ")) continue; // "postgres: user db host(port) ..."
+                    ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+                }
+                catch (IOException) { } // the process ended meanwhile
+            }
+            return (client, ticks / 100.0); // USER_HZ
+        }
     }
 
     /// <summary>Content, progress and one day of heartbeats for the whole district, set-based, as superuser (FK triggers off: the rows are consistent by construction).</summary>
@@ -292,8 +369,27 @@ public static class LearningBenchmark
             from (select distinct on (student_id) student_id, shell_id, module_item_id from item_progress where tenant_id = @t
                   order by student_id, first_viewed_at) s, generate_series(0, {HeartbeatsPerStudent}) b
             """);
-        await Run("set session_replication_role = default; analyze");
+        await Run("set session_replication_role = default");
+        // Vacuumed (hint bits, visibility map, statistics) and checkpointed, as autovacuum would have left a live
+        // database: otherwise the first measured slices pay the seed's aftermath (setting hint bits, writing out dirty
+        // buffers, autovacuum workers starting on the new rows), and they are the RLS variant's.
+        await Run("vacuum (analyze)");
+        await Run("checkpoint");
         return $"{modules:N0} modules, {items:N0} items, {progress:N0} item_progress, {shells:N0} shell_progress, {events:N0} activity_events on {day:yyyy-MM-dd}";
+    }
+
+    /// <summary>The district and seeded day of an earlier run on the same (--work) cluster, or null for a fresh one.</summary>
+    static async Task<(District, DateOnly)?> KeptAsync(string superuser)
+    {
+        await using var conn = new NpgsqlConnection(superuser);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            select t.id, t.name, (select min(occurred_at at time zone 'America/Chicago')::date from activity_events e where e.tenant_id = t.id)
+            from tenants t where t.slug = 'bench'
+            """, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        if (!await reader.ReadAsync() || reader.IsDBNull(2)) return null;
+        return (new District(reader.GetGuid(0), "bench", reader.GetString(1), DistrictStatus.Active), reader.GetFieldValue<DateOnly>(2));
     }
 
     /// <summary>Who the measured calls act as: students with their shells; the teacher of the class nearest 35; students on their first, viewed, item.</summary>

@@ -53,6 +53,8 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
     public async Task<IActionResult> OnGetAsync(Guid id, Guid assignmentId, string? done)
     {
         if (!await LoadAsync(id, assignmentId)) return NotFound();
+        // A quiz is taken on its own pages (Submitting refuses hand-ins for it).
+        if (await work.IsQuizAsync(assignmentId, Ct)) return Redirect($"/courses/{id}/quizzes/{assignmentId}");
         Message = done switch
         {
             "submitted" => "Handed in. Your attempt is listed below.",

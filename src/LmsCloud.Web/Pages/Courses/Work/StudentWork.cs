@@ -12,8 +12,11 @@ namespace LmsCloud.Web.Pages.Courses.Work;
 
 /// <summary>One line of a student's to-do: a published assignment of a course they take, with their own dates and status.</summary>
 public sealed record ToDoItem(Guid AssignmentId, Guid ShellId, string CourseTitle, string Title, decimal PointsPossible, DateTimeOffset? DueAt,
-    DateTimeOffset? LockAt, int AttemptCount, DateTimeOffset? SubmittedAt, bool Excused, string Workflow, string Status)
+    DateTimeOffset? LockAt, int AttemptCount, DateTimeOffset? SubmittedAt, bool Excused, string Workflow, string Status, bool IsQuiz)
 {
+    /// <summary>Where the student does it: a quiz is taken on its quiz page, anything else handed in on the assignment page.</summary>
+    public string Href => IsQuiz ? $"/courses/{ShellId}/quizzes/{AssignmentId}" : $"/courses/{ShellId}/assignments/{AssignmentId}";
+
     public bool Overdue(DateTimeOffset now) => SubmittedAt == null && !Excused && DueAt is { } due && due < now;
 }
 
@@ -55,7 +58,8 @@ public sealed class StudentWork(LmsDbContext db, ShellAccess access, StudentGrad
             select a.id as "AssignmentId", a.shell_id as "ShellId", cs.title as "CourseTitle", a.title as "Title", a.points_possible as "PointsPossible",
                    e.due_at as "DueAt", e.lock_at as "LockAt", coalesce(s.attempt_count, 0) as "AttemptCount", s.submitted_at as "SubmittedAt",
                    coalesce(s.excused, false) as "Excused", coalesce(s.workflow, 'unsubmitted') as "Workflow", s.status_override as "StatusOverride",
-                   (not a.post_manually or a.grades_posted_at is not null) as "Posted"
+                   (not a.post_manually or a.grades_posted_at is not null) as "Posted",
+                   exists (select 1 from quizzes q where q.tenant_id = a.tenant_id and q.assignment_id = a.id) as "IsQuiz"
             from effective_due_dates e
             join assignments a on a.tenant_id = e.tenant_id and a.id = e.assignment_id and a.published
             join course_shells cs on cs.tenant_id = a.tenant_id and cs.id = a.shell_id
@@ -67,8 +71,12 @@ public sealed class StudentWork(LmsDbContext db, ShellAccess access, StudentGrad
             r.SubmittedAt, r.Excused,
             // An unposted grade is not the student's to know yet: graded reads as handed in (as SubmissionReading.MineAsync does).
             r.Workflow == "graded" && !r.Posted ? (r.AttemptCount > 0 ? "submitted" : "unsubmitted") : r.Workflow,
-            LateStatus.Of(r.StatusOverride, r.Excused, r.SubmittedAt, r.DueAt, now).Status)).ToList();
+            LateStatus.Of(r.StatusOverride, r.Excused, r.SubmittedAt, r.DueAt, now).Status, r.IsQuiz)).ToList();
     }
+
+    /// <summary>Whether the assignment is a quiz (taken on the quiz pages, not handed in).</summary>
+    public Task<bool> IsQuizAsync(Guid assignmentId, CancellationToken ct) =>
+        db.Database.SqlQuery<bool>($"select exists (select 1 from quizzes where assignment_id = {assignmentId}) as \"Value\"").SingleAsync(ct);
 
     /// <summary>
     /// The student's grade report (the student themself, or a guardian of theirs; <see cref="StudentGrades.GetAsync"/>
@@ -120,7 +128,8 @@ public sealed class StudentWork(LmsDbContext db, ShellAccess access, StudentGrad
     }
 
     sealed record ToDoRow(Guid AssignmentId, Guid ShellId, string CourseTitle, string Title, decimal PointsPossible, DateTimeOffset? DueAt,
-        DateTimeOffset? LockAt, int AttemptCount, DateTimeOffset? SubmittedAt, bool Excused, string Workflow, string? StatusOverride, bool Posted);
+        DateTimeOffset? LockAt, int AttemptCount, DateTimeOffset? SubmittedAt, bool Excused, string Workflow, string? StatusOverride, bool Posted,
+        bool IsQuiz);
 
     sealed record Names(string? Student, string? Course);
 }

@@ -166,6 +166,29 @@ public sealed class GradebookPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task A_closed_grading_period_shows_its_message_in_the_cell_and_changes_nothing()
+    {
+        var c = await CourseAsync(hw2PostsManually: true);
+        var fall = await c.D.ScalarAsync<Guid>("select internal_id from external_ids where external_id = 'nw-2027-fall'");
+        var period = Guid.NewGuid();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await c.D.ExecAsync("""
+            insert into academic_sessions (tenant_id, id, title, type, start_date, end_date, parent_id, school_year)
+            values ($1, $2, 'Quarter 2', 'gradingPeriod', $3, $4, $5, 2027)
+            """, c.D.District.Id, period, today.AddDays(-20), today.AddDays(20), fall);
+        await c.D.ExecAsync("insert into grading_period_closures (tenant_id, session_id, closed_by) values ($1, $2, $3)",
+            c.D.District.Id, period, c.Teacher.PersonId!.Value);
+
+        var page = await TeacherAsync(c, $"/courses/{c.Shell}/gradebook");
+        var input = page.Locator($"{c.Cell(c.Student, c.Hw2)} input[name=value]");
+        await input.FillAsync("4");
+        await input.PressAsync("Enter");
+        await Expect(page.Locator($"{c.Cell(c.Student, c.Hw2)} [role=alert]")).ToContainTextAsync("Grading period Quarter 2 is closed");
+        Assert.Equal(0L, await c.D.ScalarAsync<long>("select count(*) from submissions where shell_id = $1", c.Shell));
+        Assert.Equal(0L, await c.D.ScalarAsync<long>("select count(*) from grade_changes where shell_id = $1", c.Shell));
+    }
+
+    [Fact]
     public async Task Without_javascript_a_cell_still_saves_as_a_form_post()
     {
         var c = await CourseAsync();

@@ -299,6 +299,32 @@ public sealed class GradebookPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task The_review_page_downloads_a_handed_in_file_and_shows_a_link_attempt()
+    {
+        var c = await CourseAsync();
+        var student = new ShellViewer(c.Student, new HashSet<string> { Roles.Student });
+        var pdf = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        await RunAsync(c.D, async s =>
+        {
+            var submitting = s.GetRequiredService<Submitting>();
+            await submitting.SubmitAsync(student, c.Hw1, new SubmitRequest("file", null, null), new FileUpload("essay.pdf", new MemoryStream(pdf)), default);
+            return await submitting.SubmitAsync(student, c.Hw1, new SubmitRequest("link", null, "https://docs.example.org/essay"), null, default);
+        });
+
+        var page = await TeacherAsync(c, $"/courses/{c.Shell}/assignments/{c.Hw1}/review?studentId={c.Student}");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "https://docs.example.org/essay" })).ToHaveAttributeAsync("rel", "noopener noreferrer nofollow");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "essay.pdf" }).ClickAsync());
+        Assert.Equal("essay.pdf", download.SuggestedFilename);
+        Assert.Equal(pdf, await File.ReadAllBytesAsync((await download.PathAsync())!));
+        await BrowserFixture.AssertAccessibleAsync(page);
+
+        // A student asking for the same file gets the friendly page, not the file.
+        var learner = await web.SignedInAsync(c.D.District, "nw-s-001");
+        await learner.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{c.Shell}/assignments/{c.Hw1}/review?handler=file&studentId={c.Student}&attempt=1"));
+        await Expect(learner.GetByRole(AriaRole.Heading, new() { Name = "You cannot open this page" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_student_gets_the_friendly_page_and_cannot_post_a_grade()
     {
         var c = await CourseAsync();

@@ -325,6 +325,32 @@ public sealed class GradebookPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task The_review_page_summarises_a_students_quiz_attempts()
+    {
+        var c = await CourseAsync();
+        var student = new ShellViewer(c.Student, new HashSet<string> { Roles.Student });
+        var (tf, essay) = (Guid.NewGuid(), Guid.NewGuid());
+        await RunAsync(c.D, async s =>
+        {
+            var quizzes = s.GetRequiredService<LmsCloud.Core.Learning.Quizzes.QuizService>();
+            await quizzes.SaveAsync(c.Teacher, c.Hw1, new LmsCloud.Core.Learning.Quizzes.QuizInput(null, "highest", false, false,
+            [
+                new(tf, LmsCloud.Core.Learning.Quizzes.QuestionKind.TrueFalse, "2 + 2 = 4", 2, [], CorrectBoolean: true),
+                new(essay, LmsCloud.Core.Learning.Quizzes.QuestionKind.Essay, "Explain.", 3, []),
+            ]), default);
+            var attempt = await quizzes.StartAsync(student, c.Hw1, default);
+            return await quizzes.SubmitAsync(student, attempt.Id, [new(tf, Boolean: true), new(essay, Text: "Because.")], default);
+        });
+
+        var page = await TeacherAsync(c, $"/courses/{c.Shell}/assignments/{c.Hw1}/review?studentId={c.Student}");
+        var attempt = page.Locator("#quiz-attempts tbody tr");
+        await Expect(attempt).ToHaveCountAsync(1);
+        await Expect(attempt).ToContainTextAsync("/ 5");
+        await Expect(attempt).ToContainTextAsync("1 question");
+        await BrowserFixture.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
     public async Task A_student_gets_the_friendly_page_and_cannot_post_a_grade()
     {
         var c = await CourseAsync();

@@ -35,6 +35,7 @@ public static class WebExtensions
         });
         services.AddScoped<DistrictBranding>();
         services.AddScoped<Pages.Courses.CourseProgress>();
+        services.AddScoped<Pages.Courses.Work.StudentWork>();
         services.AddSingleton(new WebSession(sessionScheme));
         services.AddAuthorizationBuilder()
             .AddPolicy(WebPolicies.Session, p => p.AddAuthenticationSchemes(sessionScheme).RequireAuthenticatedUser())

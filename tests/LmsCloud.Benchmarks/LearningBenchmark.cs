@@ -17,6 +17,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
+using static LmsCloud.Benchmarks.Measure;
+
 namespace LmsCloud.Benchmarks;
 
 /// <summary>
@@ -37,12 +39,15 @@ namespace LmsCloud.Benchmarks;
 /// </summary>
 public static class LearningBenchmark
 {
-    const int Clients = 4, Rounds = 3, ClassSize = 35, BeatsPerBatch = 10, HeartbeatsPerStudent = 20;
+    const int Rounds = 3, ClassSize = 35, BeatsPerBatch = 10, HeartbeatsPerStudent = 20;
 
-    public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound)
+    /// <param name="only">home, class or list: that RLS/twin comparison alone (no heartbeats, rollup or EXPLAIN), for quick iterations.</param>
+    /// <param name="aa">An A/A run: the "RLS" variant is the twin too, so its ratio shows what the method alone gives (should be 1.00 ± noise).</param>
+    public static async Task<int> RunAsync(string work, int port, int students, TimeSpan perRound, string? only = null, bool aa = false)
     {
         var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(work, "db"), Port = port };
         var strings = EmbeddedPostgres.EnsureRunning(options);
+        var pgData = Path.Combine(options.DataDirectory, "postgres");
         await MigrationRunner.ApplyAsync(strings.Owner!);
         var superuser = new NpgsqlConnectionStringBuilder(EmbeddedPostgres.SuperuserConnectionString(options))
         {
@@ -51,24 +56,36 @@ public static class LearningBenchmark
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
         Console.WriteLine($"{Environment.ProcessorCount} cores; load average at start: {load}");
 
-        var summary = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
-        var district = new District(summary.Id, summary.Slug, summary.Name, DistrictStatus.Active);
-        var package = Path.Combine(work, "package");
         var started = Stopwatch.GetTimestamp();
-        RosterPackageGenerator.Generate(package, new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 });
-        await using (var data = NpgsqlDataSource.Create(strings.App))
+        DateOnly day;
+        string seeded;
+        District district;
+        if (await KeptAsync(superuser) is { } kept) // a --work cluster seeded by an earlier run: measure straight away
         {
-            var (_, outcome) = await new ImportRuns(data, TimeProvider.System, NullLogger<ImportRuns>.Instance)
-                .ImportAsync(new ImportRequest(district.TenantId, package, "bench.zip", "cli", Core.Audit.AuditActor.Operator("bench")));
-            Console.WriteLine($"  imported {students:N0} students: {outcome.Status} ({Seconds(started):0.0} s)");
+            (district, day) = kept;
+            seeded = $"kept from an earlier run (seeded day {day:yyyy-MM-dd})";
+            Console.WriteLine($"  district and seed {seeded}");
+        }
+        else
+        {
+            var summary = await DistrictProvisioning.CreateAsync(strings, "bench", "Benchmark District", "America/Chicago");
+            district = new District(summary.Id, summary.Slug, summary.Name, DistrictStatus.Active);
+            var package = Path.Combine(work, "package");
+            RosterPackageGenerator.Generate(package, new GeneratorOptions { Students = students, Teachers = students * 4 / 50, Classes = students * 2 / 5 });
+            await using (var data = NpgsqlDataSource.Create(strings.App))
+            {
+                var (_, outcome) = await new ImportRuns(data, TimeProvider.System, NullLogger<ImportRuns>.Instance)
+                    .ImportAsync(new ImportRequest(district.TenantId, package, "bench.zip", "cli", Core.Audit.AuditActor.Operator("bench")));
+                Console.WriteLine($"  imported {students:N0} students: {outcome.Status} ({Seconds(started):0.0} s)");
+            }
+
+            started = Stopwatch.GetTimestamp();
+            day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1));
+            seeded = await SeedAsync(superuser, district.TenantId, day);
+            Console.WriteLine($"  seeded in {Seconds(started):0.0} s: {seeded}");
         }
 
-        started = Stopwatch.GetTimestamp();
-        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1));
-        var seeded = await SeedAsync(superuser, district.TenantId, day);
-        Console.WriteLine($"  seeded in {Seconds(started):0.0} s: {seeded}");
-
-        await using var app = Services(strings.App);
+        await using var app = Services(aa ? superuser : strings.App); // --aa: the twin against itself, the method's own bias
         await using var twin = Services(superuser);
         var (learners, teacher, classShell, classCount, beatTargets) = await PickAsync(superuser, district.TenantId);
         Console.WriteLine($"  teacher's shell: {classCount} enrolled students; {learners.Count} (student, shell) pairs for the course home");
@@ -98,25 +115,20 @@ public static class LearningBenchmark
         };
 
         var rows = new List<string>();
-        foreach (var (name, work1) in new[] { ("student course home (ShellReading.GetAsync + own progress)", courseHome),
-                     ($"teacher progress view, class of {classCount}: ClassProgress.ForShellAsync (students × 42 required items)", classProgress),
-                     ($"teacher progress list, class of {classCount}: ProgressRecorder.ForViewerAsync (GET /api/shells/{{id}}/progress)", teacherView) })
+        foreach (var (key, name, work1) in new[] { ("home", "student course home (ShellReading.GetAsync + own progress)", courseHome),
+                     ("class", $"teacher progress view, class of {classCount}: ClassProgress.ForShellAsync (students × 42 required items)", classProgress),
+                     ("list", $"teacher progress list, class of {classCount}: ProgressRecorder.ForViewerAsync (GET /api/shells/{{id}}/progress)", teacherView) })
         {
-            List<double> rls = [], plain = [];
-            double rlsSeconds = 0, plainSeconds = 0;
-            await MeasureAsync(app, district, work1, TimeSpan.FromSeconds(2), []); // warm-up, both
-            await MeasureAsync(twin, district, work1, TimeSpan.FromSeconds(2), []);
-            for (var round = 0; round < Rounds; round++)
-            {
-                rlsSeconds += await MeasureAsync(app, district, work1, perRound, rls);
-                plainSeconds += await MeasureAsync(twin, district, work1, perRound, plain);
-            }
+            if (only != null && only != key) continue;
+            var (rls, plain, rlsSeconds, plainSeconds) = await Measure.CompareAsync(app, twin, district, work1, Rounds * perRound, pgData, key);
             var (rlsRate, plainRate) = (rls.Count / rlsSeconds, plain.Count / plainSeconds);
             rows.Add($"| {name} | RLS (app role) | {rlsRate:N1} | {Percentile(rls, 0.5):0.0} | {Percentile(rls, 0.99):0.0} | {rlsRate / plainRate:0.00} |");
             rows.Add($"| {name} | no-RLS twin (superuser, tenant predicate) | {plainRate:N1} | {Percentile(plain, 0.5):0.0} | {Percentile(plain, 0.99):0.0} | 1.00 |");
             Console.WriteLine(rows[^2]);
             Console.WriteLine(rows[^1]);
         }
+
+        if (only != null) return 0;
 
         // Heartbeats: each client a student on an item they have viewed (the first lesson: never locked), 10 beats a batch.
         var beats = new List<double>();
@@ -143,12 +155,12 @@ public static class LearningBenchmark
                 CancellationToken.None);
             if (stored != BeatsPerBatch) throw new InvalidOperationException($"{stored} of {BeatsPerBatch} beats stored");
         };
-        await MeasureAsync(app, district, heartbeat, TimeSpan.FromSeconds(2), []);
-        await MeasureAsync(app, district, lockCheckedHeartbeat, TimeSpan.FromSeconds(2), []);
+        await Measure.MeasureAsync(app, district, heartbeat, TimeSpan.FromSeconds(2), []);
+        await Measure.MeasureAsync(app, district, lockCheckedHeartbeat, TimeSpan.FromSeconds(2), []);
         for (var round = 0; round < Rounds; round++)
         {
-            beatSeconds += await MeasureAsync(app, district, heartbeat, perRound, beats);
-            oldBeatSeconds += await MeasureAsync(app, district, lockCheckedHeartbeat, perRound, oldBeats);
+            beatSeconds += await Measure.MeasureAsync(app, district, heartbeat, perRound, beats);
+            oldBeatSeconds += await Measure.MeasureAsync(app, district, lockCheckedHeartbeat, perRound, oldBeats);
         }
         var beatRow = $"| heartbeat ingestion: HeartbeatsAsync, {BeatsPerBatch} a batch, checks the recorded view (this branch) | RLS (app role) | {beats.Count / beatSeconds:N1} batches/s = " +
                       $"**{beats.Count * BeatsPerBatch / beatSeconds:N0} events/s** | {Percentile(beats, 0.5):0.0} | {Percentile(beats, 0.99):0.0} | - |\n" +
@@ -169,7 +181,7 @@ public static class LearningBenchmark
         if (before != after) throw new InvalidOperationException($"the re-run changed the day: {before} then {after}");
 
         Console.WriteLine();
-        Console.WriteLine($"District: {students:N0} students; {seeded}; {Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per figure and variant");
+        Console.WriteLine($"District: {students:N0} students; {seeded}; {Measure.Clients} clients, {Rounds} rounds of {perRound.TotalSeconds:0} s per figure and variant");
         Console.WriteLine();
         Console.WriteLine("| measure | variant | requests/s | p50 ms | p99 ms | RLS / twin |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
@@ -197,28 +209,6 @@ public static class LearningBenchmark
         services.TryAddSingleton(TimeProvider.System);
         services.AddLmsCore(configuration).AddCourseShells(configuration).AddLearningProgress().AddLearningAnalytics();
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>Runs <paramref name="work"/> from <see cref="Clients"/> clients for the duration, each call in its own district scope; returns the seconds.</summary>
-    static async Task<double> MeasureAsync(IServiceProvider services, District district, Func<IServiceProvider, int, Task> work, TimeSpan duration,
-        List<double> latencies)
-    {
-        var next = Random.Shared.Next(1_000_000);
-        var started = Stopwatch.GetTimestamp();
-        var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
-        {
-            var mine = new List<double>();
-            while (Stopwatch.GetElapsedTime(started) < duration)
-            {
-                var call = Stopwatch.GetTimestamp();
-                var i = Interlocked.Increment(ref next);
-                await DistrictScope.RunAsync(services, district, async scope => { await work(scope, i); return 0; });
-                mine.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
-            }
-            return mine;
-        })).ToList();
-        foreach (var list in await Task.WhenAll(clients)) latencies.AddRange(list);
-        return Seconds(started);
     }
 
     /// <summary>Content, progress and one day of heartbeats for the whole district, set-based, as superuser (FK triggers off: the rows are consistent by construction).</summary>
@@ -292,8 +282,27 @@ public static class LearningBenchmark
             from (select distinct on (student_id) student_id, shell_id, module_item_id from item_progress where tenant_id = @t
                   order by student_id, first_viewed_at) s, generate_series(0, {HeartbeatsPerStudent}) b
             """);
-        await Run("set session_replication_role = default; analyze");
+        await Run("set session_replication_role = default");
+        // Vacuumed (hint bits, visibility map, statistics) and checkpointed, as autovacuum would have left a live
+        // database: otherwise the first measured slices pay the seed's aftermath (setting hint bits, writing out dirty
+        // buffers, autovacuum workers starting on the new rows), and they are the RLS variant's.
+        await Run("vacuum (analyze)");
+        await Run("checkpoint");
         return $"{modules:N0} modules, {items:N0} items, {progress:N0} item_progress, {shells:N0} shell_progress, {events:N0} activity_events on {day:yyyy-MM-dd}";
+    }
+
+    /// <summary>The district and seeded day of an earlier run on the same (--work) cluster, or null for a fresh one.</summary>
+    static async Task<(District, DateOnly)?> KeptAsync(string superuser)
+    {
+        await using var conn = new NpgsqlConnection(superuser);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            select t.id, t.name, (select min(occurred_at at time zone 'America/Chicago')::date from activity_events e where e.tenant_id = t.id)
+            from tenants t where t.slug = 'bench'
+            """, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        if (!await reader.ReadAsync() || reader.IsDBNull(2)) return null;
+        return (new District(reader.GetGuid(0), "bench", reader.GetString(1), DistrictStatus.Active), reader.GetFieldValue<DateOnly>(2));
     }
 
     /// <summary>Who the measured calls act as: students with their shells; the teacher of the class nearest 35; students on their first, viewed, item.</summary>
@@ -364,14 +373,5 @@ public static class LearningBenchmark
         await using var reader = await cmd.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
-
-    static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
-
-    static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0) return double.NaN;
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     }
 }

@@ -20,7 +20,7 @@ using Npgsql;
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --auth [--seconds 5]   (token endpoint, validation)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --export [--students 50000]   (district exports)
-//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --learning [--students 50000] [--seconds 5]   (course home, progress, heartbeats, rollup)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --learning [--students 50000] [--seconds 5] [--work DIR] [--only home|class|list] [--aa]   (course home, progress, heartbeats, rollup)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --gradebook [--students 50000] [--seconds 5]   (gradebook, score recomputes)
 
 if (args is ["import", var appConnection, var tenant, var package])
@@ -48,19 +48,35 @@ if (args.Contains("--export")) // the district's exports (ExportBenchmark.cs)
 
 if (args.Contains("--learning")) // course home, teacher progress view (RLS vs twin), heartbeats, daily rollup (LearningBenchmark.cs)
 {
-    var learningWork = Directory.CreateTempSubdirectory("lms-bench-learning-").FullName;
+    // --work DIR keeps the cluster (imported and seeded once) in DIR for the next run, which measures straight away.
+    var kept = args.SkipWhile(a => a != "--work").Skip(1).FirstOrDefault();
+    var learningWork = kept ?? Directory.CreateTempSubdirectory("lms-bench-learning-").FullName;
+    Directory.CreateDirectory(learningWork);
     if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(learningWork, (UnixFileMode)0b111_101_101);
     try
     {
         return await LmsCloud.Benchmarks.LearningBenchmark.RunAsync(learningWork, FreePort(),
             args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000),
-            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)));
+            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)),
+            args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault(), args.Contains("--aa"));
     }
     finally
     {
-        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(learningWork, "db") }, immediate: true);
-        Directory.Delete(learningWork, recursive: true);
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(learningWork, "db") }, immediate: kept == null);
+        if (kept == null) Directory.Delete(learningWork, recursive: true);
     }
+}
+
+if (args.Contains("--engine")) // the grade engine alone, in-process, no database (GradebookBenchmark.cs)
+{
+    LmsCloud.Benchmarks.GradebookBenchmark.EngineAlone(false); // a first pass for the JIT, whose background compiling counts as CPU
+    foreach (var allPosted in new[] { true, false })
+    {
+        var (micro, cellsPerSecond, json) = LmsCloud.Benchmarks.GradebookBenchmark.EngineAlone(allPosted);
+        Console.WriteLine($"engine ({(allPosted ? "all posted" : "some unposted: two views")}): {micro:0.0} µs per student of 60 assignments = " +
+                          $"{cellsPerSecond:N0} cells/s on one core; stored JSON {json:0.0} µs more");
+    }
+    return 0;
 }
 
 if (args.Contains("--gradebook")) // gradebook grid (RLS vs twin), recompute of a student, a class, the district (GradebookBenchmark.cs)

@@ -222,6 +222,9 @@ public sealed class QuizzesTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(HttpStatusCode.Forbidden, (await c.Teacher.PostAsJsonAsync($"{path}/attempts", new { })).StatusCode);
 
         var attempt = (await PostAsync(c.Student, $"{path}/attempts", new { })).GetProperty("id").GetGuid();
+        // A quiz's attempts are the quiz's: no text hand-in beside them.
+        await HttpAssert.ProblemAsync(await c.Student.PostAsJsonAsync($"/api/assignments/{c.Assignment}/submissions", new { kind = "text", body = "42" }),
+            HttpStatusCode.Conflict);
         var classmate = await c.District.AsAsync("nw-s-002", Roles.Student);
         Assert.Equal(HttpStatusCode.NotFound, (await classmate.GetAsync($"/api/quiz-attempts/{attempt}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await classmate.PostAsJsonAsync($"/api/quiz-attempts/{attempt}/submit", new { })).StatusCode);

@@ -44,6 +44,8 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
 
     async Task<GradebookPage> ReadAsync(ShellViewer viewer, Guid shellId, Guid? classId, Guid? studentId, int page, int pageSize, CancellationToken ct)
     {
+        // Every statement names the district as well as RLS does: tenant-first indexes, and the same rows without RLS.
+        var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
         if (!await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct))
             throw await access.Readable(viewer).AnyAsync(s => s.Id == shellId, ct)
                 ? ShellRefusal.Forbidden("Only the course's teachers and administrators see its gradebook.")
@@ -54,7 +56,7 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
                    a.grading_type as "GradingType", a.due_at as "DueAt", a.published as "Published",
                    (not a.post_manually or a.grades_posted_at is not null) as "Posted"
             from assignments a join assignment_groups g on g.tenant_id = a.tenant_id and g.id = a.group_id
-            where a.shell_id = {shellId}
+            where a.tenant_id = {tenant} and g.tenant_id = {tenant} and a.shell_id = {shellId}
             order by g.position, a.due_at nulls last, a.title, a.id
             """).ToListAsync(ct);
 
@@ -63,10 +65,10 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
             select u.id as "Id", coalesce(nullif(trim(coalesce(u.family_name, '') || ', ' || coalesce(u.given_name, '')), ','), u.display_name) as "Name",
                    u.family_name as "FamilyName", u.given_name as "GivenName"
             from users u
-            where ({studentId}::uuid is null or u.id = {studentId}::uuid) and exists (
+            where u.tenant_id = {tenant} and ({studentId}::uuid is null or u.id = {studentId}::uuid) and exists (
               select 1 from course_shell_classes sc
               join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-              where sc.shell_id = {shellId} and e.user_id = u.id and ({classId}::uuid is null or sc.class_id = {classId}::uuid))
+              where sc.tenant_id = {tenant} and e.tenant_id = {tenant} and sc.shell_id = {shellId} and e.user_id = u.id and ({classId}::uuid is null or sc.class_id = {classId}::uuid))
             """).OrderBy(s => s.FamilyName).ThenBy(s => s.GivenName).ThenBy(s => s.Id);
         var pageOfStudents = await PagedList.CreateAsync(students, page, pageSize, s => s, ct);
         var ids = pageOfStudents.Items.Select(s => s.Id).ToArray();
@@ -74,19 +76,19 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
         var submissions = await db.Database.SqlQuery<SubmissionRow>($"""
             select assignment_id as "AssignmentId", student_id as "StudentId", score as "Score", excused as "Excused", workflow as "Workflow",
                    submitted_at as "SubmittedAt", row_version as "RowVersion"
-            from submissions where shell_id = {shellId} and student_id = any ({ids})
+            from submissions where tenant_id = {tenant} and shell_id = {shellId} and student_id = any ({ids})
             """).ToListAsync(ct);
         var scores = await db.Database.SqlQuery<ScoreRow>($"""
             select s.student_id as "StudentId", s.unposted_current_score as "Current", s.unposted_final_score as "Final",
                    s.unposted_current_letter as "CurrentLetter", s.unposted_final_letter as "FinalLetter", s.stale_since is not null as "Stale"
-            from student_scores s where s.shell_id = {shellId} and s.student_id = any ({ids})
+            from student_scores s where s.tenant_id = {tenant} and s.shell_id = {shellId} and s.student_id = any ({ids})
             """).ToListAsync(ct);
         var explained = await db.Database.SqlQuery<ExplainedRow>($"""
             select s.student_id as "StudentId", (x->>'assignment')::uuid as "AssignmentId", (x->>'score')::numeric as "Score",
                    x->>'outcome' as "Outcome", x->>'status' as "Status", (x->>'droppedFromCurrent')::boolean as "Dropped"
             from student_scores s
-            cross join lateral jsonb_array_elements(s.result->'unpostedExplanation'->'assignments') x
-            where s.shell_id = {shellId} and s.student_id = any ({ids})
+            cross join lateral jsonb_array_elements(coalesce(s.result->'unpostedExplanation', s.result->'explanation')->'assignments') x
+            where s.tenant_id = {tenant} and s.shell_id = {shellId} and s.student_id = any ({ids})
             """).ToListAsync(ct);
 
         var bySubmission = submissions.ToDictionary(s => (s.StudentId, s.AssignmentId));

@@ -44,8 +44,9 @@ public static class DropSelection
 
         var keptIds = afterLow.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var highIds = afterHigh.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var droppableIds = droppable.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         return new(
-            items.Where(i => !droppable.Contains(i) || keptIds.Contains(i.Id)).ToList(),
+            items.Where(i => !droppableIds.Contains(i.Id) || keptIds.Contains(i.Id)).ToList(),
             droppable.Where(i => highIds.Contains(i.Id) && !keptIds.Contains(i.Id)).Select(i => i.Id).ToList(),
             droppable.Where(i => !highIds.Contains(i.Id)).Select(i => i.Id).ToList());
     }

@@ -1,12 +1,13 @@
 using LmsCloud.Core.Database;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace LmsCloud.Core.Learning.Grades;
 
 /// <summary>
-/// Builds the engine's <see cref="GradeDescription"/> for students of a shell from the database, set-based: one statement
-/// per kind of row (groups, never-drops, assignments, effective due dates, submissions) whatever the number of students,
-/// so a whole class or a whole district costs the same round trips per shell. Published assignments only: a draft
+/// Builds the engine's <see cref="GradeDescription"/> for students of one or many shells from the database, set-based: one
+/// statement per kind of row (students, policies, groups, never-drops, assignments, effective due dates, submissions,
+/// overrides), all sent as one batch, whatever the number of students or shells (<see cref="LoadAsync"/>). Published assignments only: a draft
 /// counts for nobody. A student's due date is their effective one (override, section, assignment). The shell's grading
 /// policy (shell_grading_policies), its scheme (the shell's, else the district default, else the built-in ladder) and
 /// each student's final override (final_grade_overrides) complete the description.
@@ -27,9 +28,150 @@ public sealed class GradeInputs(LmsDbContext db)
             """).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid> students,
+    /// <summary>The descriptions of the shell's students (all of them, or those of <paramref name="students"/> enrolled), saved rules.</summary>
+    public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid>? students,
         DateTimeOffset now, CancellationToken ct) =>
-        await ForStudentsAsync(shellId, students, now, await RulesAsync(shellId, ct), ct);
+        (await LoadAsync([shellId], students, now, null, ct)).GetValueOrDefault(shellId) ?? [];
+
+    /// <summary>As the other overload, with the given rules instead of the saved ones (a policy preview).</summary>
+    public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid>? students,
+        DateTimeOffset now, GradingRules rules, CancellationToken ct) =>
+        (await LoadAsync([shellId], students, now, rules, ct)).GetValueOrDefault(shellId) ?? [];
+
+    /// <summary>
+    /// The descriptions of every enrolled student (or of those in <paramref name="students"/> who are enrolled) of the given
+    /// shells, by shell then student, in one round trip: nine statements in one batch, each over all the shells at once,
+    /// each with the district in its predicate as well as under RLS (tenant-first indexes, and a twin without RLS reads
+    /// the same rows). <paramref name="rules"/> replaces every shell's saved rules (a preview); null uses the saved ones.
+    /// </summary>
+    public async Task<Dictionary<Guid, Dictionary<Guid, GradeDescription>>> LoadAsync(IReadOnlyCollection<Guid> shellIds,
+        IReadOnlyCollection<Guid>? students, DateTimeOffset now, GradingRules? rules, CancellationToken ct)
+    {
+        var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
+        var shells = shellIds.Distinct().ToArray();
+        var only = students?.Distinct().ToArray();
+        string Of(string column) => only == null ? "" : $" and {column} = any ($3)";
+        await db.Database.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
+        foreach (var sql in new[]
+        {
+            $"""
+            select distinct sc.shell_id, e.user_id from course_shell_classes sc
+            join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
+            where sc.tenant_id = $1 and sc.shell_id = any ($2){Of("e.user_id")}
+            """,
+            """
+            select p.shell_id, p.weighting, p.late_deduction_percent, p.late_interval, p.late_floor_percent, p.missing_deduction_percent,
+                   p.missing_floor_percent, s.entries::text
+            from shell_grading_policies p left join grading_schemes s on s.tenant_id = p.tenant_id and s.id = p.scheme_id
+            where p.tenant_id = $1 and p.shell_id = any ($2)
+            """,
+            "select entries::text from grading_schemes where tenant_id = $1 and is_default",
+            """
+            select shell_id, id, name, weight, drop_lowest, drop_highest from assignment_groups
+            where tenant_id = $1 and shell_id = any ($2) order by shell_id, position
+            """,
+            """
+            select n.group_id, n.assignment_id from group_never_drop n
+            join assignment_groups g on g.tenant_id = n.tenant_id and g.id = n.group_id
+            where n.tenant_id = $1 and g.tenant_id = $1 and g.shell_id = any ($2)
+            """,
+            """
+            select shell_id, id, group_id, points_possible, due_at, omit_from_final, (not post_manually or grades_posted_at is not null), grading_type
+            from assignments where tenant_id = $1 and shell_id = any ($2) and published
+            order by shell_id, due_at nulls last, id
+            """,
+            $"""
+            select d.assignment_id, d.student_id, d.due_at from effective_due_dates d
+            join assignments a on a.tenant_id = d.tenant_id and a.id = d.assignment_id
+            where d.tenant_id = $1 and a.tenant_id = $1 and a.shell_id = any ($2) and a.published{Of("d.student_id")}
+            """,
+            $"""
+            select shell_id, assignment_id, student_id, score, submitted_at, excused, status_override from submissions
+            where tenant_id = $1 and shell_id = any ($2){Of("student_id")}
+            """,
+            $"""
+            select shell_id, student_id, percent from final_grade_overrides where tenant_id = $1 and shell_id = any ($2){Of("student_id")}
+            """,
+        })
+        {
+            var command = new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = tenant }, new() { Value = shells } } };
+            if (only != null) command.Parameters.Add(new() { Value = only });
+            batch.BatchCommands.Add(command);
+        }
+
+        var enrolled = new List<(Guid Shell, Guid Student)>();
+        var policies = new Dictionary<Guid, (string Weighting, decimal? LateDeduction, string? LateInterval, decimal? LateFloor,
+            decimal? MissingDeduction, decimal? MissingFloor, string? Scheme)>();
+        string? defaultScheme = null;
+        var groups = new List<(Guid Shell, Guid Id, string Name, decimal Weight, int DropLowest, int DropHighest)>();
+        var neverDrop = new List<(Guid Group, Guid Assignment)>();
+        var assignments = new List<(Guid Shell, AssignmentRow Row)>();
+        var due = new Dictionary<(Guid Assignment, Guid Student), DateTimeOffset?>();
+        var submissions = new List<(Guid Shell, Guid Student, GradeSubmission Submission)>();
+        var overrides = new Dictionary<(Guid Shell, Guid Student), decimal>();
+        static decimal? Dec(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDecimal(i);
+        static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct)) enrolled.Add((r.GetGuid(0), r.GetGuid(1)));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                policies[r.GetGuid(0)] = (r.GetString(1), Dec(r, 2), Str(r, 3), Dec(r, 4), Dec(r, 5), Dec(r, 6), Str(r, 7));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) defaultScheme = r.GetString(0);
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) groups.Add((r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetDecimal(3), r.GetInt32(4), r.GetInt32(5)));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) neverDrop.Add((r.GetGuid(0), r.GetGuid(1)));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                assignments.Add((r.GetGuid(0), new AssignmentRow(r.GetGuid(1), r.GetGuid(2), r.GetDecimal(3), Time(r, 4), r.GetBoolean(5), r.GetBoolean(6), r.GetString(7))));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) due[(r.GetGuid(0), r.GetGuid(1))] = Time(r, 2);
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                submissions.Add((r.GetGuid(0), r.GetGuid(2), new GradeSubmission(Key(r.GetGuid(1)), Dec(r, 3), null, Time(r, 4), r.GetBoolean(5), Status(Str(r, 6)))));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) overrides[(r.GetGuid(0), r.GetGuid(1))] = r.GetDecimal(2);
+        }
+
+        var fallbackScheme = defaultScheme == null ? GradeDescription.DefaultScheme : Ladder(defaultScheme);
+        var neverDropByGroup = neverDrop.ToLookup(n => n.Group, n => Key(n.Assignment));
+        var groupsByShell = groups.ToLookup(g => g.Shell);
+        var assignmentsByShell = assignments.ToLookup(a => a.Shell, a => a.Row);
+        var submissionsByStudent = submissions.ToLookup(s => (s.Shell, s.Student), s => s.Submission);
+        var result = new Dictionary<Guid, Dictionary<Guid, GradeDescription>>();
+        foreach (var shell in enrolled.GroupBy(e => e.Shell))
+        {
+            var shellGroups = groupsByShell[shell.Key].ToList();
+            var gradeGroups = shellGroups.Select(g => new GradeGroup(Key(g.Id), g.Name, g.Weight, g.DropLowest, g.DropHighest,
+                neverDropByGroup[g.Id].ToList())).ToList();
+            var shellRules = rules ?? (policies.TryGetValue(shell.Key, out var p)
+                ? new GradingRules(Weightings(p.Weighting),
+                    p.LateDeduction is { } ld ? new LatePolicy(ld, Interval(p.LateInterval!), p.LateFloor ?? 0) : null,
+                    p.MissingDeduction is { } md ? new MissingPolicy(md, p.MissingFloor ?? 0) : null,
+                    p.Scheme == null ? fallbackScheme : Ladder(p.Scheme))
+                : new GradingRules(null, null, null, fallbackScheme));
+            // Weights decide unless every group weighs 0 (a teacher who never set weights): then total points.
+            var weighting = shellRules.Weighting ?? (shellGroups.Any(g => g.Weight > 0) ? Weighting.Percent : Weighting.Points);
+            var shellAssignments = assignmentsByShell[shell.Key].ToList();
+            var descriptions = new Dictionary<Guid, GradeDescription>();
+            foreach (var (_, student) in shell)
+            {
+                var own = shellAssignments.Select(a => new GradeAssignment(Key(a.Id), Key(a.GroupId), a.PointsPossible,
+                    due.TryGetValue((a.Id, student), out var d) ? d : a.DueAt, a.OmitFromFinal, a.Posted, KeepAttempt.Highest, Type(a.GradingType))).ToList();
+                descriptions[student] = new GradeDescription(weighting, shellRules.LatePolicy, shellRules.MissingPolicy, shellRules.Scheme, now, gradeGroups,
+                    own, submissionsByStudent[(shell.Key, student)].ToList(), overrides.TryGetValue((shell.Key, student), out var o) ? o : null);
+            }
+            result[shell.Key] = descriptions;
+        }
+        return result;
+    }
+
+    static IReadOnlyList<SchemeEntry> Ladder(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<List<SchemeEntry>>(json, GradeDescriptionJson.WriteOptions)!;
 
     /// <summary>The shell's saved grading rules (the automatic default when it has no policy row).</summary>
     public async Task<GradingRules> RulesAsync(Guid shellId, CancellationToken ct)
@@ -56,59 +198,6 @@ public sealed class GradeInputs(LmsDbContext db)
             : System.Text.Json.JsonSerializer.Deserialize<List<SchemeEntry>>(json, GradeDescriptionJson.WriteOptions)!;
     }
 
-    /// <summary>As the other overload, with the given rules instead of the saved ones (a policy preview).</summary>
-    public async Task<IReadOnlyDictionary<Guid, GradeDescription>> ForStudentsAsync(Guid shellId, IReadOnlyCollection<Guid> students,
-        DateTimeOffset now, GradingRules rules, CancellationToken ct)
-    {
-        var ids = students.Distinct().ToArray();
-        var groups = await db.Database.SqlQuery<GroupRow>($"""
-            select id as "Id", name as "Name", weight as "Weight", drop_lowest as "DropLowest", drop_highest as "DropHighest"
-            from assignment_groups where shell_id = {shellId} order by position
-            """).ToListAsync(ct);
-        var neverDrop = await db.Database.SqlQuery<NeverDropRow>($"""
-            select n.group_id as "GroupId", n.assignment_id as "AssignmentId"
-            from group_never_drop n join assignment_groups g on g.tenant_id = n.tenant_id and g.id = n.group_id
-            where g.shell_id = {shellId}
-            """).ToListAsync(ct);
-        var assignments = await db.Database.SqlQuery<AssignmentRow>($"""
-            select id as "Id", group_id as "GroupId", points_possible as "PointsPossible", due_at as "DueAt", omit_from_final as "OmitFromFinal",
-                   (not post_manually or grades_posted_at is not null) as "Posted", grading_type as "GradingType"
-            from assignments where shell_id = {shellId} and published
-            order by due_at nulls last, id
-            """).ToListAsync(ct);
-        var dueDates = await db.Database.SqlQuery<DueRow>($"""
-            select d.assignment_id as "AssignmentId", d.student_id as "StudentId", d.due_at as "DueAt"
-            from effective_due_dates d join assignments a on a.tenant_id = d.tenant_id and a.id = d.assignment_id
-            where a.shell_id = {shellId} and a.published and d.student_id = any ({ids})
-            """).ToListAsync(ct);
-        var submissions = await db.Database.SqlQuery<SubmissionRow>($"""
-            select s.assignment_id as "AssignmentId", s.student_id as "StudentId", s.score as "Score", s.submitted_at as "SubmittedAt",
-                   s.excused as "Excused", s.status_override as "StatusOverride"
-            from submissions s where s.shell_id = {shellId} and s.student_id = any ({ids})
-            """).ToListAsync(ct);
-        var overrides = await db.Database.SqlQuery<OverrideRow>($"""
-            select student_id as "StudentId", percent as "Percent" from final_grade_overrides where shell_id = {shellId} and student_id = any ({ids})
-            """).ToDictionaryAsync(o => o.StudentId, o => o.Percent, ct);
-
-        var gradeGroups = groups.Select(g => new GradeGroup(Key(g.Id), g.Name, g.Weight, g.DropLowest, g.DropHighest,
-            neverDrop.Where(n => n.GroupId == g.Id).Select(n => Key(n.AssignmentId)).ToList())).ToList();
-        // Weights decide unless every group weighs 0 (a teacher who never set weights): then total points.
-        var weighting = rules.Weighting ?? (groups.Any(g => g.Weight > 0) ? Weighting.Percent : Weighting.Points);
-        var due = dueDates.ToDictionary(d => (d.AssignmentId, d.StudentId), d => d.DueAt);
-        var byStudent = submissions.ToLookup(s => s.StudentId);
-        var result = new Dictionary<Guid, GradeDescription>(ids.Length);
-        foreach (var student in ids)
-        {
-            var own = assignments.Select(a => new GradeAssignment(Key(a.Id), Key(a.GroupId), a.PointsPossible,
-                due.TryGetValue((a.Id, student), out var d) ? d : a.DueAt, a.OmitFromFinal, a.Posted, KeepAttempt.Highest, Type(a.GradingType))).ToList();
-            var subs = byStudent[student].Select(s => new GradeSubmission(Key(s.AssignmentId), s.Score, null, s.SubmittedAt, s.Excused,
-                Status(s.StatusOverride))).ToList();
-            result[student] = new GradeDescription(weighting, rules.LatePolicy, rules.MissingPolicy, rules.Scheme, now, gradeGroups, own, subs,
-                overrides.TryGetValue(student, out var o) ? o : null);
-        }
-        return result;
-    }
-
     /// <summary>Engine ids are strings; ours are uuids in their usual text form, so explanations name assignments by id.</summary>
     public static string Key(Guid id) => id.ToString();
 
@@ -132,12 +221,7 @@ public sealed class GradeInputs(LmsDbContext db)
 
     sealed record PolicyRow(string Weighting, decimal? LateDeduction, string? LateInterval, decimal? LateFloor, decimal? MissingDeduction,
         decimal? MissingFloor, Guid? SchemeId);
-    sealed record OverrideRow(Guid StudentId, decimal Percent);
-    sealed record GroupRow(Guid Id, string Name, decimal Weight, int DropLowest, int DropHighest);
-    sealed record NeverDropRow(Guid GroupId, Guid AssignmentId);
     sealed record AssignmentRow(Guid Id, Guid GroupId, decimal PointsPossible, DateTimeOffset? DueAt, bool OmitFromFinal, bool Posted, string GradingType);
-    sealed record DueRow(Guid AssignmentId, Guid StudentId, DateTimeOffset? DueAt);
-    sealed record SubmissionRow(Guid AssignmentId, Guid StudentId, decimal? Score, DateTimeOffset? SubmittedAt, bool Excused, string? StatusOverride);
 }
 
 /// <summary>

@@ -17,23 +17,59 @@ public sealed record StoredScore(Guid ShellId, Guid StudentId, GradeResult Resul
 /// </summary>
 public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvider clock)
 {
+    /// <summary>
+    /// How results are stored: compact, nulls left out (they read back as null). The numbers and words are exactly the
+    /// engine's; only whitespace and absent values differ from <see cref="GradeDescriptionJson.WriteOptions"/>.
+    /// </summary>
+    static readonly JsonSerializerOptions StoreOptions = new(GradeDescriptionJson.WriteOptions)
+    {
+        WriteIndented = false, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     /// <summary>Recomputes and stores; returns the new results by student. <paramref name="students"/> null: the whole shell.</summary>
     public async Task<IReadOnlyDictionary<Guid, GradeResult>> RecomputeAsync(Guid shellId, IReadOnlyCollection<Guid>? students, CancellationToken ct)
     {
         var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
-        var who = await inputs.StudentsAsync(shellId, students, ct);
-        var descriptions = await inputs.ForStudentsAsync(shellId, who, clock.GetUtcNow(), ct);
-        var results = descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
-        await StoreAsync(tenant, shellId, results, ct);
-        return results;
+        var loaded = await inputs.LoadAsync([shellId], students, clock.GetUtcNow(), null, ct);
+        var rows = Compute(loaded);
+        await StoreAsync(tenant, rows, ct);
+        return rows.Where(r => r.Shell == shellId).ToDictionary(r => r.Student, r => r.Result);
+    }
+
+    /// <summary>
+    /// The stored JSON. When the teacher's view is the student's (everything posted: the engine computed it once), it is
+    /// written once and <see cref="Expand"/> restores it on reading: half the bytes for most students.
+    /// </summary>
+    static string Serialize(GradeResult result) =>
+        JsonSerializer.Serialize(ReferenceEquals(result.UnpostedExplanation, result.Explanation)
+            ? result with { UnpostedExplanation = null!, UnpostedGroups = null! } : result, StoreOptions);
+
+    static GradeResult Expand(GradeResult stored) =>
+        stored.UnpostedExplanation == null ? stored with { UnpostedExplanation = stored.Explanation, UnpostedGroups = stored.Groups } : stored;
+
+    static GradeResult Read(string json) => Expand(JsonSerializer.Deserialize<GradeResult>(json, GradeDescriptionJson.WriteOptions)!);
+
+    /// <summary>The engine over every description, on every core when there are many; one row per (shell, student).</summary>
+    static List<(Guid Shell, Guid Student, GradeResult Result, string Json, int Cells)> Compute(Dictionary<Guid, Dictionary<Guid, GradeDescription>> loaded)
+    {
+        var work = loaded.SelectMany(s => s.Value.Select(d => (Shell: s.Key, Student: d.Key, Description: d.Value))).ToList();
+        var rows = new (Guid, Guid, GradeResult, string, int)[work.Count];
+        void One(int i)
+        {
+            var (shell, student, description) = work[i];
+            var result = GradeEngine.Compute(description);
+            rows[i] = (shell, student, result, Serialize(result), description.Assignments.Count);
+        }
+        if (work.Count < 64) for (var i = 0; i < work.Count; i++) One(i);
+        else Parallel.For(0, work.Count, One);
+        return rows.ToList();
     }
 
     /// <summary>The engine's results for the shell's students under the given rules, stored nowhere (a policy preview).</summary>
     public async Task<IReadOnlyDictionary<Guid, GradeResult>> ComputeAsync(Guid shellId, GradingRules? rules, CancellationToken ct)
     {
-        var who = await inputs.StudentsAsync(shellId, null, ct);
         var now = clock.GetUtcNow();
-        var descriptions = rules == null ? await inputs.ForStudentsAsync(shellId, who, now, ct) : await inputs.ForStudentsAsync(shellId, who, now, rules, ct);
+        var descriptions = rules == null ? await inputs.ForStudentsAsync(shellId, null, now, ct) : await inputs.ForStudentsAsync(shellId, null, now, rules, ct);
         return descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
     }
 
@@ -50,53 +86,59 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     }
 
     /// <summary>
-    /// Recomputes every shell of the district that has students, one shell per batch (its inputs in a few statements, its
-    /// rows in one upsert). Returns what was done; grade cells are students × published assignments.
+    /// Recomputes every shell of the district that has students, <see cref="ShellsPerBatch"/> shells at a time: each batch's
+    /// inputs in one round trip (<see cref="GradeInputs.LoadAsync"/>), the engine on every core, its rows in one upsert.
+    /// Returns what was done; grade cells are students × published assignments. It opens no transaction: without one each
+    /// batch commits on its own (a crash leaves earlier batches recomputed, later ones as they were: both correct).
     /// </summary>
-    public async Task<DistrictRecompute> RecomputeDistrictAsync(CancellationToken ct)
+    public async Task<DistrictRecompute> RecomputeDistrictAsync(CancellationToken ct, IProgress<DistrictRecompute>? progress = null)
     {
+        var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
         var shells = await db.Database.SqlQuery<Guid>($"""
             select distinct sc.shell_id as "Value" from course_shell_classes sc
-            where exists (select 1 from enrollments e where e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active')
+            where sc.tenant_id = {tenant} and exists (select 1 from enrollments e where e.tenant_id = sc.tenant_id and e.class_id = sc.class_id
+                                                      and e.role = 'student' and e.status = 'active')
             order by 1
             """).ToListAsync(ct);
-        var (students, cells) = (0, 0L);
-        foreach (var shell in shells)
+        var (done, students, cells) = (0, 0, 0L);
+        foreach (var chunk in shells.Chunk(ShellsPerBatch))
         {
-            var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
-            var who = await inputs.StudentsAsync(shell, null, ct);
-            var descriptions = await inputs.ForStudentsAsync(shell, who, clock.GetUtcNow(), ct);
-            var results = descriptions.ToDictionary(d => d.Key, d => GradeEngine.Compute(d.Value));
-            await StoreAsync(tenant, shell, results, ct);
-            students += results.Count;
-            cells += descriptions.Values.Sum(d => (long)d.Assignments.Count);
+            var rows = Compute(await inputs.LoadAsync(chunk, null, clock.GetUtcNow(), null, ct));
+            await StoreAsync(tenant, rows, ct);
+            done += chunk.Length;
+            students += rows.Count;
+            cells += rows.Sum(r => (long)r.Cells);
+            progress?.Report(new DistrictRecompute(done, students, cells));
         }
         return new DistrictRecompute(shells.Count, students, cells);
     }
 
-    async Task StoreAsync(Guid tenant, Guid shellId, IReadOnlyDictionary<Guid, GradeResult> results, CancellationToken ct)
+    /// <summary>Shells per round trip in a district recompute: large enough to amortise, small enough to keep memory flat.</summary>
+    public const int ShellsPerBatch = 200;
+
+    async Task StoreAsync(Guid tenant, IReadOnlyList<(Guid Shell, Guid Student, GradeResult Result, string Json, int Cells)> rows, CancellationToken ct)
     {
-        if (results.Count == 0) return;
-        var ids = results.Keys.ToArray();
-        var r = ids.Select(id => results[id]).ToArray();
-        var current = r.Select(x => x.Current).ToArray();
-        var final = r.Select(x => x.EffectiveFinal).ToArray();
-        var currentLetter = r.Select(x => x.CurrentLetter).ToArray();
-        var finalLetter = r.Select(x => x.EffectiveFinalLetter).ToArray();
-        var unpostedCurrent = r.Select(x => x.UnpostedCurrent).ToArray();
-        var unpostedFinal = r.Select(x => x.UnpostedFinal).ToArray();
-        var unpostedCurrentLetter = r.Select(x => x.UnpostedCurrentLetter).ToArray();
-        var unpostedFinalLetter = r.Select(x => x.UnpostedFinalLetter).ToArray();
-        var json = r.Select(x => JsonSerializer.Serialize(x, GradeDescriptionJson.WriteOptions)).ToArray();
+        if (rows.Count == 0) return;
+        var shells = rows.Select(x => x.Shell).ToArray();
+        var ids = rows.Select(x => x.Student).ToArray();
+        var current = rows.Select(x => x.Result.Current).ToArray();
+        var final = rows.Select(x => x.Result.EffectiveFinal).ToArray();
+        var currentLetter = rows.Select(x => x.Result.CurrentLetter).ToArray();
+        var finalLetter = rows.Select(x => x.Result.EffectiveFinalLetter).ToArray();
+        var unpostedCurrent = rows.Select(x => x.Result.UnpostedCurrent).ToArray();
+        var unpostedFinal = rows.Select(x => x.Result.UnpostedFinal).ToArray();
+        var unpostedCurrentLetter = rows.Select(x => x.Result.UnpostedCurrentLetter).ToArray();
+        var unpostedFinalLetter = rows.Select(x => x.Result.UnpostedFinalLetter).ToArray();
+        var json = rows.Select(x => x.Json).ToArray();
         await db.Database.ExecuteSqlAsync($"""
             insert into student_scores (tenant_id, shell_id, student_id, current_score, final_score, current_letter, final_letter,
                                         unposted_current_score, unposted_final_score, unposted_current_letter, unposted_final_letter,
                                         result, computed_at, stale_since)
-            select {tenant}, {shellId}, x.student_id, x.cur, x.fin, x.cur_l, x.fin_l, x.ucur, x.ufin, x.ucur_l, x.ufin_l, x.result::jsonb, now(), null
-            from unnest({ids}::uuid[], {current}::numeric[], {final}::numeric[], {currentLetter}::text[], {finalLetter}::text[],
+            select {tenant}, x.shell_id, x.student_id, x.cur, x.fin, x.cur_l, x.fin_l, x.ucur, x.ufin, x.ucur_l, x.ufin_l, x.result::jsonb, now(), null
+            from unnest({shells}::uuid[], {ids}::uuid[], {current}::numeric[], {final}::numeric[], {currentLetter}::text[], {finalLetter}::text[],
                         {unpostedCurrent}::numeric[], {unpostedFinal}::numeric[], {unpostedCurrentLetter}::text[], {unpostedFinalLetter}::text[],
                         {json}::text[])
-                 as x(student_id, cur, fin, cur_l, fin_l, ucur, ufin, ucur_l, ufin_l, result)
+                 as x(shell_id, student_id, cur, fin, cur_l, fin_l, ucur, ufin, ucur_l, ufin_l, result)
             on conflict (tenant_id, shell_id, student_id) do update set
               current_score = excluded.current_score, final_score = excluded.final_score, current_letter = excluded.current_letter,
               final_letter = excluded.final_letter, unposted_current_score = excluded.unposted_current_score,
@@ -114,7 +156,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
             from student_scores where shell_id = {shellId} and student_id = {studentId}
             """).SingleOrDefaultAsync(ct);
         return row == null ? null
-            : new StoredScore(shellId, studentId, JsonSerializer.Deserialize<GradeResult>(row.Result, GradeDescriptionJson.WriteOptions)!, row.ComputedAt, row.Stale);
+            : new StoredScore(shellId, studentId, Read(row.Result), row.ComputedAt, row.Stale);
     }
 
     /// <summary>The stored scores of a shell's students (those with a row), for before/after comparisons.</summary>
@@ -123,7 +165,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
         var rows = await db.Database.SqlQuery<StoredRow>($"""
             select student_id as "StudentId", result::text as "Result" from student_scores where shell_id = {shellId}
             """).ToListAsync(ct);
-        return rows.ToDictionary(r => r.StudentId, r => JsonSerializer.Deserialize<GradeResult>(r.Result, GradeDescriptionJson.WriteOptions)!);
+        return rows.ToDictionary(r => r.StudentId, r => Read(r.Result));
     }
 
     sealed record StoredRow(Guid StudentId, string Result);

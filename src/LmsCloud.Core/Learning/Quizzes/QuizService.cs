@@ -19,6 +19,9 @@ public sealed record StudentQuestion(Guid Id, QuestionKind Kind, string Prompt, 
 
 public sealed record StudentChoice(Guid Id, string Text);
 
+/// <summary>What anyone who can see the assignment may know of its quiz before starting: no questions, no key.</summary>
+public sealed record QuizSummary(Guid AssignmentId, int? TimeLimitMinutes, string Keep, int QuestionCount, decimal PointsPossible);
+
 /// <summary>
 /// One attempt. <c>Scores</c> only once finished; <c>Key</c> (the questions with their answers) only for the course's
 /// teachers. <c>SecondsLeft</c> is the server's count while the attempt is open (null: untimed).
@@ -260,6 +263,19 @@ public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs
         var list = new List<QuizAttemptView>(ids.Count);
         foreach (var id in ids) list.Add(await AttemptViewAsync(id, key: editor, ct));
         return list;
+    }
+
+    /// <summary>The shell's quizzes as its readers may know them (a learner: published assignments only); for the course pages.</summary>
+    public async Task<IReadOnlyList<QuizSummary>> ShellQuizzesAsync(ShellViewer viewer, Guid shellId, CancellationToken ct)
+    {
+        if (!await access.Readable(viewer).AnyAsync(s => s.Id == shellId, ct)) throw ShellRefusal.NotFound("Course");
+        var learner = await access.SeesAsLearnerAsync(viewer, shellId, ct);
+        return await db.Database.SqlQuery<QuizSummary>($"""
+            select q.assignment_id as "AssignmentId", q.time_limit_s / 60 as "TimeLimitMinutes", q.keep as "Keep",
+                   jsonb_array_length(q.questions) as "QuestionCount", a.points_possible as "PointsPossible"
+            from quizzes q join assignments a on a.tenant_id = q.tenant_id and a.id = q.assignment_id
+            where q.shell_id = {shellId} and (a.published or not {learner})
+            """).ToListAsync(ct);
     }
 
     // ---- finishing and the submission ----------------------------------------------------------------------------------

@@ -486,39 +486,8 @@ public sealed class ShellEditing(LmsDbContext db, ShellAccess access, IFileStora
 
     async Task StoreFileAsync(ContentItem item, FileUpload file, CancellationToken ct)
     {
-        var name = Path.GetFileName(file.FileName ?? "").Trim();
-        if (name.Length is 0 or > 255) throw ShellRefusal.Invalid("file", "The file needs a name of at most 255 characters.");
-        // Buffered to a temporary file so the size limit is enforced on the bytes, not on a declared length.
-        var temp = Path.GetTempFileName();
-        try
-        {
-            long size;
-            await using (var buffer = File.Create(temp))
-            {
-                var chunk = new byte[81920];
-                size = 0;
-                int read;
-                while ((read = await file.Content.ReadAsync(chunk, ct)) > 0)
-                {
-                    size += read;
-                    if (size > options.MaxFileBytes)
-                        throw ShellRefusal.Invalid("file", $"A course file is at most {options.MaxFileBytes / (1024 * 1024)} MB.");
-                    await buffer.WriteAsync(chunk.AsMemory(0, read), ct);
-                }
-            }
-            if (size == 0) throw ShellRefusal.Invalid("file", "The file is empty.");
-            var head = new byte[Math.Min(FileSniffer.HeaderLength, size)];
-            await using (var read = File.OpenRead(temp)) await read.ReadExactlyAsync(head, ct);
-            var type = FileSniffer.Sniff(head, name)
-                ?? throw ShellRefusal.Invalid("file", "This kind of file is not allowed: PDF, images, MP4/MP3, Office documents and plain text are.");
-            var key = $"{Tenant}/learning/{item.ShellId}/{item.Id}";
-            await using (var read = File.OpenRead(temp)) await files.SaveAsync(key, read, ct);
-            (item.FileKey, item.FileName, item.FileContentType, item.FileSize) = (key, name, type, size);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        var stored = await CheckedUpload.SaveAsync(files, file, $"{Tenant}/learning/{item.ShellId}/{item.Id}", options.MaxFileBytes, "A course file", ct);
+        (item.FileKey, item.FileName, item.FileContentType, item.FileSize) = (stored.Key, stored.Name, stored.ContentType, stored.Size);
     }
 }
 

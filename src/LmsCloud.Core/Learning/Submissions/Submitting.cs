@@ -40,7 +40,8 @@ public sealed class Submitting(LmsDbContext db, ShellAccess access, SubmissionRe
         var shellId = await reading.ShellOfAsync(assignmentId, ct) ?? throw ShellRefusal.NotFound("Assignment");
         if (!await access.Readable(viewer).AnyAsync(s => s.Id == shellId, ct)) throw ShellRefusal.NotFound("Assignment");
         var target = await db.Database.SqlQuery<Target>($"""
-            select a.allowed_attempts as "AllowedAttempts", a.content_version_no as "ContentVersionNo", e.unlock_at as "UnlockAt", e.lock_at as "LockAt"
+            select a.allowed_attempts as "AllowedAttempts", a.content_version_no as "ContentVersionNo", e.unlock_at as "UnlockAt", e.lock_at as "LockAt",
+                   exists (select 1 from quizzes q where q.tenant_id = a.tenant_id and q.assignment_id = a.id) as "IsQuiz"
             from assignments a join effective_due_dates e on e.tenant_id = a.tenant_id and e.assignment_id = a.id and e.student_id = {me}
             where a.id = {assignmentId} and a.published
             """).SingleOrDefaultAsync(ct);
@@ -48,6 +49,7 @@ public sealed class Submitting(LmsDbContext db, ShellAccess access, SubmissionRe
             throw await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct)
                 ? ShellRefusal.Forbidden("Only the course's students hand in work.")
                 : ShellRefusal.NotFound("Assignment");
+        if (target.IsQuiz) throw ShellRefusal.Conflict("This assignment is a quiz: take it from the quiz page (its attempts are the quiz's).");
         var now = clock.GetUtcNow();
         if (target.UnlockAt is { } unlock && now < unlock)
             throw ShellRefusal.Conflict($"This assignment opens for submissions at {unlock:u}.");
@@ -68,9 +70,10 @@ public sealed class Submitting(LmsDbContext db, ShellAccess access, SubmissionRe
 
         var attemptId = Guid.NewGuid();
         var attemptNo = row.AttemptCount + 1;
-        StoredUpload? stored = null;
+        CheckedUpload.Stored? stored = null;
         if (kind == AttemptKind.File)
-            stored = await StoreFileAsync(file!, $"{Tenant}/submissions/{shellId}/{assignmentId}/{attemptId}", ct);
+            stored = await CheckedUpload.SaveAsync(files, file!, $"{Tenant}/submissions/{shellId}/{assignmentId}/{attemptId}", options.MaxFileBytes,
+                "A submitted file", ct);
         await db.Database.ExecuteSqlAsync($"""
             insert into submission_attempts (tenant_id, id, submission_id, attempt_no, kind, body, url, file_key, file_name, content_type, size_bytes,
                                              content_version_no, submitted_at, submitted_by)
@@ -90,44 +93,7 @@ public sealed class Submitting(LmsDbContext db, ShellAccess access, SubmissionRe
         return view;
     }
 
-    sealed record StoredUpload(string Key, string Name, string ContentType, long Size);
-
-    // Like a course file (ShellEditing): buffered to a temporary file so the limit is enforced on the bytes, and the type sniffed, never trusted.
-    async Task<StoredUpload> StoreFileAsync(FileUpload file, string key, CancellationToken ct)
-    {
-        var name = Path.GetFileName(file.FileName ?? "").Trim();
-        if (name.Length is 0 or > 255) throw ShellRefusal.Invalid("file", "The file needs a name of at most 255 characters.");
-        var temp = Path.GetTempFileName();
-        try
-        {
-            long size = 0;
-            await using (var buffer = File.Create(temp))
-            {
-                var chunk = new byte[81920];
-                int read;
-                while ((read = await file.Content.ReadAsync(chunk, ct)) > 0)
-                {
-                    size += read;
-                    if (size > options.MaxFileBytes)
-                        throw ShellRefusal.Invalid("file", $"A submitted file is at most {options.MaxFileBytes / (1024 * 1024)} MB.");
-                    await buffer.WriteAsync(chunk.AsMemory(0, read), ct);
-                }
-            }
-            if (size == 0) throw ShellRefusal.Invalid("file", "The file is empty.");
-            var head = new byte[Math.Min(FileSniffer.HeaderLength, size)];
-            await using (var read = File.OpenRead(temp)) await read.ReadExactlyAsync(head, ct);
-            var type = FileSniffer.Sniff(head, name)
-                ?? throw ShellRefusal.Invalid("file", "This kind of file is not allowed: PDF, images, MP4/MP3, Office documents and plain text are.");
-            await using (var read = File.OpenRead(temp)) await files.SaveAsync(key, read, ct);
-            return new StoredUpload(key, name, type, size);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
-
-    sealed record Target(int? AllowedAttempts, int? ContentVersionNo, DateTimeOffset? UnlockAt, DateTimeOffset? LockAt);
+    sealed record Target(int? AllowedAttempts, int? ContentVersionNo, DateTimeOffset? UnlockAt, DateTimeOffset? LockAt, bool IsQuiz);
 
     sealed record Locked(Guid Id, int AttemptCount);
 }

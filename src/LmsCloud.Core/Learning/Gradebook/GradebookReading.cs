@@ -32,7 +32,17 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
 {
     public const int MaxPageSize = 200;
 
-    public async Task<GradebookPage> GetAsync(ShellViewer viewer, Guid shellId, Guid? classId, int page, int pageSize, CancellationToken ct)
+    public Task<GradebookPage> GetAsync(ShellViewer viewer, Guid shellId, Guid? classId, int page, int pageSize, CancellationToken ct) =>
+        ReadAsync(viewer, shellId, classId, null, page, pageSize, ct);
+
+    /// <summary>One student's row (after a grade change, the page swaps in the cell and course grade the engine stored); null when not a student of the shell.</summary>
+    public async Task<(IReadOnlyList<GradebookColumn> Columns, GradebookRow? Row)> RowAsync(ShellViewer viewer, Guid shellId, Guid studentId, CancellationToken ct)
+    {
+        var one = await ReadAsync(viewer, shellId, null, studentId, 1, 1, ct);
+        return (one.Assignments, one.Students.Items.SingleOrDefault());
+    }
+
+    async Task<GradebookPage> ReadAsync(ShellViewer viewer, Guid shellId, Guid? classId, Guid? studentId, int page, int pageSize, CancellationToken ct)
     {
         // Every statement names the district as well as RLS does: tenant-first indexes, and the same rows without RLS.
         var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
@@ -55,7 +65,7 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
             select u.id as "Id", coalesce(nullif(trim(coalesce(u.family_name, '') || ', ' || coalesce(u.given_name, '')), ','), u.display_name) as "Name",
                    u.family_name as "FamilyName", u.given_name as "GivenName"
             from users u
-            where u.tenant_id = {tenant} and exists (
+            where u.tenant_id = {tenant} and ({studentId}::uuid is null or u.id = {studentId}::uuid) and exists (
               select 1 from course_shell_classes sc
               join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
               where sc.tenant_id = {tenant} and e.tenant_id = {tenant} and sc.shell_id = {shellId} and e.user_id = u.id and ({classId}::uuid is null or sc.class_id = {classId}::uuid))

@@ -11,6 +11,7 @@ public static class SubmissionExtensions
         services.AddScoped<Submitting>();
         services.AddScoped<Grading>();
         services.AddScoped<GradeHistory>();
+        services.AddScoped<AttemptFiles>();
         services.AddScoped<IdempotencyKeys>();
         return services;
     }

@@ -366,23 +366,6 @@ public sealed class AssignmentEditing(LmsDbContext db, ShellAccess access, Assig
 
     static int? Attempts(int? n) => n is null or >= 1 ? n : throw ShellRefusal.Invalid("allowedAttempts", "Allowed attempts is at least 1 (leave it out for unlimited).");
 
-    async Task<IDbContextTransaction> BeginAsync(ShellViewer viewer, Guid shellId, CancellationToken ct)
-    {
-        var tx = await db.Database.BeginTransactionAsync(ct);
-        try
-        {
-            if (!await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct))
-                throw await access.Readable(viewer).AnyAsync(s => s.Id == shellId, ct)
-                    ? ShellRefusal.Forbidden("Only the course's teachers and administrators may change its assignments.")
-                    : ShellRefusal.NotFound("Course");
-            var status = await db.Database.SqlQuery<string>($"select status as \"Value\" from course_shells where id = {shellId} for update").SingleAsync(ct);
-            if (status == ShellStatus.Archived) throw ShellRefusal.Conflict("This course is archived and read-only.");
-            return tx;
-        }
-        catch
-        {
-            await tx.DisposeAsync();
-            throw;
-        }
-    }
+    Task<IDbContextTransaction> BeginAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>
+        access.BeginEditAsync(viewer, shellId, "Only the course's teachers and administrators may change its assignments.", ct);
 }

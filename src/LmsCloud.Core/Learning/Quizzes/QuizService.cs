@@ -418,23 +418,8 @@ public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs
         return shell;
     }
 
-    async Task<IDbContextTransaction> BeginEditAsync(ShellViewer viewer, Guid shellId, CancellationToken ct)
-    {
-        var tx = await db.Database.BeginTransactionAsync(ct);
-        try
-        {
-            if (!await access.Editable(viewer).AnyAsync(s => s.Id == shellId, ct))
-                throw ShellRefusal.Forbidden("Only the course's teachers and administrators may change its quizzes.");
-            var status = await db.Database.SqlQuery<string>($"select status as \"Value\" from course_shells where id = {shellId} for update").SingleAsync(ct);
-            if (status == ShellStatus.Archived) throw ShellRefusal.Conflict("This course is archived and read-only.");
-            return tx;
-        }
-        catch
-        {
-            await tx.DisposeAsync();
-            throw;
-        }
-    }
+    Task<IDbContextTransaction> BeginEditAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>
+        access.BeginEditAsync(viewer, shellId, "Only the course's teachers and administrators may change its quizzes.", ct);
 
     async Task<AttemptRow> OwnAttemptAsync(ShellViewer viewer, Guid attemptId, CancellationToken ct)
     {
@@ -443,20 +428,15 @@ public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs
         return attempt;
     }
 
+    const string AttemptSql = """
+        select id as "Id", shell_id as "ShellId", assignment_id as "AssignmentId", student_id as "StudentId", attempt_no as "AttemptNo",
+               state as "State", started_at as "StartedAt", deadline_at as "DeadlineAt", finished_at as "FinishedAt", overdue as "Overdue",
+               questions::text as "Questions", answers::text as "Answers", question_scores::text as "QuestionScores", score as "Score"
+        from quiz_attempts where id = {0}
+        """;
+
     Task<AttemptRow?> AttemptRowAsync(Guid id, CancellationToken ct, bool forUpdate = false) =>
-        (forUpdate
-            ? db.Database.SqlQuery<AttemptRow>($"""
-                select id as "Id", shell_id as "ShellId", assignment_id as "AssignmentId", student_id as "StudentId", attempt_no as "AttemptNo",
-                       state as "State", started_at as "StartedAt", deadline_at as "DeadlineAt", finished_at as "FinishedAt", overdue as "Overdue",
-                       questions::text as "Questions", answers::text as "Answers", question_scores::text as "QuestionScores", score as "Score"
-                from quiz_attempts where id = {id} for update
-                """)
-            : db.Database.SqlQuery<AttemptRow>($"""
-                select id as "Id", shell_id as "ShellId", assignment_id as "AssignmentId", student_id as "StudentId", attempt_no as "AttemptNo",
-                       state as "State", started_at as "StartedAt", deadline_at as "DeadlineAt", finished_at as "FinishedAt", overdue as "Overdue",
-                       questions::text as "Questions", answers::text as "Answers", question_scores::text as "QuestionScores", score as "Score"
-                from quiz_attempts where id = {id}
-                """)).SingleOrDefaultAsync(ct)!;
+        db.Database.SqlQueryRaw<AttemptRow>(forUpdate ? AttemptSql + " for update" : AttemptSql, id).SingleOrDefaultAsync(ct)!;
 
     async Task<QuizAttemptView> AttemptViewAsync(Guid id, bool key, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Rostering;
 using LmsCloud.Core.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LmsCloud.Core.Learning.Shells;
 
@@ -32,6 +33,34 @@ public sealed class ShellAccess(LmsDbContext db)
     public IQueryable<CourseShell> Readable(ShellViewer viewer) => Filter(viewer, forEdit: false);
 
     public IQueryable<CourseShell> Editable(ShellViewer viewer) => Filter(viewer, forEdit: true);
+
+    /// <summary>404 when the viewer cannot see the shell, 403 with <paramref name="forbidden"/> when they may only read it.</summary>
+    public async Task CheckEditableAsync(ShellViewer viewer, Guid shellId, string forbidden, CancellationToken ct)
+    {
+        if (!await Editable(viewer).AnyAsync(s => s.Id == shellId, ct))
+            throw await Readable(viewer).AnyAsync(s => s.Id == shellId, ct) ? ShellRefusal.Forbidden(forbidden) : ShellRefusal.NotFound("Course");
+    }
+
+    /// <summary>
+    /// How a write to a shell's assignments, quizzes or grading starts: a transaction, <see cref="CheckEditableAsync"/>, the
+    /// shell's row locked (writes to one shell queue up) and an archived shell refused (409).
+    /// </summary>
+    public async Task<IDbContextTransaction> BeginEditAsync(ShellViewer viewer, Guid shellId, string forbidden, CancellationToken ct)
+    {
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            await CheckEditableAsync(viewer, shellId, forbidden, ct);
+            var status = await db.Database.SqlQuery<string>($"select status as \"Value\" from course_shells where id = {shellId} for update").SingleAsync(ct);
+            if (status == ShellStatus.Archived) throw ShellRefusal.Conflict("This course is archived and read-only.");
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Whether the viewer reads the shell as a learner (student or guardian) only: published content, lock states.</summary>
     public async Task<bool> SeesAsLearnerAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) =>

@@ -21,7 +21,7 @@ public class TestDatabase : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         ConnectionStrings = await TestCluster.CreateDatabaseAsync(_name);
-        App = NpgsqlDataSource.Create(ConnectionStrings.App);
+        App = NpgsqlDataSource.Create(DatabaseExtensions.WithAutoPrepare(ConnectionStrings.App)); // as the product runs
     }
 
     public virtual async Task DisposeAsync()

@@ -170,6 +170,7 @@ select create_distributed_table('submission_attempts', 'tenant_id', colocate_wit
 select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('grade_changes', 'tenant_id', colocate_with => 'district_profiles');
 select create_distributed_table('student_scores', 'tenant_id', colocate_with => 'district_profiles');
+select create_distributed_table('grade_refresh_marks', 'tenant_id', colocate_with => 'district_profiles');
 
 -- 0044 grading policy (issue 13)
 select create_distributed_table('grading_schemes', 'tenant_id', colocate_with => 'district_profiles');

@@ -46,6 +46,7 @@ builder.Services.AddPassback();
 builder.Services.AddSubmissions();
 builder.Services.AddProgressRollup();
 builder.Services.AddCatalogReconcile();
+builder.Services.AddScoreRefresh();
 builder.Services.AddLearningAnalytics();
 builder.Services.AddLmsWeb(BrowserSessions.SchemeName);
 

@@ -21,7 +21,7 @@ using Npgsql;
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --pages [--requests 200]   (web pages' server time)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --export [--students 50000]   (district exports)
 //        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --learning [--students 50000] [--seconds 5] [--work DIR] [--only home|class|list] [--aa]   (course home, progress, heartbeats, rollup)
-//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --gradebook [--students 50000] [--seconds 5]   (gradebook, score recomputes)
+//        dotnet run -c Release --project tests/LmsCloud.Benchmarks -- --gradebook [--students 50000] [--seconds 5] [--work DIR] [--only recompute]   (gradebook, score recomputes)
 
 if (args is ["import", var appConnection, var tenant, var package])
     return await ImportInChildAsync(appConnection, Guid.Parse(tenant), package);
@@ -81,18 +81,22 @@ if (args.Contains("--engine")) // the grade engine alone, in-process, no databas
 
 if (args.Contains("--gradebook")) // gradebook grid (RLS vs twin), recompute of a student, a class, the district (GradebookBenchmark.cs)
 {
-    var gradebookWork = Directory.CreateTempSubdirectory("lms-bench-gradebook-").FullName;
+    // --work DIR keeps the cluster (imported and seeded once) in DIR for the next run; --only recompute skips the grid.
+    var kept = args.SkipWhile(a => a != "--work").Skip(1).FirstOrDefault();
+    var gradebookWork = kept ?? Directory.CreateTempSubdirectory("lms-bench-gradebook-").FullName;
+    Directory.CreateDirectory(gradebookWork);
     if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(gradebookWork, (UnixFileMode)0b111_101_101);
     try
     {
         return await LmsCloud.Benchmarks.GradebookBenchmark.RunAsync(gradebookWork, FreePort(),
             args.SkipWhile(a => a != "--students").Skip(1).Select(int.Parse).FirstOrDefault(50_000),
-            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)));
+            TimeSpan.FromSeconds(args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5)),
+            args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault() == "recompute");
     }
     finally
     {
-        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(gradebookWork, "db") }, immediate: true);
-        Directory.Delete(gradebookWork, recursive: true);
+        EmbeddedPostgres.Stop(new EmbeddedPostgresOptions { DataDirectory = Path.Combine(gradebookWork, "db") }, immediate: kept == null);
+        if (kept == null) Directory.Delete(gradebookWork, recursive: true);
     }
 }
 

@@ -167,6 +167,7 @@ public static class DataMap
         new("schema_migrations", "The migration runner's record of applied files (platform)."),
         new("data_protection_keys", "The key ring of browser-session cookies shared by every district (platform): keys, no person."),
         new("qrtz_*", "Quartz.NET's clustered scheduler state (platform): job and trigger names, no person."),
+        new("grade_refresh_marks", "How far the score refresh job has looked for passed due dates, one time per district: bookkeeping, no person."),
     ];
 
     const string Secret = "Secret: a credential, never exported.";
@@ -493,7 +494,8 @@ public static class DataMap
             "Each student's computed course grade: current and final percent and letter, the teacher's unposted view, and the engine's full explanation.",
             [new("student_id", PersonKeyKind.UserId, "the student")], null,
             ["shell_id", "student_id", "current_score", "final_score", "current_letter", "final_letter", "unposted_current_score",
-             "unposted_final_score", "unposted_current_letter", "unposted_final_letter", "result", "computed_at", "stale_since"], [],
+             "unposted_final_score", "unposted_current_letter", "unposted_final_letter", "result", "computed_at", "stale_since"],
+            [new("result_sha256", "Hash of result, so a recompute skips rewriting an unchanged score.")],
             new(ErasureMethod.DeleteRows, "The student's scores are deleted (they are derived from submissions).", Nothing),
             LearningRecord),
 

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LmsCloud.Core.Learning.Grades;
+using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static LmsCloud.Tests.Learning.ShellTestDistrict;
 
 namespace LmsCloud.Tests.Learning;
@@ -368,19 +370,66 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
-    public async Task The_whole_district_recompute_stores_every_student_of_every_shell()
+    public async Task The_whole_district_recompute_stores_every_student_of_every_shell_and_rewrites_only_what_changed()
     {
         var c = await CourseAsync();
         await c.District.ExecAsync("delete from student_scores");
-        await using var db = api.Database.CreateContext(c.District.District.Id);
-        var inputs = new GradeInputs(db);
-        var run = await new ScoreKeeper(db, inputs, TimeProvider.System).RecomputeDistrictAsync(default);
+        var d = c.District.District;
+        Task<DistrictRecompute> RecomputeAsync() => DistrictScope.RunAsync(api.Services, new District(d.Id, d.Slug, d.Name, DistrictStatus.Active),
+            scope => scope.GetRequiredService<ScoreKeeper>().RecomputeDistrictAsync(default));
+
+        var run = await RecomputeAsync();
         Assert.True(run.Shells > 1);
         Assert.Equal((long)run.Students, await c.District.ScalarAsync<long>("select count(*) from student_scores"));
+        Assert.Equal(run.Students, run.Rewritten); // none stored before
         Assert.Equal(4L * 5, await c.District.ScalarAsync<long>("select count(*) * 5 from student_scores where shell_id = $1", c.Shell));
         Assert.True(run.GradeCells >= 20);
         Assert.Equal(87.00m, await c.District.ScalarAsync<decimal>("select current_score from student_scores where student_id = $1 and shell_id = $2",
             c.Students["nw-s-001"], c.Shell));
+
+        // Again with nothing changed: nothing rewritten. A stale mark is cleared, and a changed input rewrites that student only.
+        var computedAt = await c.District.ScalarAsync<DateTime>("select max(computed_at) from student_scores");
+        Assert.Equal(0, (await RecomputeAsync()).Rewritten);
+        Assert.Equal(computedAt, await c.District.ScalarAsync<DateTime>("select max(computed_at) from student_scores"));
+        await c.District.ExecAsync("update student_scores set stale_since = now() where shell_id = $1 and student_id = $2", c.Shell, c.Students["nw-s-002"]);
+        await c.District.ExecAsync("update submissions set score = 0 where shell_id = $1 and student_id = $2", c.Shell, c.Students["nw-s-001"]);
+        var third = await RecomputeAsync();
+        Assert.Equal(2, third.Rewritten);
+        Assert.Equal(0L, await c.District.ScalarAsync<long>("select count(*) from student_scores where stale_since is not null"));
+        Assert.NotEqual(87.00m, await c.District.ScalarAsync<decimal>("select current_score from student_scores where student_id = $1 and shell_id = $2",
+            c.Students["nw-s-001"], c.Shell));
+    }
+
+    [Fact]
+    public async Task The_score_refresh_recomputes_where_a_due_date_passed_and_only_there()
+    {
+        var c = await CourseAsync();
+        var d = c.District.District;
+        var district = new District(d.Id, d.Slug, d.Name, DistrictStatus.Active);
+        var hw3 = c.Assignments["HW3"];
+        Task<string?> Hw3StatusOfAsync(string student) => c.District.ScalarAsync<string?>("""
+            select coalesce(x->>'status', 'none') from student_scores s, jsonb_array_elements(s.result->'explanation'->'assignments') x
+            where s.shell_id = $1 and s.student_id = $2 and x->>'assignment' = $3
+            """, c.Shell, c.Students[student], hw3.ToString());
+
+        // HW3 not due yet when the scores were stored; then its due date passes with no write that would recompute them.
+        await c.District.ExecAsync("update assignments set due_at = now() + interval '1 hour' where id = $1", hw3);
+        await c.District.ExecAsync("update effective_due_dates set due_at = now() + interval '1 hour' where assignment_id = $1", hw3);
+        await DistrictScope.RunAsync(api.Services, district, scope => scope.GetRequiredService<ScoreKeeper>().RecomputeDistrictAsync(default));
+        Assert.Equal("none", await Hw3StatusOfAsync("nw-s-003"));
+        await c.District.ExecAsync("update assignments set due_at = now() - interval '1 minute' where id = $1", hw3);
+        await c.District.ExecAsync("update effective_due_dates set due_at = now() - interval '1 minute' where assignment_id = $1", hw3);
+        await c.District.ExecAsync("insert into grade_refresh_marks (tenant_id, refreshed_through) values ($1, now() - interval '1 hour')", d.Id);
+
+        Task<ScoreRefreshRun> RefreshAsync() => DistrictScope.RunAsync(api.Services, district, scope => scope.GetRequiredService<ScoreRefresh>().RunAsync(default));
+        var run = await RefreshAsync();
+        Assert.Equal(1, run.Recompute.Shells); // the one shell with a due date in the window
+        Assert.Equal("missing", await Hw3StatusOfAsync("nw-s-003"));
+        Assert.Equal("none", await Hw3StatusOfAsync("nw-s-001")); // handed in before: unchanged, and not rewritten
+        Assert.Equal(3, run.Recompute.Rewritten); // the three without HW3
+
+        var again = await RefreshAsync(); // the mark moved past it: nothing to do
+        Assert.Equal(0, again.Recompute.Shells);
     }
 
     [Fact]

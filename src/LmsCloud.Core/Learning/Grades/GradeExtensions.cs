@@ -9,6 +9,7 @@ public static class GradeExtensions
     {
         services.AddScoped<GradeInputs>();
         services.AddScoped<ScoreKeeper>();
+        services.AddScoped<ScoreRefresh>();
         services.AddScoped<GradeChangeLog>();
         services.AddScoped<GradeAccess>();
         services.AddScoped<GradingPolicies>();

@@ -47,8 +47,9 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
         if (input.IsDefault == true) await MakeDefaultAsync(id, ct);
         var view = (await ReadAsync(id, ct)).Single();
         await AuditAsync(viewer, "grading_scheme.created", id, null, view, ct);
-        if (input.IsDefault == true) await RecomputeAsync(null, defaultUsers: true, ct);
+        var stale = input.IsDefault == true ? await MarkStaleAsync(null, defaultUsers: true, ct) : [];
         await tx.CommitAsync(ct);
+        await scores.RecomputeShellsAsync(stale, ct);
         return view;
     }
 
@@ -66,8 +67,9 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
         if (input.IsDefault == true && !before.IsDefault) await MakeDefaultAsync(id, ct);
         var after = (await ReadAsync(id, ct)).Single();
         await AuditAsync(viewer, "grading_scheme.updated", id, before, after, ct);
-        await RecomputeAsync(id, defaultUsers: before.IsDefault || after.IsDefault, ct);
+        var stale = await MarkStaleAsync(id, defaultUsers: before.IsDefault || after.IsDefault, ct);
         await tx.CommitAsync(ct);
+        await scores.RecomputeShellsAsync(stale, ct);
         return after;
     }
 
@@ -85,13 +87,19 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
         else await db.Database.ExecuteSqlAsync($"update grading_schemes set is_default = false where is_default", ct);
         await audit.WriteAsync(new AuditEntry("grading_scheme.default_changed", "district", Tenant.ToString(),
             Before: new { defaultSchemeId = before }, After: new { defaultSchemeId = schemeId }, Actor: Actor(viewer)), ct);
-        if (before != schemeId) await RecomputeAsync(null, defaultUsers: true, ct);
+        var stale = before != schemeId ? await MarkStaleAsync(null, defaultUsers: true, ct) : [];
         await tx.CommitAsync(ct);
+        await scores.RecomputeShellsAsync(stale, ct);
         return await ListAsync(viewer, ct);
     }
 
-    /// <summary>Recomputes the shells with stored scores that use scheme <paramref name="id"/> or (when asked) the district default.</summary>
-    async Task RecomputeAsync(Guid? id, bool defaultUsers, CancellationToken ct)
+    /// <summary>
+    /// Marks stale the stored scores of the shells that use scheme <paramref name="id"/> or (when asked) the district
+    /// default, and returns those shells. The caller commits the change with the marks, then recomputes: a district's
+    /// worth of shells is minutes of work that must not hold the change's transaction, and readers meanwhile get the
+    /// previous scores with <c>stale: true</c>. Should the recompute not finish, the score refresh job completes it.
+    /// </summary>
+    async Task<List<Guid>> MarkStaleAsync(Guid? id, bool defaultUsers, CancellationToken ct)
     {
         var shells = await db.Database.SqlQuery<Guid>($"""
             select s.id as "Value" from course_shells s
@@ -100,7 +108,7 @@ public sealed class GradingSchemes(LmsDbContext db, ScoreKeeper scores, AuditLog
               and exists (select 1 from student_scores ss where ss.tenant_id = s.tenant_id and ss.shell_id = s.id)
             """).ToListAsync(ct);
         await scores.MarkStaleAsync(shells, ct);
-        foreach (var shell in shells) await scores.RecomputeAsync(shell, null, ct);
+        return shells;
     }
 
     /// <summary>Scheme writes of one district queue up (unique names, one default), so a race is a wait, not a 500.</summary>

@@ -1,11 +1,18 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace LmsCloud.Core.Learning.Grades;
 
-/// <summary>What a whole-district recompute did: shells, students and grade cells (students × assignments).</summary>
-public sealed record DistrictRecompute(int Shells, int Students, long GradeCells);
+/// <summary>
+/// What a recompute of many shells did: shells, students and grade cells (students × assignments) computed, and how many
+/// stored scores it rewrote (the others were unchanged and kept).
+/// </summary>
+public sealed record DistrictRecompute(int Shells, int Students, long GradeCells, int Rewritten);
 
 /// <summary>One student's stored score: the engine's result as last computed, and whether a recompute is pending.</summary>
 public sealed record StoredScore(Guid ShellId, Guid StudentId, GradeResult Result, DateTimeOffset ComputedAt, bool Stale);
@@ -15,7 +22,8 @@ public sealed record StoredScore(Guid ShellId, Guid StudentId, GradeResult Resul
 /// shell's) and upserts their rows in one statement. Call it in the transaction of the change that caused it, after the
 /// change: a grade change and its score commit together, and readers meanwhile see the previous committed score.
 /// </summary>
-public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvider clock)
+public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvider clock, NpgsqlDataSource dataSource,
+    IMultiTenantContextAccessor<District> tenant)
 {
     /// <summary>
     /// How results are stored: compact, nulls left out (they read back as null). The numbers and words are exactly the
@@ -50,15 +58,16 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     static GradeResult Read(string json) => Expand(JsonSerializer.Deserialize<GradeResult>(json, GradeDescriptionJson.WriteOptions)!);
 
     /// <summary>The engine over every description, on every core when there are many; one row per (shell, student).</summary>
-    static List<(Guid Shell, Guid Student, GradeResult Result, string Json, int Cells)> Compute(Dictionary<Guid, Dictionary<Guid, GradeDescription>> loaded)
+    static List<ScoreRow> Compute(Dictionary<Guid, Dictionary<Guid, GradeDescription>> loaded)
     {
         var work = loaded.SelectMany(s => s.Value.Select(d => (Shell: s.Key, Student: d.Key, Description: d.Value))).ToList();
-        var rows = new (Guid, Guid, GradeResult, string, int)[work.Count];
+        var rows = new ScoreRow[work.Count];
         void One(int i)
         {
             var (shell, student, description) = work[i];
             var result = GradeEngine.Compute(description);
-            rows[i] = (shell, student, result, Serialize(result), description.Assignments.Count);
+            var json = Serialize(result);
+            rows[i] = new ScoreRow(shell, student, result, json, SHA256.HashData(Encoding.UTF8.GetBytes(json)), description.Assignments.Count);
         }
         if (work.Count < 64) for (var i = 0; i < work.Count; i++) One(i);
         else Parallel.For(0, work.Count, One);
@@ -86,10 +95,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     }
 
     /// <summary>
-    /// Recomputes every shell of the district that has students, <see cref="ShellsPerBatch"/> shells at a time: each batch's
-    /// inputs in one round trip (<see cref="GradeInputs.LoadAsync"/>), the engine on every core, its rows in one upsert.
-    /// Returns what was done; grade cells are students × published assignments. It opens no transaction: without one each
-    /// batch commits on its own (a crash leaves earlier batches recomputed, later ones as they were: both correct).
+    /// Recomputes every shell of the district that has students (<see cref="RecomputeShellsAsync"/>).
     /// </summary>
     public async Task<DistrictRecompute> RecomputeDistrictAsync(CancellationToken ct, IProgress<DistrictRecompute>? progress = null)
     {
@@ -100,23 +106,75 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
                                                       and e.role = 'student' and e.status = 'active')
             order by 1
             """).ToListAsync(ct);
-        var (done, students, cells) = (0, 0, 0L);
-        foreach (var chunk in shells.Chunk(ShellsPerBatch))
-        {
-            var rows = Compute(await inputs.LoadAsync(chunk, null, clock.GetUtcNow(), null, ct));
-            await StoreAsync(tenant, rows, ct);
-            done += chunk.Length;
-            students += rows.Count;
-            cells += rows.Sum(r => (long)r.Cells);
-            progress?.Report(new DistrictRecompute(done, students, cells));
-        }
-        return new DistrictRecompute(shells.Count, students, cells);
+        return await RecomputeShellsAsync(shells, ct, progress);
     }
 
-    /// <summary>Shells per round trip in a district recompute: large enough to amortise, small enough to keep memory flat.</summary>
+    /// <summary>
+    /// Recomputes the given shells, <see cref="ShellsPerBatch"/> at a time, on <see cref="Workers"/> connections at once
+    /// (while one worker's batch is in the engine on the cores, another's is in the database). A batch is one
+    /// repeatable-read transaction: its inputs in one round trip (<see cref="GradeInputs.LoadAsync"/>), the engine, and one
+    /// upsert of the rows that changed (a stored hash tells; a stale row is rewritten either way, which clears its mark).
+    /// A grade change that commits in between makes the upsert fail to serialise, and the batch runs again on fresh
+    /// inputs, so an older computation never overwrites a newer score. Each batch commits on its own: a crash leaves
+    /// earlier batches recomputed and later ones as they were (both correct; stale marks stay until cleared).
+    /// </summary>
+    public async Task<DistrictRecompute> RecomputeShellsAsync(IReadOnlyCollection<Guid> shellIds, CancellationToken ct,
+        IProgress<DistrictRecompute>? progress = null)
+    {
+        var district = tenant.MultiTenantContext.TenantInfo ?? throw new InvalidOperationException("No district for this request.");
+        var chunks = shellIds.Distinct().Chunk(ShellsPerBatch).ToList();
+        var next = -1;
+        var totals = new DistrictRecompute(0, 0, 0, 0);
+        var gate = new object();
+        async Task WorkAsync()
+        {
+            await using var workerDb = LmsDbContext.Create(dataSource, district);
+            var keeper = new ScoreKeeper(workerDb, new GradeInputs(workerDb), clock, dataSource, tenant);
+            for (var i = Interlocked.Increment(ref next); i < chunks.Count; i = Interlocked.Increment(ref next))
+            {
+                var (students, cells, rewritten) = await keeper.RecomputeBatchAsync(district.TenantId, chunks[i], ct);
+                DistrictRecompute now;
+                lock (gate) now = totals = new DistrictRecompute(totals.Shells + chunks[i].Length, totals.Students + students,
+                    totals.GradeCells + cells, totals.Rewritten + rewritten);
+                progress?.Report(now);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(Workers, chunks.Count)).Select(_ => Task.Run(WorkAsync, ct)));
+        return totals;
+    }
+
+    async Task<(int Students, long Cells, int Rewritten)> RecomputeBatchAsync(Guid tenantId, Guid[] shells, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+                var rows = Compute(await inputs.LoadAsync(shells, null, clock.GetUtcNow(), null, ct));
+                var stored = (await db.Database.SqlQuery<StoredHash>($"""
+                    select shell_id as "ShellId", student_id as "StudentId", result_sha256 as "Hash", stale_since is not null as "Stale"
+                    from student_scores where tenant_id = {tenantId} and shell_id = any ({shells})
+                    """).ToListAsync(ct)).ToDictionary(h => (h.ShellId, h.StudentId));
+                var changed = rows.Where(r => !stored.TryGetValue((r.Shell, r.Student), out var s) || s.Stale || s.Hash == null
+                                              || !s.Hash.AsSpan().SequenceEqual(r.Hash)).ToList();
+                await StoreAsync(tenantId, changed, ct);
+                await tx.CommitAsync(ct);
+                return (rows.Count, rows.Sum(r => (long)r.Cells), changed.Count);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure && attempt < 5)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>Connections a recompute of many shells uses at once: two keep both the engine and the database busy.</summary>
+    public const int Workers = 2;
+
+    /// <summary>Shells per round trip in a recompute of many: large enough to amortise, small enough to keep memory flat.</summary>
     public const int ShellsPerBatch = 200;
 
-    async Task StoreAsync(Guid tenant, IReadOnlyList<(Guid Shell, Guid Student, GradeResult Result, string Json, int Cells)> rows, CancellationToken ct)
+    async Task StoreAsync(Guid tenant, IReadOnlyList<ScoreRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
         var shells = rows.Select(x => x.Shell).ToArray();
@@ -130,20 +188,22 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
         var unpostedCurrentLetter = rows.Select(x => x.Result.UnpostedCurrentLetter).ToArray();
         var unpostedFinalLetter = rows.Select(x => x.Result.UnpostedFinalLetter).ToArray();
         var json = rows.Select(x => x.Json).ToArray();
+        var hash = rows.Select(x => x.Hash).ToArray();
         await db.Database.ExecuteSqlAsync($"""
             insert into student_scores (tenant_id, shell_id, student_id, current_score, final_score, current_letter, final_letter,
                                         unposted_current_score, unposted_final_score, unposted_current_letter, unposted_final_letter,
-                                        result, computed_at, stale_since)
-            select {tenant}, x.shell_id, x.student_id, x.cur, x.fin, x.cur_l, x.fin_l, x.ucur, x.ufin, x.ucur_l, x.ufin_l, x.result::jsonb, now(), null
+                                        result, result_sha256, computed_at, stale_since)
+            select {tenant}, x.shell_id, x.student_id, x.cur, x.fin, x.cur_l, x.fin_l, x.ucur, x.ufin, x.ucur_l, x.ufin_l, x.result::jsonb, x.hash, now(), null
             from unnest({shells}::uuid[], {ids}::uuid[], {current}::numeric[], {final}::numeric[], {currentLetter}::text[], {finalLetter}::text[],
                         {unpostedCurrent}::numeric[], {unpostedFinal}::numeric[], {unpostedCurrentLetter}::text[], {unpostedFinalLetter}::text[],
-                        {json}::text[])
-                 as x(shell_id, student_id, cur, fin, cur_l, fin_l, ucur, ufin, ucur_l, ufin_l, result)
+                        {json}::text[], {hash}::bytea[])
+                 as x(shell_id, student_id, cur, fin, cur_l, fin_l, ucur, ufin, ucur_l, ufin_l, result, hash)
             on conflict (tenant_id, shell_id, student_id) do update set
               current_score = excluded.current_score, final_score = excluded.final_score, current_letter = excluded.current_letter,
               final_letter = excluded.final_letter, unposted_current_score = excluded.unposted_current_score,
               unposted_final_score = excluded.unposted_final_score, unposted_current_letter = excluded.unposted_current_letter,
-              unposted_final_letter = excluded.unposted_final_letter, result = excluded.result, computed_at = excluded.computed_at,
+              unposted_final_letter = excluded.unposted_final_letter, result = excluded.result, result_sha256 = excluded.result_sha256,
+              computed_at = excluded.computed_at,
               stale_since = null
             """, ct);
     }
@@ -151,7 +211,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     /// <summary>The stored score of one student in a shell, or null when none was ever computed. Access checks are the caller's.</summary>
     public async Task<StoredScore?> GetAsync(Guid shellId, Guid studentId, CancellationToken ct)
     {
-        var row = await db.Database.SqlQuery<ScoreRow>($"""
+        var row = await db.Database.SqlQuery<StoredScoreRow>($"""
             select result::text as "Result", computed_at as "ComputedAt", stale_since is not null as "Stale"
             from student_scores where shell_id = {shellId} and student_id = {studentId}
             """).SingleOrDefaultAsync(ct);
@@ -169,5 +229,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     }
 
     sealed record StoredRow(Guid StudentId, string Result);
-    sealed record ScoreRow(string Result, DateTimeOffset ComputedAt, bool Stale);
+    sealed record StoredHash(Guid ShellId, Guid StudentId, byte[]? Hash, bool Stale);
+    sealed record ScoreRow(Guid Shell, Guid Student, GradeResult Result, string Json, byte[] Hash, int Cells);
+    sealed record StoredScoreRow(string Result, DateTimeOffset ComputedAt, bool Stale);
 }

@@ -21,6 +21,11 @@ public static class ErrorPages
         "District unavailable",
         $"<p>The pages of <strong>{HtmlEncoder.Default.Encode(districtName)}</strong> are not available at the moment: the district's LmsCloud service is paused.</p><p>Nothing is wrong with your account. Your school or district office knows when it will be back.</p>");
 
+    /// <summary>A rate limit refused the page (the certificate look-up): when to try again, nothing about the limit's key.</summary>
+    public static Task TooManyRequestsAsync(HttpContext http, string retryAfterSeconds) => WriteAsync(http, StatusCodes.Status429TooManyRequests,
+        "Too many look-ups",
+        $"<p>This network has looked up many certificates in a short time. Wait {HtmlEncoder.Default.Encode(retryAfterSeconds)} seconds, then try again.</p><p><a href=\"/\">Go to the home page</a></p>");
+
     /// <summary>Any other error a page request meets with no body of its own (a refused form, a method not allowed).</summary>
     public static Task OtherErrorAsync(HttpContext http, int status) => WriteAsync(http, status,
         status == StatusCodes.Status400BadRequest ? "Request refused" : "This did not work",

@@ -65,6 +65,10 @@ public static class AuthExtensions
         {
             // Per district and client address (an IPv6 client holds a whole /64, so it counts as one)...
             limiter.AddPolicy(TokenEndpoint.RateLimitPolicy, http => TokenLimit(http, $"address|{TokenRateLimits.AddressKey(http.Connection.RemoteIpAddress)}", o => o.TokenRequestLimit));
+            // Certificate look-ups (page and API, one budget) per district and address, so codes cannot be enumerated.
+            limiter.AddPolicy(LmsCloud.Web.Pages.Verify.IndexModel.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                $"{DistrictSlug(http)}|verify|{TokenRateLimits.AddressKey(http.Connection.RemoteIpAddress)}",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = LmsCloud.Web.Pages.Verify.IndexModel.LookupsPerMinute, Window = TimeSpan.FromMinutes(1) }));
             // ...and per district and user name or client id, however many addresses ask (a global limiter, so both apply).
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 TokenRateLimits.IsSignIn(http.Request.Path) && TokenRateLimits.NameKey(http) is { } name
@@ -82,6 +86,11 @@ public static class AuthExtensions
                     await AccountEndpoints.BackToSignIn(http, "rate", null, http.Response.Headers.RetryAfter).ExecuteAsync(http);
                     return;
                 }
+                if (LmsCloud.Web.WebExtensions.IsPageRequest(http))
+                {
+                    await LmsCloud.Web.ErrorPages.TooManyRequestsAsync(http, http.Response.Headers.RetryAfter.ToString());
+                    return;
+                }
                 await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
@@ -92,11 +101,13 @@ public static class AuthExtensions
         return services;
     }
 
+    static string? DistrictSlug(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo?.Slug;
+
     static RateLimitPartition<string> TokenLimit(HttpContext http, string key, Func<AuthOptions, int> limit)
     {
         var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-        var district = http.RequestServices.GetRequiredService<IMultiTenantContextAccessor<District>>().MultiTenantContext.TenantInfo?.Slug;
-        return RateLimitPartition.GetFixedWindowLimiter($"{district}|{key}",
+        return RateLimitPartition.GetFixedWindowLimiter($"{DistrictSlug(http)}|{key}",
             _ => new FixedWindowRateLimiterOptions { PermitLimit = limit(auth), Window = auth.TokenRequestWindow });
     }
 }

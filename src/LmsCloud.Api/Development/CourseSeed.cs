@@ -13,7 +13,8 @@ namespace LmsCloud.Api.Development;
 /// Development only: the demo teacher's course shells get real-looking content, built through the same services the
 /// API uses (so the rules hold): the shell of a class the demo student takes (their guardian sees it too) and one more
 /// of the teacher's. Each gets modules with lessons, a link and a quiz placeholder, published. Runs once per shell:
-/// a shell that already has modules is left alone.
+/// a shell that already has modules is left alone. The demo student's course then gets assignments and grades
+/// (<see cref="GradesSeed"/>).
 /// </summary>
 public static class CourseSeed
 {
@@ -41,10 +42,17 @@ public static class CourseSeed
                 seeded++;
             }
             if (seeded > 0) logger.LogInformation("Seeded {Count} demo courses in {District}", seeded, district.Slug);
+            if (student is { } demoStudent && shells.Count > 0 && await StudentTakesAsync(db, shells[0], demoStudent, ct)
+                && await GradesSeed.RunAsync(scope, shells[0], teacher.Value, demoStudent, ct))
+                logger.LogInformation("Seeded demo assignments and grades in {District}", district.Slug);
             var studentClasses = db.Enrollments.Where(e => e.UserId == student && e.Role == RosterRoles.Student).Select(e => e.ClassId);
             if (shells.Count > 1) await SeedCatalogAsync(scope, db, editing, taught.Concat(studentClasses), shells[1], district, logger, ct);
             return seeded;
         });
+
+    static Task<bool> StudentTakesAsync(LmsDbContext db, Guid shell, Guid student, CancellationToken ct) =>
+        db.Set<CourseShellClass>().AnyAsync(l => l.ShellId == shell
+            && db.Enrollments.Any(e => e.ClassId == l.ClassId && e.UserId == student && e.Role == RosterRoles.Student && e.Status == "active"), ct);
 
     /// <summary>
     /// The catalog: the demo teacher's second course (not one the demo student takes) as an elective for students, and

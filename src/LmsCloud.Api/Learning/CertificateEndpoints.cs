@@ -33,13 +33,13 @@ public static class CertificateEndpoints
         mine.MapPost("/{certificateId:guid}/revoke", (Guid certificateId, RevokeCertificateRequest body, CourseCertificates certificates,
             ClaimsPrincipal p, CancellationToken ct) => Run(() => certificates.RevokeAsync(ShellViewer.From(p), certificateId, body.Reason, ct)));
 
-        // Anonymous: name, course, date and revocation only. An unknown code and another district's code answer the same 404.
+        // Anonymous and rate limited with the page: name, course, date and revocation only. An unknown code and another district's code answer the same 404.
         app.MapGet("/api/verify/{code}", async Task<Results<Ok<CertificateVerification>, ProblemHttpResult>> (string code,
             CourseCertificates certificates, CancellationToken ct) =>
             await certificates.VerifyAsync(code, ct) is { } found
                 ? TypedResults.Ok(found)
                 : TypedResults.Problem(statusCode: 404, title: "Certificate not found", detail: "No certificate with this code in this district."))
-            .WithTags("Certificates").AllowAnonymous();
+            .WithTags("Certificates").AllowAnonymous().RequireRateLimiting(LmsCloud.Web.Pages.Verify.IndexModel.RateLimitPolicy);
         return app;
     }
 }

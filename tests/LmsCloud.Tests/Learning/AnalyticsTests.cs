@@ -142,6 +142,38 @@ public sealed class AnalyticsTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task A_learner_enrolled_from_the_catalog_counts_in_class_progress_analytics_and_the_progress_list()
+    {
+        var c = await CourseAsync();
+        var d = c.District;
+        var admin = await d.AsNewAsync(Roles.DistrictAdmin);
+        Assert.True((await admin.PutAsJsonAsync($"/api/catalog/manage/{c.Shell}", new { audience = "students", tags = new[] { "elective" } })).IsSuccessStatusCode);
+        var learnerUser = await api.CreateUserAsync(d.District, Roles.Student); // in none of the shell's classes
+        var learner = api.ClientFor(d.District.Slug, TestTokens.Sign(api.SigningKey, d.District.Slug, d.District.Id, learnerUser.Id, [Roles.Student]));
+        await Ok(await learner.PostAsync($"/api/catalog/{c.Shell}/enrol", null));
+        await Ok(await learner.PostAsync($"/api/shells/{c.Shell}/items/{c.Lesson}/view", null));
+
+        var all = Students(await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/class-progress"));
+        Assert.Equal(5, all.Count); // the four of P1 and the catalog learner
+        var row = all.Single(s => s.GetProperty("studentId").GetGuid() == learnerUser.Id);
+        Assert.Equal(50m, row.GetProperty("percent").GetDecimal());
+        Assert.Empty(row.GetProperty("classIds").EnumerateArray());
+        // One class's view is that class's list only.
+        var p1 = await d.IdAsync("classes", "nw-cls-alg1-p1");
+        Assert.Equal(4, Students(await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/class-progress?classId={p1}")).Count);
+
+        var a = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/analytics");
+        Assert.Equal(5, a.GetProperty("enrolled").GetInt32());
+        Assert.Equal(1, a.GetProperty("started").GetInt32());
+        var progress = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/progress");
+        Assert.Contains(progress.GetProperty("students").EnumerateArray(), s => s.GetProperty("studentId").GetGuid() == learnerUser.Id);
+
+        // Withdrawn: no longer counted.
+        await Ok(await learner.PostAsync($"/api/catalog/{c.Shell}/withdraw", null));
+        Assert.Equal(4, (await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/analytics")).GetProperty("enrolled").GetInt32());
+    }
+
+    [Fact]
     public async Task Only_editors_see_a_courses_analytics_and_nothing_crosses_districts()
     {
         var c = await CourseAsync();

@@ -32,16 +32,23 @@ static class AnalyticsSql
 
     /// <summary>
     /// The students a shell counts: actively enrolled today (status, begin and end dates) as students in any class it
-    /// serves. $2 = the shell; $3 = one class of it, or null for all.
+    /// serves, and, for the whole shell, the learners enrolled in it from the catalog (no class: an empty class_ids).
+    /// $2 = the shell; $3 = one class of it, or null for all.
     /// </summary>
     public const string Roster = """
         roster as (
-          select e.user_id as student_id, array_agg(distinct e.class_id) as class_ids
-          from course_shell_classes l
-          join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id
-          where l.tenant_id = $1 and l.shell_id = $2 and ($3::uuid is null or l.class_id = $3)
-            and e.role = 'student' and e.status = 'active'
-            and (e.begin_date is null or e.begin_date <= current_date) and (e.end_date is null or e.end_date >= current_date)
-          group by e.user_id)
+          select student_id, coalesce(array_agg(distinct class_id) filter (where class_id is not null), '{}') as class_ids
+          from (
+            select e.user_id as student_id, e.class_id
+            from course_shell_classes l
+            join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id
+            where l.tenant_id = $1 and l.shell_id = $2 and ($3::uuid is null or l.class_id = $3)
+              and e.role = 'student' and e.status = 'active'
+              and (e.begin_date is null or e.begin_date <= current_date) and (e.end_date is null or e.end_date >= current_date)
+            union all
+            select c.person_id, null
+            from catalog_enrollments c
+            where c.tenant_id = $1 and c.shell_id = $2 and $3::uuid is null and c.state = 'enrolled') learners
+          group by student_id)
         """;
 }

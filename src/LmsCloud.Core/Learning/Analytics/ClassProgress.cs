@@ -27,7 +27,8 @@ public sealed record ClassProgressResponse(Guid ShellId, string Title, int Requi
     Guid? ClassId, ClassProgressSort Sort, bool Descending, IReadOnlyList<ClassProgressItem> Items, IReadOnlyList<ClassProgressStudent> Students);
 
 /// <summary>
-/// The teacher's class progress view: every actively enrolled student of the shell's classes (with or without progress)
+/// The teacher's class progress view: every actively enrolled student of the shell's classes and every learner enrolled
+/// from the catalog (<see cref="AnalyticsSql.Roster"/>; with or without progress)
 /// × the shell's required items. Percent is <see cref="ProgressRecorder.Percent"/> of the stored numerator
 /// (shell_progress) and denominator (course_shells.required_item_count), so it agrees with the student's own page.
 /// Editors only (teachers of its classes, school admins of its school, district admins); anyone else gets 404.

@@ -44,10 +44,37 @@ public sealed class CourseCertificates(LmsDbContext db, ShellAccess access, Audi
         where s.tenant_id = $1 and s.id = $2 and s.required_item_count > 0 and sp.completed_required_count >= s.required_item_count
           and ($3::uuid is null or sp.student_id = $3)
         on conflict do nothing
+        returning id, student_id, template_version
         """;
 
-    /// <summary>The hook <see cref="Progress.ProgressRecorder"/> calls after a completion: issues the student's certificate if now due.</summary>
-    public Task<int> IssueIfCompletedAsync(Guid shellId, Guid student, CancellationToken ct) => ExecAsync(IssueSql, ct, shellId, student);
+    /// <summary>
+    /// The hook <see cref="Progress.ProgressRecorder"/> calls after a completion: issues the student's certificate if now
+    /// due, with its audit event in the same transaction (the caller's, or one of its own), so a certificate exists
+    /// exactly when its issuing is recorded.
+    /// </summary>
+    public async Task<int> IssueIfCompletedAsync(Guid shellId, Guid student, CancellationToken ct)
+    {
+        var own = db.Database.CurrentTransaction == null ? await db.Database.BeginTransactionAsync(ct) : null;
+        await using (own)
+        {
+            var issued = await IssueAsync(shellId, student, ct);
+            foreach (var (id, studentId, version) in issued)
+                await audit.WriteAsync(new AuditEntry("course_certificate.issued", "course_certificate", id.ToString(), studentId,
+                    After: new { ShellId = shellId, TemplateVersion = version }), ct);
+            if (own != null) await own.CommitAsync(ct);
+            return issued.Count;
+        }
+    }
+
+    /// <summary>Runs <see cref="IssueSql"/> for the shell (one student, or all with DBNull): the certificates it issued.</summary>
+    async Task<List<(Guid Id, Guid StudentId, int TemplateVersion)>> IssueAsync(Guid shellId, object student, CancellationToken ct)
+    {
+        await using var cmd = await CommandAsync(IssueSql, ct, shellId, student);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var issued = new List<(Guid, Guid, int)>();
+        while (await r.ReadAsync(ct)) issued.Add((r.GetGuid(0), r.GetGuid(1), r.GetInt32(2)));
+        return issued;
+    }
 
     public async Task<CertificateSettingsResponse> SettingsAsync(ShellViewer viewer, Guid shellId, CancellationToken ct)
     {
@@ -84,9 +111,14 @@ public sealed class CourseCertificates(LmsDbContext db, ShellAccess access, Audi
             on conflict (tenant_id, shell_id) do update set issues = excluded.issues, min_score = excluded.min_score,
               template_version = excluded.template_version, updated_at = now()
             """, ct, shellId, request.Issues, (object?)request.MinScore ?? DBNull.Value);
-        var issued = request.Issues ? await ExecAsync(IssueSql, ct, shellId, DBNull.Value) : 0;
+        var caughtUp = request.Issues ? await IssueAsync(shellId, DBNull.Value, ct) : [];
+        var issued = caughtUp.Count;
         await audit.WriteAsync(new AuditEntry("course_certificates.settings_changed", "course_shell", shellId.ToString(),
             Before: new { current.Issues, current.TemplateVersion }, After: new { request.Issues, TemplateVersion = version, IssuedNow = issued }), ct);
+        // The catch-up is one set-based insert, so it is one event listing the certificates (as an import run is one event).
+        if (issued > 0)
+            await audit.WriteAsync(new AuditEntry("course_certificates.issued", "course_shell", shellId.ToString(),
+                After: new { TemplateVersion = version, Certificates = caughtUp.Select(c => c.Id) }), ct);
         await tx.CommitAsync(ct);
         return await ReadSettingsAsync(shellId, issued, ct);
     }

@@ -1,4 +1,5 @@
 using LmsCloud.Core.Database;
+using LmsCloud.Core.Learning.Catalog;
 using LmsCloud.Core.Learning.Certificates;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Rostering;
@@ -121,8 +122,9 @@ public sealed class ProgressRecorder(LmsDbContext db, ShellAccess access, ShellR
                        join e in db.Enrollments on l.ClassId equals e.ClassId
                        where l.ShellId == shellId && e.Role == RosterRoles.Student && e.Status == "active"
                        select e.UserId;
+        var catalog = db.Set<CatalogEnrollment>().Where(c => c.ShellId == shellId && c.State == CatalogEnrollmentState.Enrolled).Select(c => c.PersonId);
         List<Guid> students;
-        if (editor) students = await enrolled.Distinct().ToListAsync(ct);
+        if (editor) students = await enrolled.Union(catalog).ToListAsync(ct); // the class lists and who enrolled from the catalog
         else if (me is { } self && (viewer.Is(Roles.Student) && await enrolled.ContainsAsync(self, ct) || await access.SelfEnrolledAsync(self, shellId, ct)))
             students = [self];
         else if (viewer.Is(Roles.Guardian) && me is { } guardian)

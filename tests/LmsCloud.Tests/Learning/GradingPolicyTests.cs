@@ -433,6 +433,33 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task A_learner_enrolled_from_the_catalog_is_graded_like_the_classes_students_until_they_withdraw()
+    {
+        var c = await CourseAsync();
+        var d = c.District;
+        var admin = await d.AsNewAsync(Roles.DistrictAdmin);
+        Assert.True((await admin.PutAsJsonAsync($"/api/catalog/manage/{c.Shell}", new { audience = "students", tags = new[] { "elective" } })).IsSuccessStatusCode);
+        var learnerUser = await api.CreateUserAsync(d.District, Roles.Student); // in none of the shell's classes
+        var learner = api.ClientFor(d.District.Slug, TestTokens.Sign(api.SigningKey, d.District.Slug, d.District.Id, learnerUser.Id, [Roles.Student]));
+        Assert.True((await learner.PostAsync($"/api/catalog/{c.Shell}/enrol", null)).IsSuccessStatusCode);
+        await d.ExecAsync("""
+            insert into submissions (tenant_id, id, shell_id, assignment_id, student_id, workflow, score, submitted_at, attempt_count, graded_at)
+            values ($1, gen_random_uuid(), $2, $3, $4, 'graded', 7, $5, 1, now())
+            """, d.District.Id, c.Shell, c.Assignments["HW1"], learnerUser.Id, Oct1.AddDays(-1));
+        await PutPolicyAsync(c, new { weighting = "percent" }); // recomputes the shell
+
+        var grade = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/students/{learnerUser.Id}/grade");
+        Assert.Equal(70.00m, Number(grade, "current")); // 7 of 10, the only graded item
+        Assert.Equal(70.00m, Number(await learner.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/students/{learnerUser.Id}/grade"), "current"));
+        var grid = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/gradebook?pageSize=50");
+        Assert.Contains(grid.GetProperty("students").GetProperty("items").EnumerateArray(), r => r.GetProperty("studentId").GetGuid() == learnerUser.Id);
+
+        Assert.True((await learner.PostAsync($"/api/catalog/{c.Shell}/withdraw", null)).IsSuccessStatusCode);
+        grid = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/gradebook?pageSize=50");
+        Assert.DoesNotContain(grid.GetProperty("students").GetProperty("items").EnumerateArray(), r => r.GetProperty("studentId").GetGuid() == learnerUser.Id);
+    }
+
+    [Fact]
     public async Task A_guardian_sees_their_child_and_nobody_else_sees_a_grade()
     {
         var c = await CourseAsync();

@@ -38,17 +38,9 @@ static class AnalyticsSql
     public const string Roster = """
         roster as (
           select student_id, coalesce(array_agg(distinct class_id) filter (where class_id is not null), '{}') as class_ids
-          from (
-            select e.user_id as student_id, e.class_id
-            from course_shell_classes l
-            join enrollments e on e.tenant_id = l.tenant_id and e.class_id = l.class_id
-            where l.tenant_id = $1 and l.shell_id = $2 and ($3::uuid is null or l.class_id = $3)
-              and e.role = 'student' and e.status = 'active'
-              and (e.begin_date is null or e.begin_date <= current_date) and (e.end_date is null or e.end_date >= current_date)
-            union all
-            select c.person_id, null
-            from catalog_enrollments c
-            where c.tenant_id = $1 and c.shell_id = $2 and $3::uuid is null and c.state = 'enrolled') learners
+          from shell_students
+          where tenant_id = $1 and shell_id = $2 and ($3::uuid is null or class_id = $3)
+            and (begin_date is null or begin_date <= current_date) and (end_date is null or end_date >= current_date)
           group by student_id)
         """;
 }

@@ -66,9 +66,8 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
                    u.family_name as "FamilyName", u.given_name as "GivenName"
             from users u
             where u.tenant_id = {tenant} and ({studentId}::uuid is null or u.id = {studentId}::uuid) and exists (
-              select 1 from course_shell_classes sc
-              join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-              where sc.tenant_id = {tenant} and e.tenant_id = {tenant} and sc.shell_id = {shellId} and e.user_id = u.id and ({classId}::uuid is null or sc.class_id = {classId}::uuid))
+              select 1 from shell_students ss
+              where ss.tenant_id = {tenant} and ss.shell_id = {shellId} and ss.student_id = u.id and ({classId}::uuid is null or ss.class_id = {classId}::uuid))
             """).OrderBy(s => s.FamilyName).ThenBy(s => s.GivenName).ThenBy(s => s.Id);
         var pageOfStudents = await PagedList.CreateAsync(students, page, pageSize, s => s, ct);
         var ids = pageOfStudents.Items.Select(s => s.Id).ToArray();

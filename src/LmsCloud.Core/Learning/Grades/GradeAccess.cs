@@ -18,11 +18,9 @@ public sealed class GradeAccess(LmsDbContext db, ShellAccess access)
 
     public Task CheckEditableAsync(ShellViewer viewer, Guid shellId, CancellationToken ct) => access.CheckEditableAsync(viewer, shellId, Forbidden, ct);
 
-    /// <summary>Whether the person is a student of the shell (actively enrolled in one of its classes).</summary>
+    /// <summary>Whether the person is a student of the shell (the shell_students view: a class's or the catalog's).</summary>
     public Task<bool> IsStudentAsync(Guid shellId, Guid studentId, CancellationToken ct) =>
         db.Database.SqlQuery<bool>($"""
-            select exists (select 1 from course_shell_classes sc
-                           join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-                           where sc.shell_id = {shellId} and e.user_id = {studentId}) as "Value"
+            select exists (select 1 from shell_students where shell_id = {shellId} and student_id = {studentId}) as "Value"
             """).SingleAsync(ct);
 }

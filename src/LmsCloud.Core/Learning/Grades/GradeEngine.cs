@@ -199,16 +199,19 @@ public static class GradeEngine
         return item;
     }
 
+    /// <summary>The score the keep rule gives over attempts in the order taken (unrounded); null when there are none.</summary>
+    public static decimal? Kept(KeepAttempt keep, IReadOnlyList<decimal> attempts) => attempts.Count == 0 ? null : keep switch
+    {
+        KeepAttempt.Highest => attempts.Max(),
+        KeepAttempt.Latest => attempts[^1],
+        KeepAttempt.First => attempts[0],
+        _ => attempts.Sum() / attempts.Count,
+    };
+
     static decimal? KeptAttempt(KeepAttempt keep, IReadOnlyList<decimal>? attempts, List<string> notes)
     {
         if (attempts is not { Count: > 0 }) return null;
-        var kept = keep switch
-        {
-            KeepAttempt.Highest => attempts.Max(),
-            KeepAttempt.Latest => attempts[^1],
-            KeepAttempt.First => attempts[0],
-            _ => attempts.Sum() / attempts.Count,
-        };
+        var kept = Kept(keep, attempts)!.Value;
         notes.Add($"attempts {string.Join(", ", attempts.Select(Num))}: keeps the {keep.ToString().ToLowerInvariant()} = {Num(kept)}");
         return kept;
     }

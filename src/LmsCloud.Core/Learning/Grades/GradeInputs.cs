@@ -15,15 +15,13 @@ namespace LmsCloud.Core.Learning.Grades;
 /// </summary>
 public sealed class GradeInputs(LmsDbContext db)
 {
-    /// <summary>The shell's students (actively enrolled as students in a class the shell serves), optionally narrowed.</summary>
+    /// <summary>The shell's students (the shell_students view: its classes' active students and its catalog learners), optionally narrowed.</summary>
     public Task<List<Guid>> StudentsAsync(Guid shellId, IReadOnlyCollection<Guid>? only, CancellationToken ct)
     {
         var ids = only?.ToArray();
         return db.Database.SqlQuery<Guid>($"""
-            select distinct e.user_id as "Value"
-            from course_shell_classes sc
-            join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-            where sc.shell_id = {shellId} and ({ids}::uuid[] is null or e.user_id = any ({ids}::uuid[]))
+            select distinct student_id as "Value" from shell_students
+            where shell_id = {shellId} and ({ids}::uuid[] is null or student_id = any ({ids}::uuid[]))
             order by 1
             """).ToListAsync(ct);
     }
@@ -56,9 +54,7 @@ public sealed class GradeInputs(LmsDbContext db)
         foreach (var sql in new[]
         {
             $"""
-            select distinct sc.shell_id, e.user_id from course_shell_classes sc
-            join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
-            where sc.tenant_id = $1 and sc.shell_id = any ($2){Of("e.user_id")}
+            select distinct shell_id, student_id from shell_students where tenant_id = $1 and shell_id = any ($2){Of("student_id")}
             """,
             """
             select p.shell_id, p.weighting, p.late_deduction_percent, p.late_interval, p.late_floor_percent, p.missing_deduction_percent,

@@ -101,10 +101,7 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
     {
         var tenant = db.TenantId ?? throw new InvalidOperationException("No district for this request.");
         var shells = await db.Database.SqlQuery<Guid>($"""
-            select distinct sc.shell_id as "Value" from course_shell_classes sc
-            where sc.tenant_id = {tenant} and exists (select 1 from enrollments e where e.tenant_id = sc.tenant_id and e.class_id = sc.class_id
-                                                      and e.role = 'student' and e.status = 'active')
-            order by 1
+            select distinct shell_id as "Value" from shell_students where tenant_id = {tenant} order by 1
             """).ToListAsync(ct);
         return await RecomputeShellsAsync(shells, ct, progress);
     }

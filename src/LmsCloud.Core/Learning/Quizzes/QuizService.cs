@@ -337,13 +337,9 @@ public sealed class QuizService(LmsDbContext db, ShellAccess access, GradeInputs
             where assignment_id = {assignmentId} and student_id = {student} and state <> 'in_progress' order by attempt_no
             """).ToListAsync(ct);
         var graded = attempts.Where(a => a.State == "graded" && a.Score != null).Select(a => a.Score!.Value).ToList();
-        decimal? kept = graded.Count == 0 ? null : keep switch
-        {
-            "latest" => graded[^1],
-            "first" => graded[0],
-            "average" => Math.Round(graded.Sum() / graded.Count, 2, MidpointRounding.AwayFromZero),
-            _ => graded.Max(),
-        };
+        // The engine's keep rule, rounded half-up as a stored score is (an average of three can run to many places).
+        var rule = keep switch { "latest" => KeepAttempt.Latest, "first" => KeepAttempt.First, "average" => KeepAttempt.Average, _ => KeepAttempt.Highest };
+        var kept = GradeEngine.Kept(rule, graded) is { } k ? Math.Round(k, 2, MidpointRounding.AwayFromZero) : (decimal?)null;
         var workflow = attempts.Count == 0 ? "unsubmitted" : attempts[^1].State == "graded" ? "graded" : "submitted";
         var submitted = attempts.Count == 0 ? (DateTimeOffset?)null : attempts.Max(a => a.FinishedAt);
         var before = await db.Database.SqlQuery<decimal?>($"""

@@ -136,7 +136,7 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
 
     async Task<Dictionary<Guid, string>> NamesAsync(Guid[] ids) =>
         await db.Database.SqlQuery<HistoryOption>($"""
-            select id as "Id", coalesce(nullif(trim(coalesce(given_name, '') || ' ' || coalesce(family_name, '')), ''), display_name) as "Name"
+            select id as "Id", coalesce(nullif(trim(coalesce(family_name, '') || ', ' || coalesce(given_name, '')), ','), display_name) as "Name"
             from users where id = any ({ids})
             """).ToDictionaryAsync(x => x.Id, x => x.Name, Ct);
 }

@@ -177,6 +177,37 @@ public sealed class GradeHistoryPolicyPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task Drop_lowest_and_never_drop_are_previewed_and_saved_with_the_policy()
+    {
+        var c = await CourseAsync();
+        // HW1 8, HW2 9, T1 70: 79 (C+). Dropping the lowest homework (HW1) makes homework 90 %: 0.6 × 90 + 0.4 × 70 = 82 (B-).
+        // With HW1 never dropped only HW2 could go, and one droppable item is always kept: nothing drops, 79 stays.
+        await GradeAsync(c, c.Hw1, c.Student, new GradeRequest(Score: 8));
+        await GradeAsync(c, c.Hw2, c.Student, new GradeRequest(Score: 9));
+        await GradeAsync(c, c.T1, c.Student, new GradeRequest(Score: 70));
+
+        var page = await TeacherAsync(c, $"/courses/{c.Shell}/grading-policy");
+        await page.GetByLabel("Lowest scores of Homework to drop").FillAsync("1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        var preview = page.Locator("#policy-preview");
+        await Expect(preview.GetByRole(AriaRole.Status)).ToContainTextAsync("1 student changes letter grade");
+        await Expect(preview.Locator("tbody tr").First.Locator("td")).ToHaveTextAsync(["79 % C+", "82 % B-", "79 % C+", "82 % B-"]);
+
+        await page.GetByLabel("Never drop HW1").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        await Expect(preview.GetByRole(AriaRole.Status)).ToContainTextAsync("0 students change letter grade");
+        await Expect(page.GetByLabel("Never drop HW1")).ToBeCheckedAsync();
+        await BrowserFixture.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator(".notice[role=status]")).ToContainTextAsync("The grading policy is saved");
+        await Expect(page.GetByLabel("Never drop HW1")).ToBeCheckedAsync();
+        Assert.Equal(1, await c.D.ScalarAsync<int>("select drop_lowest from assignment_groups where id = $1", c.Homework));
+        Assert.Equal(c.Hw1, await c.D.ScalarAsync<Guid>("select assignment_id from group_never_drop where group_id = $1", c.Homework));
+        Assert.Equal(79m, await c.D.ScalarAsync<decimal>("select unposted_current_score from student_scores where shell_id = $1 and student_id = $2",
+            c.Shell, c.Student));
+    }
+
+    [Fact]
     public async Task The_policy_page_shows_a_closed_period_and_a_save_is_refused()
     {
         var c = await CourseAsync();

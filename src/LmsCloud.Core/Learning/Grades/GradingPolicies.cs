@@ -14,8 +14,11 @@ public sealed record MissingPolicyInput(decimal? DeductionPercent, decimal? Floo
 /// </summary>
 public sealed record GradingPolicyInput(string? Weighting, LatePolicyInput? LatePolicy, MissingPolicyInput? MissingPolicy, Guid? SchemeId);
 
-/// <summary>One assignment group's weight and drops as the policy page sets them with the policy (saved and previewed together).</summary>
-public sealed record GroupWeightInput(Guid GroupId, decimal Weight, int DropLowest, int DropHighest);
+/// <summary>
+/// One assignment group's weight and drops as the policy page sets them with the policy (saved and previewed together);
+/// <c>NeverDrop</c> the group's assignments that are never dropped (null: as saved).
+/// </summary>
+public sealed record GroupWeightInput(Guid GroupId, decimal Weight, int DropLowest, int DropHighest, IReadOnlyList<Guid>? NeverDrop = null);
 
 public sealed record LatePolicyView(decimal DeductionPercent, string Interval, decimal FloorPercent);
 public sealed record MissingPolicyView(decimal DeductionPercent, decimal FloorPercent);
@@ -115,7 +118,11 @@ public sealed class GradingPolicies(LmsDbContext db, GradeAccess gradeAccess, Gr
         var after = (await inputs.ForStudentsAsync(shellId, null, clock.GetUtcNow(), rules, ct)).ToDictionary(d => d.Key, d => GradeEngine.Compute(
             g.Count == 0 ? d.Value : d.Value with
             {
-                Groups = d.Value.Groups.Select(x => g.TryGetValue(x.Id, out var n) ? x with { Weight = n.Weight, DropLowest = n.DropLowest, DropHighest = n.DropHighest } : x).ToList(),
+                Groups = d.Value.Groups.Select(x => g.TryGetValue(x.Id, out var n) ? x with
+                {
+                    Weight = n.Weight, DropLowest = n.DropLowest, DropHighest = n.DropHighest,
+                    NeverDrop = n.NeverDrop?.Select(GradeInputs.Key).ToList() ?? x.NeverDrop,
+                } : x).ToList(),
             }));
         var changes = before.Keys.Order()
             .Where(after.ContainsKey)
@@ -158,14 +165,35 @@ public sealed class GradingPolicies(LmsDbContext db, GradeAccess gradeAccess, Gr
             where g.id = x.id and g.shell_id = {shellId}
             """, ct);
         if (changed != ids.Length) throw ShellRefusal.Invalid("groups", "Every group must be one of this course's assignment groups.");
+        var neverDrop = groups.Where(x => x.NeverDrop != null).ToList();
+        if (neverDrop.Count > 0)
+        {
+            var pairs = neverDrop.SelectMany(x => x.NeverDrop!.Distinct().Select(a => (Group: x.GroupId, Assignment: a))).ToList();
+            var (pairGroups, pairAssignments) = (pairs.Select(p => p.Group).ToArray(), pairs.Select(p => p.Assignment).ToArray());
+            var inGroup = await db.Database.SqlQuery<int>($"""
+                select count(*)::int as "Value" from unnest({pairGroups}::uuid[], {pairAssignments}::uuid[]) as x(g, a)
+                join assignments a on a.id = x.a and a.group_id = x.g
+                """).SingleAsync(ct);
+            if (inGroup != pairs.Count) throw ShellRefusal.Invalid("groups.neverDrop", "Never-drop assignments must belong to their group.");
+            await db.Database.ExecuteSqlAsync($"""
+                delete from group_never_drop where group_id = any ({neverDrop.Select(x => x.GroupId).ToArray()})
+                """, ct);
+            await db.Database.ExecuteSqlAsync($"""
+                insert into group_never_drop (tenant_id, group_id, assignment_id)
+                select {Tenant}, x.g, x.a from unnest({pairGroups}::uuid[], {pairAssignments}::uuid[]) as x(g, a)
+                """, ct);
+        }
         await audit.WriteAsync(new AuditEntry("assignment_groups.policy_updated", "course_shell", shellId.ToString(), Before: before,
             After: await GroupSettingsAsync(shellId, ct), Actor: viewer.PersonId is { } person ? AuditActor.User(person) : null), ct);
     }
 
-    Task<List<GroupWeightInput>> GroupSettingsAsync(Guid shellId, CancellationToken ct) => db.Database.SqlQuery<GroupWeightInput>($"""
-        select id as "GroupId", weight as "Weight", drop_lowest as "DropLowest", drop_highest as "DropHighest"
-        from assignment_groups where shell_id = {shellId} order by position, id
+    Task<List<GroupSettingsRow>> GroupSettingsAsync(Guid shellId, CancellationToken ct) => db.Database.SqlQuery<GroupSettingsRow>($"""
+        select g.id as "GroupId", g.weight as "Weight", g.drop_lowest as "DropLowest", g.drop_highest as "DropHighest",
+               (select coalesce(string_agg(n.assignment_id::text, ',' order by n.assignment_id), '') from group_never_drop n where n.group_id = g.id) as "NeverDrop"
+        from assignment_groups g where g.shell_id = {shellId} order by g.position, g.id
         """).ToListAsync(ct);
+
+    sealed record GroupSettingsRow(Guid GroupId, decimal Weight, int DropLowest, int DropHighest, string NeverDrop);
 
     /// <summary>A policy or group change recomputes every grade of the shell, those of a closed period too: refused while one is closed.</summary>
     async Task EnsureNoClosedPeriodAsync(Guid shellId, CancellationToken ct)

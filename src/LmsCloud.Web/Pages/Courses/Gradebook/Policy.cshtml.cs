@@ -16,6 +16,7 @@ public sealed class GroupSettingsForm
     public decimal Weight { get; set; }
     public int DropLowest { get; set; }
     public int DropHighest { get; set; }
+    public List<Guid> NeverDrop { get; set; } = [];
 }
 
 /// <summary>A student the previewed policy moves, by name.</summary>
@@ -50,6 +51,8 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
     public string? Locked { get; private set; }
     public string? Message { get; private set; }
     public Dictionary<string, string> Errors { get; } = [];
+    /// <summary>Each group's assignments (for its never-drop boxes), in the gradebook's order.</summary>
+    public ILookup<Guid, HistoryOption> GroupAssignments { get; private set; } = Enumerable.Empty<HistoryOption>().ToLookup(x => x.Id);
     public PolicyPreview? Preview { get; private set; }
     public IReadOnlyList<PreviewLine> PreviewLines { get; private set; } = [];
 
@@ -70,7 +73,7 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
             Version = policy.Version;
             Groups = (await assignments.GroupsAsync(Viewer, id, Ct)).Select(g => new GroupSettingsForm
             {
-                Id = g.Id, Name = g.Name, Weight = g.Weight, DropLowest = g.DropLowest, DropHighest = g.DropHighest,
+                Id = g.Id, Name = g.Name, Weight = g.Weight, DropLowest = g.DropLowest, DropHighest = g.DropHighest, NeverDrop = g.NeverDrop.ToList(),
             }).ToList();
         }
         catch (ShellRefusal r) when (r.Status is 403 or 404) { return StatusCode(r.Status); }
@@ -120,19 +123,24 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
         MissingOn ? new MissingPolicyInput(MissingDeduction, NoZero ? 50 : 0) : null,
         SchemeId);
 
-    List<GroupWeightInput> GroupInputs() => Groups.Select(g => new GroupWeightInput(g.Id, g.Weight, g.DropLowest, g.DropHighest)).ToList();
+    List<GroupWeightInput> GroupInputs() => Groups.Select(g => new GroupWeightInput(g.Id, g.Weight, g.DropLowest, g.DropHighest, g.NeverDrop)).ToList();
 
     async Task LoadAsync(Guid id)
     {
         ShellId = id;
         var list = await schemes.ListAsync(Viewer, Ct);
         (Schemes, DefaultSchemeId) = (list.Schemes, list.DefaultSchemeId);
+        GroupAssignments = (await db.Database.SqlQuery<GroupAssignmentRow>($"""
+            select group_id as "GroupId", id as "Id", title as "Title" from assignments where shell_id = {id} order by due_at nulls last, title, id
+            """).ToListAsync(Ct)).ToLookup(a => a.GroupId, a => new HistoryOption(a.Id, a.Title));
         var status = await db.Set<CourseShell>().Where(s => s.Id == id).Select(s => s.Status).SingleAsync(Ct);
         var closed = (await periods.ForShellAsync(id, Ct)).FirstOrDefault(p => p.ClosedAt != null);
         Locked = status == ShellStatus.Archived ? "This course is archived and read-only."
             : closed != null ? $"Grading period {closed.Title} is closed: changing the grading policy would change its grades. An administrator can reopen it."
             : null;
     }
+
+    sealed record GroupAssignmentRow(Guid GroupId, Guid Id, string Title);
 
     async Task<Dictionary<Guid, string>> NamesAsync(Guid[] ids) =>
         await db.Database.SqlQuery<HistoryOption>($"""

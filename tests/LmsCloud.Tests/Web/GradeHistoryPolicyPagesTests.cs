@@ -257,6 +257,7 @@ public sealed class GradeHistoryPolicyPagesTests(BrowserFixture web)
             "select family_name || ', ' || given_name from users where id = $1", c.Student));
         await Expect(page.Locator("th[scope=colgroup]")).ToHaveTextAsync(["Homework"]);
         await Expect(page.Locator("#gradebook thead a")).ToHaveTextAsync(["HW1", "HW2"]);
+        await Expect(page.Locator("nav.pager p")).ToHaveTextAsync("1–1 of 1"); // the count is the filtered query's
         await BrowserFixture.AssertAccessibleAsync(page);
         Assert.Contains($"groupId={c.Homework}", page.Url);
         Assert.Contains("late=1", page.Url);

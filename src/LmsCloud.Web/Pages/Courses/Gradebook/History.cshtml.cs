@@ -77,9 +77,12 @@ public sealed class HistoryModel(GradeHistory history, ShellAccess access, LmsDb
         if (await RefusedAsync(id) is { } refused) return refused;
         if (From > To) return BadRequest();
         var query = await history.QueryAsync(Viewer, id, await FilterAsync(), Ct);
-        var body = new MemoryStream();
-        await GradeHistoryCsv.WriteAsync(body, query.AsAsyncEnumerable(), Ct);
-        return File(body.ToArray(), "text/csv; charset=utf-8", $"grade-history-{id}.csv");
+        // Streamed as read, like the audit CSV: a long history is never held in memory.
+        Response.ContentType = "text/csv; charset=utf-8";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"grade-history-{id}.csv\"";
+        Response.Headers.CacheControl = "no-cache, no-store";
+        await GradeHistoryCsv.WriteAsync(Response.Body, query.AsAsyncEnumerable(), Ct);
+        return new EmptyResult();
     }
 
     /// <summary>A value as the history row shows it: one field's value alone, several as "name value", none as a dash.</summary>

@@ -127,6 +127,29 @@ public sealed class GradeHistoryPolicyPagesTests(BrowserFixture web)
     }
 
     [Fact]
+    public async Task A_district_admin_reads_the_history_and_filters_it_by_grader()
+    {
+        var c = await CourseAsync();
+        await GradeAsync(c, c.Hw1, c.Student, new GradeRequest(Score: 8));
+        var admin = await web.Api.CreateUserAsync(c.D.District, Roles.DistrictAdmin);
+        var adminViewer = new ShellViewer(admin.Id, new HashSet<string> { Roles.DistrictAdmin });
+        await RunAsync(c.D, s => s.GetRequiredService<Grading>().GradeAsync(adminViewer, c.Hw2, c.Classmate, new GradeRequest(Score: 4, Reason: "Regraded"),
+            null, GradeChannel.Api, default));
+        var page = await web.NewPageAsync(1280);
+        await web.SignInAsync(page, admin);
+        await page.GotoAsync(web.Url(c.D.District.Slug, $"/courses/{c.Shell}/gradebook/history"));
+        var rows = page.Locator("#grade-history tbody tr");
+        await Expect(rows).ToHaveCountAsync(2);
+        var adminName = await c.D.ScalarAsync<string>("select display_name from users where id = $1", admin.Id);
+        await page.GetByLabel("Grader").SelectOptionAsync(new SelectOptionValue { Label = adminName });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show changes" }).ClickAsync();
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First.Locator("td")).ToHaveTextAsync([new System.Text.RegularExpressions.Regex(".+"), new("^HW2$"), new("^score$"),
+            new("^none → 4$"), new($"^{System.Text.RegularExpressions.Regex.Escape(adminName)}$"), new("^api$"), new("^Regraded$")]);
+        await BrowserFixture.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
     public async Task The_policy_preview_names_who_changes_letter_and_saving_changes_the_letter_on_the_grid()
     {
         var c = await CourseAsync();

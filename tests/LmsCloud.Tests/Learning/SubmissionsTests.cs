@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LmsCloud.Api.Learning;
+using LmsCloud.Core.Learning.Submissions;
 using LmsCloud.Core.Users;
 using LmsCloud.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

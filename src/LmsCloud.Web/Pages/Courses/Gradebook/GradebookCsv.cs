@@ -17,14 +17,14 @@ public static class GradebookCsv
 
     public static readonly string[] GradeColumns = ["current", "current_letter", "final", "final_letter"];
 
-    /// <summary>Every student of the grid (or of one class), a page of the maximum size at a time.</summary>
+    /// <summary>Every student of the grid as filtered (one class, one group's columns, late or missing work), a page of the maximum size at a time.</summary>
     public static async Task<(IReadOnlyList<GradebookColumn> Columns, IReadOnlyList<GradebookRow> Rows)> AllRowsAsync(GradebookReading gradebook,
-        ShellViewer viewer, Guid shellId, Guid? classId, CancellationToken ct)
+        ShellViewer viewer, Guid shellId, GradebookFilter filter, CancellationToken ct)
     {
-        var first = await gradebook.GetAsync(viewer, shellId, classId, 1, GradebookReading.MaxPageSize, ct);
+        var first = await gradebook.GetAsync(viewer, shellId, filter, 1, GradebookReading.MaxPageSize, ct);
         var rows = new List<GradebookRow>(first.Students.Items);
         for (var p = 2; (long)(p - 1) * GradebookReading.MaxPageSize < first.Students.Total; p++)
-            rows.AddRange((await gradebook.GetAsync(viewer, shellId, classId, p, GradebookReading.MaxPageSize, ct)).Students.Items);
+            rows.AddRange((await gradebook.GetAsync(viewer, shellId, filter, p, GradebookReading.MaxPageSize, ct)).Students.Items);
         return (first.Assignments, rows);
     }
 

@@ -80,7 +80,7 @@ public sealed class ImportModel(GradebookReading gradebook, Grading grading) : P
     {
         try
         {
-            (_columns, _rows) = await GradebookCsv.AllRowsAsync(gradebook, Viewer, id, null, Ct);
+            (_columns, _rows) = await GradebookCsv.AllRowsAsync(gradebook, Viewer, id, new GradebookFilter(), Ct);
             return null;
         }
         catch (ShellRefusal r) when (r.Status is 403 or 404) { return r.Status; }

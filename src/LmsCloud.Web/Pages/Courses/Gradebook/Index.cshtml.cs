@@ -18,6 +18,8 @@ public sealed record GradebookCellState(Guid ShellId, GradebookColumn Column, Gr
     public string Value => Typed ?? GradebookText.Value(Cell);
 }
 
+public sealed record GroupOption(Guid Id, string Name);
+
 /// <summary>
 /// The teacher's gradebook grid (<see cref="GradebookReading"/>): a page of students × the shell's assignments, grouped
 /// by assignment group, each row with the stored course grade. Every cell is a one-field form posting to the
@@ -32,22 +34,37 @@ public sealed class IndexModel(GradebookReading gradebook, Grading grading, LmsD
 
     public GradebookPage Grid { get; private set; } = null!;
     public IReadOnlyList<ClassOption> Classes { get; private set; } = [];
-    public Guid? ClassId { get; private set; }
+    public IReadOnlyList<GroupOption> Groups { get; private set; } = [];
+    public GradebookFilter Filter { get; private set; } = new();
+    public Guid? ClassId => Filter.ClassId;
     public string? Message { get; private set; }
 
     /// <summary>A refused cell of a form post without JavaScript, shown in place of the stored cell.</summary>
     public GradebookCellState? Refused { get; private set; }
 
-    public Pager Pager => new($"/courses/{Grid.ShellId}/gradebook", Grid.Students.Page, Grid.Students.PageSize, Grid.Students.Total,
-        new Dictionary<string, string?> { ["classId"] = ClassId?.ToString() });
+    public Pager Pager => new($"/courses/{Grid.ShellId}/gradebook", Grid.Students.Page, Grid.Students.PageSize, Grid.Students.Total, Filters);
+
+    /// <summary>The filters as query-string values: the pager, the CSV link and a saved cell's redirect keep them.</summary>
+    public Dictionary<string, string?> Filters => QueryOf(Filter);
+
+    static Dictionary<string, string?> QueryOf(GradebookFilter f) => new()
+    {
+        ["classId"] = f.ClassId?.ToString(), ["groupId"] = f.GroupId?.ToString(), ["late"] = f.OnlyLateOrMissing ? "1" : null,
+    };
+
+    static string Query(GradebookFilter f, params (string Key, string? Value)[] more) =>
+        QueryString.Create(QueryOf(f).Concat(more.Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)))
+            .Where(p => !string.IsNullOrEmpty(p.Value))).ToString();
+
+    public string CsvUrl => $"/courses/{Grid.ShellId}/gradebook" + Query(Filter, ("handler", "csv"));
 
     ShellViewer Viewer => ShellViewer.From(User);
     CancellationToken Ct => HttpContext.RequestAborted;
     bool FromHtmx => Request.Headers["HX-Request"] == "true";
 
-    public async Task<IActionResult> OnGetAsync(Guid id, Guid? classId, int? page, string? saved)
+    public async Task<IActionResult> OnGetAsync(Guid id, Guid? classId, Guid? groupId, string? late, int? page, string? saved)
     {
-        if (await LoadAsync(id, classId, page ?? 1) is { } refused) return refused;
+        if (await LoadAsync(id, new GradebookFilter(classId, groupId, late == "1"), page ?? 1) is { } refused) return refused;
         Message = saved == "1" ? "The grade is saved." : null;
         return Page();
     }
@@ -60,8 +77,9 @@ public sealed class IndexModel(GradebookReading gradebook, Grading grading, LmsD
 
     /// <summary>One cell's grade: <paramref name="value"/> as typed (points, EX, empty), <paramref name="rowVersion"/> as read.</summary>
     public async Task<IActionResult> OnPostCellAsync(Guid id, Guid studentId, Guid assignmentId, int rowVersion, string? value, string? reason,
-        Guid? classId, int? page)
+        Guid? classId, Guid? groupId, string? late, int? page)
     {
+        var filter = new GradebookFilter(classId, groupId, late == "1");
         var (request, error) = GradebookText.Parse(value, reason);
         string? message = error;
         var needsReason = false;
@@ -94,8 +112,8 @@ public sealed class IndexModel(GradebookReading gradebook, Grading grading, LmsD
 
         if (!FromHtmx)
         {
-            if (message == null) return Redirect($"/courses/{id}/gradebook?saved=1" + (classId is { } c ? $"&classId={c}" : "") + (page is > 1 ? $"&page={page}" : ""));
-            if (await LoadAsync(id, classId, page ?? 1) is { } refusedPage) return refusedPage;
+            if (message == null) return Redirect($"/courses/{id}/gradebook" + Query(filter, ("saved", "1"), ("page", page is > 1 ? page.ToString() : null)));
+            if (await LoadAsync(id, filter, page ?? 1) is { } refusedPage) return refusedPage;
         }
         var (columns, row) = await gradebook.RowAsync(Viewer, id, studentId, Ct);
         var index = columns.ToList().FindIndex(c => c.Id == assignmentId);
@@ -111,22 +129,22 @@ public sealed class IndexModel(GradebookReading gradebook, Grading grading, LmsD
     }
 
     /// <summary>The whole grid as CSV: every student (all pages), one column per assignment, then the course grade.</summary>
-    public async Task<IActionResult> OnGetCsvAsync(Guid id, Guid? classId)
+    public async Task<IActionResult> OnGetCsvAsync(Guid id, Guid? classId, Guid? groupId, string? late)
     {
         try
         {
-            var (columns, rows) = await GradebookCsv.AllRowsAsync(gradebook, Viewer, id, classId, Ct);
+            var (columns, rows) = await GradebookCsv.AllRowsAsync(gradebook, Viewer, id, new GradebookFilter(classId, groupId, late == "1"), Ct);
             var bytes = GradebookCsv.Write(columns, rows);
             return File(bytes, "text/csv; charset=utf-8", $"gradebook-{id}.csv");
         }
         catch (ShellRefusal r) when (r.Status is 403 or 404) { return StatusCode(r.Status); }
     }
 
-    async Task<IActionResult?> LoadAsync(Guid id, Guid? classId, int page)
+    async Task<IActionResult?> LoadAsync(Guid id, GradebookFilter filter, int page)
     {
         try
         {
-            Grid = await gradebook.GetAsync(Viewer, id, classId, Math.Max(1, page), PageSize, Ct);
+            Grid = await gradebook.GetAsync(Viewer, id, filter, Math.Max(1, page), PageSize, Ct);
         }
         catch (ShellRefusal r) when (r.Status is 403 or 404) { return StatusCode(r.Status); }
         Classes = await (from l in db.Set<CourseShellClass>()
@@ -134,7 +152,10 @@ public sealed class IndexModel(GradebookReading gradebook, Grading grading, LmsD
                          where l.ShellId == id
                          orderby c.Title, c.Id
                          select new ClassOption(c.Id, c.Title)).ToListAsync(Ct);
-        ClassId = classId;
+        Groups = await db.Database.SqlQuery<GroupOption>($"""
+            select id as "Id", name as "Name" from assignment_groups where shell_id = {id} order by position, id
+            """).ToListAsync(Ct);
+        Filter = filter;
         return null;
     }
 }

@@ -460,6 +460,19 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task The_gradebook_api_filters_by_group_and_by_late_or_missing_work()
+    {
+        var c = await CourseAsync();
+        var tests = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/gradebook?groupId={c.Tests}");
+        Assert.Equal(new[] { c.Assignments["T1"], c.Assignments["T2"] }.Order(),
+            tests.GetProperty("assignments").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).Order());
+        var behind = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/gradebook?lateOrMissing=true");
+        var ids = behind.GetProperty("students").GetProperty("items").EnumerateArray().Select(r => r.GetProperty("studentId").GetGuid()).ToList();
+        Assert.Contains(c.Students["nw-s-003"], ids); // handed in nothing, everything past due
+        Assert.DoesNotContain(c.Students["nw-s-001"], ids); // handed in everything on time
+    }
+
+    [Fact]
     public async Task A_guardian_sees_their_child_and_nobody_else_sees_a_grade()
     {
         var c = await CourseAsync();

@@ -38,9 +38,6 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
 {
     public const int MaxPageSize = 200;
 
-    public Task<GradebookPage> GetAsync(ShellViewer viewer, Guid shellId, Guid? classId, int page, int pageSize, CancellationToken ct) =>
-        ReadAsync(viewer, shellId, new GradebookFilter(classId), null, page, pageSize, ct);
-
     public Task<GradebookPage> GetAsync(ShellViewer viewer, Guid shellId, GradebookFilter filter, int page, int pageSize, CancellationToken ct) =>
         ReadAsync(viewer, shellId, filter, null, page, pageSize, ct);
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace LmsCloud.Core.Learning.Grades;
 
 // The self-contained description of one student in one shell that the grade engine takes (docs/grade-engine.md).
@@ -5,7 +7,14 @@ namespace LmsCloud.Core.Learning.Grades;
 
 public enum Weighting { Percent, Points }
 
-public enum LateInterval { Minute, Hour, Day, Week }
+public enum LateInterval
+{
+    // Named as every JSON of ours writes them (the stored scores' generated serializer takes these names).
+    [JsonStringEnumMemberName("minute")] Minute,
+    [JsonStringEnumMemberName("hour")] Hour,
+    [JsonStringEnumMemberName("day")] Day,
+    [JsonStringEnumMemberName("week")] Week,
+}
 
 public enum KeepAttempt { Highest, Latest, Average, First }
 

@@ -19,7 +19,8 @@ namespace LmsCloud.Web.Pages.Courses.Work;
 // As on the course page: uploads up to the course file limit reach Submitting, which refuses anything larger with a field message.
 [RequestSizeLimit(200L * 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = 200L * 1024 * 1024)]
-public sealed class AssignmentModel(AssignmentReading assignments, SubmissionReading submissions, ShellReading shells, StudentWork work) : PageModel
+public sealed class AssignmentModel(AssignmentReading assignments, SubmissionReading submissions, ShellReading shells, StudentWork work, AttemptFiles files)
+    : PageModel
 {
     public AssignmentView Assignment { get; private set; } = null!;
     public string CourseTitle { get; private set; } = "";
@@ -100,6 +101,21 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
                     foreach (var (field, messages) in refusal.Errors) Errors[field] = messages[0];
                 else Refusal = CourseText.Message(refusal);
             });
+        }
+    }
+
+    /// <summary>The student's own handed-in file (<see cref="AttemptFiles.OpenMineAsync"/>): an attachment; 404 for anyone else's.</summary>
+    public async Task<IActionResult> OnGetFileAsync(Guid id, Guid assignmentId, int attempt)
+    {
+        try
+        {
+            if (await assignments.GetAsync(Viewer, assignmentId, Ct) is not { } assignment || assignment.ShellId != id) return NotFound();
+            var file = await files.OpenMineAsync(Viewer, assignmentId, attempt, Ct);
+            return file == null ? NotFound() : new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName };
+        }
+        catch (ShellRefusal refusal)
+        {
+            return StatusCode(refusal.Status); // the status code pages answer with the 403 or 404 page
         }
     }
 

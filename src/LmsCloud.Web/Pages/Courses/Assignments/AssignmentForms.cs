@@ -69,7 +69,7 @@ public sealed class DistrictClock(TimeZoneInfo zone)
                 DateTimeStyles.None, out var local))
             throw ShellRefusal.Invalid(field, "Enter a date and time, such as 2026-12-10 23:59.");
         if (zone.IsInvalidTime(local)) local = local.AddHours(1);
-        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+        return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
     }
 }
 

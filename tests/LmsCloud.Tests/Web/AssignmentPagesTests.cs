@@ -154,8 +154,13 @@ public sealed class AssignmentPagesTests(BrowserFixture web)
         await Expect(page.Locator("#overrides tbody tr")).ToContainTextAsync(["IEP extension"]);
         await Expect(page.Locator("#due-dates tbody tr").Filter(new() { HasText = "Ethan Walker" })).ToContainTextAsync("their own dates");
         await BrowserFixture.AssertAccessibleAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "teacher-assignment");
         Assert.Equal(dueAt.UtcDateTime, await c.D.ScalarAsync<DateTime>(
             "select due_at from effective_due_dates where assignment_id = $1 and student_id = $2", id, c.Classmate));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "What a student sees" }).ClickAsync();
+        await page.Locator("#assignment-teacher-links").GetByRole(AriaRole.Link, new() { Name = "Edit the assignment" }).ClickAsync();
+        await Expect(page.Locator("#overrides tbody tr")).ToHaveCountAsync(1);
 
         // The list shows it by group with points, type, due date and state.
         await page.GetByRole(AriaRole.Link, new() { Name = "Assignments", Exact = true }).ClickAsync();

@@ -24,6 +24,8 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
 {
     public AssignmentView Assignment { get; private set; } = null!;
     public string CourseTitle { get; private set; } = "";
+    /// <summary>Whether the reader edits the course (a teacher looking at the student's page): links to the assignment's settings and submissions.</summary>
+    public bool CanEdit { get; private set; }
     public string? InstructionsHtml { get; private set; }
     /// <summary>The student's own submission with attempts; null for a reader who is not a student of the course.</summary>
     public SubmissionView? Mine { get; private set; }
@@ -123,7 +125,7 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
     {
         if (await assignments.GetAsync(Viewer, assignmentId, Ct) is not { } assignment || assignment.ShellId != id) return false;
         if (await shells.GetAsync(Viewer, id, Ct) is not { } detail) return false;
-        (Assignment, CourseTitle) = (assignment, detail.Shell.Title);
+        (Assignment, CourseTitle, CanEdit) = (assignment, detail.Shell.Title, detail.CanEdit);
         InstructionsHtml = assignment.Instructions is { Length: > 0 } markdown ? LessonMarkdown.ToSafeHtml(markdown) : null;
         if (!Viewer.Is(Roles.Student) || detail.CanEdit) return true;
         try

@@ -158,6 +158,18 @@ public sealed class AssignmentPagesTests(BrowserFixture web)
         Assert.Equal(dueAt.UtcDateTime, await c.D.ScalarAsync<DateTime>(
             "select due_at from effective_due_dates where assignment_id = $1 and student_id = $2", id, c.Classmate));
 
+        // A section's later date: the class follows it, Ethan's own dates still win; removed, the class is back on the assignment's.
+        var section = page.Locator("form[aria-labelledby=section-override-heading]");
+        await section.GetByLabel("Section", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Index = 1 });
+        await section.GetByLabel("Due", new() { Exact = true }).FillAsync(LocalEvening(10).Field);
+        await section.GetByRole(AriaRole.Button, new() { Name = "Save the section's dates" }).ClickAsync();
+        await Expect(page.Locator("#overrides tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#due-dates tbody tr").Filter(new() { HasText = "Ethan Walker" })).ToContainTextAsync("their own dates");
+        Assert.Equal("section", await c.D.ScalarAsync<string>("select source from effective_due_dates where assignment_id = $1 and student_id = $2", id, c.Classmate));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove the override for Algebra" }).ClickAsync();
+        await Expect(page.Locator("#assignment-message")).ToHaveTextAsync("The override is removed.");
+        Assert.Equal("assignment", await c.D.ScalarAsync<string>("select source from effective_due_dates where assignment_id = $1 and student_id = $2", id, c.Classmate));
+
         await page.GetByRole(AriaRole.Link, new() { Name = "What a student sees" }).ClickAsync();
         await page.Locator("#assignment-teacher-links").GetByRole(AriaRole.Link, new() { Name = "Edit the assignment" }).ClickAsync();
         await Expect(page.Locator("#overrides tbody tr")).ToHaveCountAsync(1);

@@ -252,6 +252,22 @@ public sealed class AssignmentPagesTests(BrowserFixture web)
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Build the quiz Quiz 1" }).ClickAsync();
         await Expect(teacher.GetByRole(AriaRole.Heading, new() { Name = "Quiz builder: Quiz 1", Level = 1 })).ToBeVisibleAsync();
 
+        // From the course page: HW2, in no module yet, is added to Week 1 as an item that opens it.
+        var hw2 = await AssignmentAsync(c, "HW2");
+        await teacher.GotoAsync(web.Url(c.Slug, $"/courses/{c.Shell}"));
+        await teacher.GetByText("Add an assignment or quiz to Week 1").ClickAsync();
+        var place = teacher.GetByRole(AriaRole.Form, new() { Name = "Add an assignment or quiz to Week 1" });
+        await Expect(place.GetByLabel("Assignment").Locator("option")).ToHaveTextAsync(["HW2"]); // HW1 and Quiz 1 have their items
+        await BrowserFixture.AssertAccessibleAsync(teacher);
+        await place.GetByRole(AriaRole.Button, new() { Name = "Add the assignment" }).ClickAsync();
+        await Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync("The assignment is placed in the module");
+        var hw2Item = await c.D.ScalarAsync<Guid>("select module_item_id from assignments where id = $1", hw2);
+        Assert.Equal("assignment HW2 must_submit", await c.D.ScalarAsync<string>(
+            "select concat_ws(' ', ci.kind, ci.title, mi.requirement) from module_items mi join content_items ci on ci.id = mi.content_item_id where mi.id = $1",
+            hw2Item));
+        await teacher.GotoAsync(web.Url(c.Slug, $"/courses/{c.Shell}/items/{hw2Item}"));
+        await Expect(teacher.GetByRole(AriaRole.Link, new() { Name = "Review the submissions of HW2" })).ToBeVisibleAsync();
+
         // The student: each item opens the work itself.
         var student = await web.SignedInAsync(c.D.District, "nw-s-001", 360);
         await student.GotoAsync(web.Url(c.Slug, $"/courses/{c.Shell}/items/{hwItem}"));

@@ -46,6 +46,21 @@ public sealed class AssignmentsTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Dates_sent_with_a_local_offset_are_stored_as_the_instant_they_name()
+    {
+        var c = await CourseAsync();
+        var chicago = new DateTimeOffset(2026, 12, 10, 23, 59, 0, TimeSpan.FromHours(-6)); // 05:59 UTC the next day
+        var id = await AssignmentAsync(c, due: chicago);
+        var student = await c.District.IdAsync("users", "nw-s-001");
+        var put = await c.Teacher.PutAsJsonAsync($"/api/assignments/{id}/overrides/students/{student}", new { dueAt = chicago.AddDays(7), reason = "IEP" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var dates = await DueDatesAsync(c, id);
+        Assert.Equal(chicago.AddDays(7), dates[student].Due);
+        Assert.Equal(new DateTime(2026, 12, 11, 5, 59, 0, DateTimeKind.Utc),
+            await c.District.ScalarAsync<DateTime>("select due_at from assignments where id = $1", id));
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_field_by_field()
     {
         var c = await CourseAsync();

@@ -230,6 +230,7 @@ public sealed class AssignmentEditing(LmsDbContext db, ShellAccess access, Assig
     {
         var shellId = await reading.ShellOfAsync(assignmentId, ct) ?? throw ShellRefusal.NotFound("Assignment");
         CheckOrder(input.DueAt, input.UnlockAt, input.LockAt);
+        input = input with { DueAt = input.DueAt?.ToUniversalTime(), UnlockAt = input.UnlockAt?.ToUniversalTime(), LockAt = input.LockAt?.ToUniversalTime() };
         if (input.Reason is { Length: > 300 }) throw ShellRefusal.Invalid("reason", "A reason is at most 300 characters.");
         await using var tx = await BeginAsync(viewer, shellId, ct);
         if (classId is { } c && !await db.Database.SqlQuery<bool>($"""
@@ -278,10 +279,12 @@ public sealed class AssignmentEditing(LmsDbContext db, ShellAccess access, Assig
     sealed record Values(Guid GroupId, string Title, string Description, decimal Points, string GradingType, DateTimeOffset? DueAt,
         DateTimeOffset? UnlockAt, DateTimeOffset? LockAt, int? AllowedAttempts, bool OmitFromFinal, bool PostManually, bool Passback, Guid? ModuleItemId);
 
+    // Npgsql writes timestamptz from UTC offsets only: a date given with the district's offset (a page, or JSON with
+    // -06:00) would otherwise fail as a 500 instead of being stored as the instant it names.
     static Values Validate(Values v)
     {
         CheckOrder(v.DueAt, v.UnlockAt, v.LockAt);
-        return v;
+        return v with { DueAt = v.DueAt?.ToUniversalTime(), UnlockAt = v.UnlockAt?.ToUniversalTime(), LockAt = v.LockAt?.ToUniversalTime() };
     }
 
     /// <summary>unlock ≤ due ≤ lock (and unlock ≤ lock), for whichever of them are set.</summary>

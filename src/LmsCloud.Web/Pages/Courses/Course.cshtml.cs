@@ -1,3 +1,4 @@
+using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Learning.Shells;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,15 +8,19 @@ namespace LmsCloud.Web.Pages.Courses;
 /// <summary>
 /// A course's home: its modules in order with their items and, for a student, lock states in words. For the course's
 /// teachers and administrators (<see cref="ShellDetail.CanEdit"/>) also the building forms: status, add a module, add a
-/// lesson, publish, move up/down (<see cref="ShellEditing"/>, which checks the role on the server and refuses an archived
+/// lesson, link, file, or an item opening one of its assignments or quizzes, publish, move up/down (<see cref="ShellEditing"/>, which checks the role on the server and refuses an archived
 /// course), and "preview as student". Every POST redirects back (PRG) or shows the refusal.
 /// </summary>
 // Uploads up to the course file limit (LearningOptions, 50 MB by default) reach ShellEditing, which refuses anything larger
 // with a field message; Kestrel's 30 MB default would cut them off first with a bare 413.
 [RequestSizeLimit(200L * 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = 200L * 1024 * 1024)]
-public sealed class CourseModel(ShellReading reading, ShellEditing editing, DistrictBranding branding, CourseProgress courseProgress) : PageModel
+public sealed class CourseModel(ShellReading reading, ShellEditing editing, DistrictBranding branding, CourseProgress courseProgress,
+    AssignmentReading assignmentReading, AssignmentEditing assignmentEditing, Work.StudentWork work) : PageModel
 {
+    /// <summary>The course's assignments no module item opens yet, for "Add an assignment or quiz" (editors only).</summary>
+    public IReadOnlyList<AssignmentView> Unplaced { get; private set; } = [];
+
     /// <summary>The signed-in student's own standing in this course (not for teachers, previews or guardians).</summary>
     public CourseStanding? Standing { get; private set; }
     public LinkForm Link { get; private set; } = new(null, null);
@@ -57,6 +62,7 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
             "unpublished" => "Unpublished: students no longer see it.",
             "moved" => "Moved.",
             "link" => "The link is added as a draft: publish it when students should see it.",
+            "work" => "The assignment is placed in the module as a draft item: publish the item (and the assignment) when students should see it.",
             "file" => "The file is added as a draft: publish it when students should see it.",
             "deleted" => "Deleted.",
             "module-saved" => "The module is saved.",
@@ -103,6 +109,20 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
             await editing.CreateItemAsync(Viewer, id, moduleId, new ItemInput(ContentKind.File, name, null, null, CompletionRequirement.MustView, null), upload, Ct);
             return "file";
         }, () => Link = new(title, null));
+
+    /// <summary>
+    /// An item that opens one of the course's assignments (kind quiz when it has questions), named after it and complete
+    /// when handed in; the assignment is then linked to it (as the item settings do).
+    /// </summary>
+    public Task<IActionResult> OnPostAddWorkAsync(Guid id, Guid moduleId, Guid? assignmentId) => RunAsync(id, $"work-{moduleId}", async () =>
+    {
+        var chosen = Unplaced.FirstOrDefault(a => a.Id == assignmentId)
+                     ?? throw ShellRefusal.Invalid("assignmentId", "Choose one of this course's assignments that no item opens yet.");
+        var kind = await work.IsQuizAsync(chosen.Id, Ct) ? ContentKind.Quiz : ContentKind.Assignment;
+        var item = await editing.CreateItemAsync(Viewer, id, moduleId, new ItemInput(kind, chosen.Title, null, null, CompletionRequirement.MustSubmit, null), null, Ct);
+        await assignmentEditing.UpdateAsync(Viewer, chosen.Id, new AssignmentInput(ModuleItemId: item.Id), Ct);
+        return "work";
+    });
 
     public Task<IActionResult> OnPostPublishAsync(Guid id, Guid itemId, bool published) => RunAsync(id, null, async () =>
     {
@@ -170,6 +190,7 @@ public sealed class CourseModel(ShellReading reading, ShellEditing editing, Dist
     {
         if (await reading.GetAsync(Viewer, id, Ct) is not { } detail) return false;
         Detail = detail;
+        if (detail.CanEdit) Unplaced = (await assignmentReading.ListAsync(Viewer, id, Ct)).Where(a => a.ModuleItemId == null).ToList();
         return true;
     }
 

@@ -1,3 +1,4 @@
+using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Learning.Progress;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Users;
@@ -12,15 +13,27 @@ namespace LmsCloud.Web.Pages.Courses;
 /// (<see cref="ShellFiles"/>). A locked item (for a student: <see cref="ShellReading.GetAsync"/>'s lock state) shows why,
 /// with 403, instead of its content. Teachers get a link to edit the lesson and its history. A student's visit is
 /// recorded as a view (<see cref="ProgressRecorder.ViewAsync"/>: first view and the version shown, must-view completion),
-/// and an item that is completed by marking it done gets a "Mark as done" button.
+/// and an item that is completed by marking it done gets a "Mark as done" button. An assignment or quiz item opens the
+/// assignment linked to it (<c>assignments.module_item_id</c>, set in the item's settings): a student's assignment or
+/// quiz start page, a teacher's submission review or quiz builder.
 /// </summary>
-public sealed class ItemModel(ShellReading reading, ContentVersions versions, ShellFiles files, ProgressRecorder progress, ShellAccess access) : PageModel
+public sealed class ItemModel(ShellReading reading, ContentVersions versions, ShellFiles files, ProgressRecorder progress, ShellAccess access,
+    AssignmentReading assignments, Work.StudentWork work) : PageModel
 {
     public ShellDetail Detail { get; private set; } = null!;
     public ShellModuleResponse Module { get; private set; } = null!;
     public ShellItemResponse Item { get; private set; } = null!;
     public VersionResponse? Lesson { get; private set; }
     public bool Preview { get; private set; }
+
+    /// <summary>The assignment an assignment or quiz item opens (as this reader sees it), and whether it is a quiz; null when none is linked.</summary>
+    public AssignmentView? Linked { get; private set; }
+    public bool LinkedIsQuiz { get; private set; }
+
+    /// <summary>Where the linked work opens: a teacher reviews or builds it, a student (or a teacher's preview) does it.</summary>
+    public string? LinkedHref => Linked is not { } a ? null
+        : Detail.CanEdit && !Preview ? (LinkedIsQuiz ? $"/courses/{a.ShellId}/quizzes/{a.Id}/build" : $"/courses/{a.ShellId}/assignments/{a.Id}/review")
+        : LinkedIsQuiz ? $"/courses/{a.ShellId}/quizzes/{a.Id}" : $"/courses/{a.ShellId}/assignments/{a.Id}";
 
     /// <summary>The student's own progress on this item, after this visit; null for anyone else.</summary>
     public ItemProgressResponse? Progress { get; private set; }
@@ -59,6 +72,13 @@ public sealed class ItemModel(ShellReading reading, ContentVersions versions, Sh
             {
                 return NotFound();
             }
+        }
+        if (opened.Kind is ContentKind.Assignment or ContentKind.Quiz)
+        {
+            // A learner's list holds published assignments only; a teacher's preview shows what a student would open.
+            Linked = (await assignments.ListAsync(Viewer, id, ct)).Where(a => a.ModuleItemId == itemId && (a.Published || !Preview))
+                .OrderBy(a => a.Title, StringComparer.Ordinal).FirstOrDefault();
+            if (Linked != null) LinkedIsQuiz = await work.IsQuizAsync(Linked.Id, ct);
         }
         if (await IsLearnerAsync(Detail, id, ct)) Progress = await progress.ViewAsync(Viewer, id, opened, ct);
         return Page();

@@ -19,10 +19,13 @@ namespace LmsCloud.Web.Pages.Courses.Work;
 // As on the course page: uploads up to the course file limit reach Submitting, which refuses anything larger with a field message.
 [RequestSizeLimit(200L * 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = 200L * 1024 * 1024)]
-public sealed class AssignmentModel(AssignmentReading assignments, SubmissionReading submissions, ShellReading shells, StudentWork work) : PageModel
+public sealed class AssignmentModel(AssignmentReading assignments, SubmissionReading submissions, ShellReading shells, StudentWork work, AttemptFiles files)
+    : PageModel
 {
     public AssignmentView Assignment { get; private set; } = null!;
     public string CourseTitle { get; private set; } = "";
+    /// <summary>Whether the reader edits the course (a teacher looking at the student's page): links to the assignment's settings and submissions.</summary>
+    public bool CanEdit { get; private set; }
     public string? InstructionsHtml { get; private set; }
     /// <summary>The student's own submission with attempts; null for a reader who is not a student of the course.</summary>
     public SubmissionView? Mine { get; private set; }
@@ -103,11 +106,26 @@ public sealed class AssignmentModel(AssignmentReading assignments, SubmissionRea
         }
     }
 
+    /// <summary>The student's own handed-in file (<see cref="AttemptFiles.OpenMineAsync"/>): an attachment; 404 for anyone else's.</summary>
+    public async Task<IActionResult> OnGetFileAsync(Guid id, Guid assignmentId, int attempt)
+    {
+        try
+        {
+            if (await assignments.GetAsync(Viewer, assignmentId, Ct) is not { } assignment || assignment.ShellId != id) return NotFound();
+            var file = await files.OpenMineAsync(Viewer, assignmentId, attempt, Ct);
+            return file == null ? NotFound() : new FileStreamResult(file.Content, file.ContentType) { FileDownloadName = file.FileName };
+        }
+        catch (ShellRefusal refusal)
+        {
+            return StatusCode(refusal.Status); // the status code pages answer with the 403 or 404 page
+        }
+    }
+
     async Task<bool> LoadAsync(Guid id, Guid assignmentId)
     {
         if (await assignments.GetAsync(Viewer, assignmentId, Ct) is not { } assignment || assignment.ShellId != id) return false;
         if (await shells.GetAsync(Viewer, id, Ct) is not { } detail) return false;
-        (Assignment, CourseTitle) = (assignment, detail.Shell.Title);
+        (Assignment, CourseTitle, CanEdit) = (assignment, detail.Shell.Title, detail.CanEdit);
         InstructionsHtml = assignment.Instructions is { Length: > 0 } markdown ? LessonMarkdown.ToSafeHtml(markdown) : null;
         if (!Viewer.Is(Roles.Student) || detail.CanEdit) return true;
         try

@@ -85,6 +85,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Storage:Root", StorageRoot);
         // Tests run the export job themselves (or turn it on in their Settings): a job of its own would race their requests.
         builder.UseSetting("Compliance:ExportJobInterval", "00:00:00");
+        // Nor the quarter-hourly score refresh: run at :00, :15, … over every district, it would recompute under a test's feet.
+        builder.UseSetting("Learning:ScoreRefreshCron", "off");
         foreach (var (key, value) in _settings ?? Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Logs, Errors)));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());

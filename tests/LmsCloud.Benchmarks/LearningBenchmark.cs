@@ -142,7 +142,7 @@ public static class LearningBenchmark
                 new ShellViewer(student, new HashSet<string> { Roles.Student }), shell, item, batch, now, CancellationToken.None);
             if (stored != BeatsPerBatch) throw new InvalidOperationException($"{stored} of {BeatsPerBatch} beats stored");
         };
-        // Before this branch HeartbeatsAsync evaluated the shell's locks for every batch: that path, composed here, alternating.
+        // Until 2026-12-02 HeartbeatsAsync evaluated the shell's locks for every batch: that path, composed here, alternating.
         var oldBeats = new List<double>();
         var oldBeatSeconds = 0.0;
         Func<IServiceProvider, int, Task> lockCheckedHeartbeat = async (scope, i) =>
@@ -162,7 +162,7 @@ public static class LearningBenchmark
             beatSeconds += await Measure.MeasureAsync(app, district, heartbeat, perRound, beats);
             oldBeatSeconds += await Measure.MeasureAsync(app, district, lockCheckedHeartbeat, perRound, oldBeats);
         }
-        var beatRow = $"| heartbeat ingestion: HeartbeatsAsync, {BeatsPerBatch} a batch, checks the recorded view (this branch) | RLS (app role) | {beats.Count / beatSeconds:N1} batches/s = " +
+        var beatRow = $"| heartbeat ingestion: HeartbeatsAsync, {BeatsPerBatch} a batch, checks the recorded view | RLS (app role) | {beats.Count / beatSeconds:N1} batches/s = " +
                       $"**{beats.Count * BeatsPerBatch / beatSeconds:N0} events/s** | {Percentile(beats, 0.5):0.0} | {Percentile(beats, 0.99):0.0} | - |\n" +
                       $"| heartbeat ingestion: the same with the full lock evaluation per batch (before) | RLS (app role) | {oldBeats.Count / oldBeatSeconds:N1} batches/s = " +
                       $"{oldBeats.Count * BeatsPerBatch / oldBeatSeconds:N0} events/s | {Percentile(oldBeats, 0.5):0.0} | {Percentile(oldBeats, 0.99):0.0} | - |";

@@ -223,11 +223,12 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
 }
 
 /// <summary>
-/// How results are stored: compact UTF-8, nulls left out (they read back as null), written by generated code (a
-/// district recompute serialises hundreds of thousands; this is several times faster than reflection into a string).
+/// How results are stored: compact UTF-8, defaults left out (null, false and 0 read back as themselves; a district's
+/// first recompute spends most of its time parsing these into jsonb, so every byte counts), written by generated code
+/// (a district recompute serialises hundreds of thousands; this is several times faster than reflection into a string).
 /// The numbers and words are exactly the engine's; reading uses <see cref="GradeDescriptionJson.WriteOptions"/>.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(GradeResult))]
 sealed partial class StoredResultJson : JsonSerializerContext;

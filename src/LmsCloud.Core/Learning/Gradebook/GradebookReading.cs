@@ -99,7 +99,8 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
             """).ToListAsync(ct);
         var explained = await db.Database.SqlQuery<ExplainedRow>($"""
             select s.student_id as "StudentId", (x->>'assignment')::uuid as "AssignmentId", (x->>'score')::numeric as "Score",
-                   x->>'outcome' as "Outcome", x->>'status' as "Status", (x->>'droppedFromCurrent')::boolean as "Dropped"
+                   x->>'outcome' as "Outcome", x->>'status' as "Status",
+                   coalesce((x->>'droppedFromCurrent')::boolean, false) as "Dropped"
             from student_scores s
             cross join lateral jsonb_array_elements(coalesce(s.result->'unpostedExplanation', s.result->'explanation')->'assignments') x
             where s.tenant_id = {tenant} and s.shell_id = {shellId} and s.student_id = any ({ids})
@@ -128,5 +129,5 @@ public sealed class GradebookReading(LmsDbContext db, ShellAccess access)
     sealed record StudentRow(Guid Id, string Name, string? FamilyName, string? GivenName);
     sealed record SubmissionRow(Guid AssignmentId, Guid StudentId, decimal? Score, bool Excused, string Workflow, DateTimeOffset? SubmittedAt, int RowVersion);
     sealed record ScoreRow(Guid StudentId, decimal? Current, decimal? Final, string? CurrentLetter, string? FinalLetter, bool Stale);
-    sealed record ExplainedRow(Guid StudentId, Guid AssignmentId, decimal? Score, string? Outcome, string? Status, bool? Dropped);
+    sealed record ExplainedRow(Guid StudentId, Guid AssignmentId, decimal? Score, string? Outcome, string? Status, bool Dropped);
 }

@@ -223,7 +223,8 @@ public sealed class ScoreKeeper(LmsDbContext db, GradeInputs inputs, TimeProvide
 }
 
 /// <summary>
-/// How results are stored: compact UTF-8, defaults left out (null, false and 0 read back as themselves; a district's
+/// How results are stored: compact UTF-8, defaults left out (null, false and 0 read back as themselves, and SQL reading
+/// a key with <c>-&gt;&gt;</c> gets null for them, so it coalesces to the default; a district's
 /// first recompute spends most of its time parsing these into jsonb, so every byte counts), written by generated code
 /// (a district recompute serialises hundreds of thousands; this is several times faster than reflection into a string).
 /// The numbers and words are exactly the engine's; reading uses <see cref="GradeDescriptionJson.WriteOptions"/>.

@@ -86,7 +86,7 @@ public sealed class GradeInputs(LmsDbContext db)
             $"""
             select d.assignment_id, d.student_id, d.due_at from effective_due_dates d
             join assignments a on a.tenant_id = d.tenant_id and a.id = d.assignment_id
-            where d.tenant_id = $1 and a.tenant_id = $1 and a.shell_id = any ($2) and a.published{Of("d.student_id")}
+            where d.tenant_id = $1 and a.tenant_id = $1 and a.shell_id = any ($2) and a.published and d.source <> 'assignment'{Of("d.student_id")}
             """,
             $"""
             select shell_id, assignment_id, student_id, score, submitted_at, excused, status_override from submissions
@@ -160,12 +160,23 @@ public sealed class GradeInputs(LmsDbContext db)
                 : new GradingRules(null, null, null, fallbackScheme));
             // Weights decide unless every group weighs 0 (a teacher who never set weights): then total points.
             var weighting = shellRules.Weighting ?? (shellGroups.Any(g => g.Weight > 0) ? Weighting.Percent : Weighting.Points);
-            var shellAssignments = assignmentsByShell[shell.Key].ToList();
+            var shellRows = assignmentsByShell[shell.Key].ToList();
+            // Built once per shell and shared by its students (descriptions are immutable); a student with an
+            // overridden due date gets a copy of just that assignment.
+            var shellAssignments = shellRows.Select(a => new GradeAssignment(Key(a.Id), Key(a.GroupId), a.PointsPossible, a.DueAt,
+                a.OmitFromFinal, a.Posted, KeepAttempt.Highest, Type(a.GradingType))).ToList();
             var descriptions = new Dictionary<Guid, GradeDescription>();
             foreach (var (_, student) in shell)
             {
-                var own = shellAssignments.Select(a => new GradeAssignment(Key(a.Id), Key(a.GroupId), a.PointsPossible,
-                    due.TryGetValue((a.Id, student), out var d) ? d : a.DueAt, a.OmitFromFinal, a.Posted, KeepAttempt.Highest, Type(a.GradingType))).ToList();
+                IReadOnlyList<GradeAssignment> own = shellAssignments;
+                if (due.Count > 0)
+                {
+                    List<GradeAssignment>? copy = null;
+                    for (var i = 0; i < shellRows.Count; i++)
+                        if (due.TryGetValue((shellRows[i].Id, student), out var d))
+                            (copy ??= [.. shellAssignments])[i] = shellAssignments[i] with { DueAt = d };
+                    if (copy != null) own = copy;
+                }
                 descriptions[student] = new GradeDescription(weighting, shellRules.LatePolicy, shellRules.MissingPolicy, shellRules.Scheme, now, gradeGroups,
                     own, submissionsByStudent[(shell.Key, student)].ToList(), overrides.TryGetValue((shell.Key, student), out var o) ? o : null);
             }

@@ -229,6 +229,40 @@ public sealed class GradingPolicyTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task Group_weights_and_drops_go_with_the_policy_over_the_api_previewed_then_saved_together()
+    {
+        var c = await CourseAsync();
+        Assert.Equal(76.5m, Number((await c.Teacher.GetFromJsonAsync<JsonElement>(c.Grade("nw-s-001"))).GetProperty("unposted"), "current"));
+        // Homework 60 with nothing dropped, Tests 40: s-001 (teacher view) 0.6 × 23/30 + 0.4 × 135/200 = 46 + 27 = 73.00
+        var policy = new
+        {
+            weighting = "percent",
+            groups = new object[] { new { groupId = c.Homework, weight = 60, dropLowest = 0, dropHighest = 0 }, new { groupId = c.Tests, weight = 40, dropLowest = 0, dropHighest = 0 } },
+        };
+        var preview = await PostAsync(c.Teacher, $"/api/shells/{c.Shell}/grading-policy/preview", policy);
+        var change = preview.GetProperty("changes").EnumerateArray().Single(x => x.GetProperty("studentId").GetGuid() == c.Students["nw-s-001"]);
+        Assert.Equal((76.5m, 73.00m, "C", "C-"), (Number(change, "before"), Number(change, "after"), Text(change, "beforeLetter"), Text(change, "afterLetter")));
+        Assert.Equal(76.5m, Number((await c.Teacher.GetFromJsonAsync<JsonElement>(c.Grade("nw-s-001"))).GetProperty("unposted"), "current")); // not saved
+
+        await PutPolicyAsync(c, policy);
+        var grade = await c.Teacher.GetFromJsonAsync<JsonElement>(c.Grade("nw-s-001"));
+        Assert.Equal(73.00m, Number(grade.GetProperty("unposted"), "current"));
+        var groups = await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/assignment-groups");
+        var homework = groups.EnumerateArray().Single(g => g.GetProperty("id").GetGuid() == c.Homework);
+        Assert.Equal((60m, 0), (homework.GetProperty("weight").GetDecimal(), homework.GetProperty("dropLowest").GetInt32()));
+        Assert.Equal(1, await c.District.ScalarAsync<long>(
+            "select count(*) from audit_events where action = 'assignment_groups.policy_updated' and entity_id = $1", c.Shell.ToString()));
+
+        // a group of another course is refused and nothing is saved
+        var other = await c.District.ShellOfAsync("nw-cls-bio-p2");
+        var foreign = (await PostAsync(await c.District.AsAsync("nw-t-002", Roles.Teacher), $"/api/shells/{other}/assignment-groups",
+            new { name = "Labs", weight = 10 })).GetProperty("id").GetGuid();
+        await HttpAssert.ValidationProblemAsync(await c.Teacher.PutAsJsonAsync($"/api/shells/{c.Shell}/grading-policy",
+            new { weighting = "points", groups = new object[] { new { groupId = foreign, weight = 5, dropLowest = 0, dropHighest = 0 } } }), "groups");
+        Assert.Equal("percent", (await c.Teacher.GetFromJsonAsync<JsonElement>($"/api/shells/{c.Shell}/grading-policy")).GetProperty("weighting").GetString());
+    }
+
+    [Fact]
     public async Task A_district_scheme_as_default_or_as_the_course_override_changes_letters_and_bad_ladders_are_refused()
     {
         var c = await CourseAsync();

@@ -10,12 +10,14 @@ public sealed record MissingPolicyInput(decimal? DeductionPercent, decimal? Floo
 
 /// <summary>
 /// A shell's grading policy as sent: <c>weighting</c> "percent" or "points"; a null late or missing policy means none;
-/// <c>schemeId</c> null means the district default scheme.
+/// <c>schemeId</c> null means the district default scheme; <c>groups</c> the weights and drops of some or all of the
+/// shell's groups, saved and previewed with the policy (null or empty: the groups as they are).
 /// </summary>
-public sealed record GradingPolicyInput(string? Weighting, LatePolicyInput? LatePolicy, MissingPolicyInput? MissingPolicy, Guid? SchemeId);
+public sealed record GradingPolicyInput(string? Weighting, LatePolicyInput? LatePolicy, MissingPolicyInput? MissingPolicy, Guid? SchemeId,
+    IReadOnlyList<GroupWeightInput>? Groups = null);
 
 /// <summary>
-/// One assignment group's weight and drops as the policy page sets them with the policy (saved and previewed together);
+/// One assignment group's weight and drops as set with the policy (saved and previewed together);
 /// <c>NeverDrop</c> the group's assignments that are never dropped (null: as saved).
 /// </summary>
 public sealed record GroupWeightInput(Guid GroupId, decimal Weight, int DropLowest, int DropHighest, IReadOnlyList<Guid>? NeverDrop = null);
@@ -59,15 +61,10 @@ public sealed class GradingPolicies(LmsDbContext db, GradeAccess gradeAccess, Gr
     }
 
     /// <param name="expectedVersion">From an <c>If-Match</c> header: the version the caller read; a newer one is refused (412).</param>
-    public Task<GradingPolicyView> PutAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, int? expectedVersion, CancellationToken ct) =>
-        PutAsync(viewer, shellId, input, null, expectedVersion, ct);
-
-    /// <param name="groups">Weights and drops of some or all of the shell's groups, saved with the policy; null leaves the groups as they are.</param>
-    public async Task<GradingPolicyView> PutAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, IReadOnlyList<GroupWeightInput>? groups,
-        int? expectedVersion, CancellationToken ct)
+    public async Task<GradingPolicyView> PutAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, int? expectedVersion, CancellationToken ct)
     {
         var v = Validate(input);
-        var g = ValidateGroups(groups);
+        var g = ValidateGroups(input.Groups);
         await using var tx = await gradeAccess.BeginEditAsync(viewer, shellId, ct);
         await EnsureNoClosedPeriodAsync(shellId, ct);
         await CheckSchemeAsync(v.SchemeId, ct);
@@ -97,16 +94,11 @@ public sealed class GradingPolicies(LmsDbContext db, GradeAccess gradeAccess, Gr
         return after;
     }
 
-    /// <summary>What saving <paramref name="input"/> would do to every student's grade, computed and not saved.</summary>
-    public Task<PolicyPreview> PreviewAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, CancellationToken ct) =>
-        PreviewAsync(viewer, shellId, input, null, ct);
-
-    /// <param name="groups">Group weights and drops to preview with the policy (as <see cref="PutAsync(ShellViewer, Guid, GradingPolicyInput, IReadOnlyList{GroupWeightInput}?, int?, CancellationToken)"/>).</param>
-    public async Task<PolicyPreview> PreviewAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, IReadOnlyList<GroupWeightInput>? groups,
-        CancellationToken ct)
+    /// <summary>What saving <paramref name="input"/> (groups included) would do to every student's grade, computed and not saved.</summary>
+    public async Task<PolicyPreview> PreviewAsync(ShellViewer viewer, Guid shellId, GradingPolicyInput input, CancellationToken ct)
     {
         var v = Validate(input);
-        var g = ValidateGroups(groups).ToDictionary(x => GradeInputs.Key(x.GroupId));
+        var g = ValidateGroups(input.Groups).ToDictionary(x => GradeInputs.Key(x.GroupId));
         await gradeAccess.CheckEditableAsync(viewer, shellId, ct);
         await CheckSchemeAsync(v.SchemeId, ct);
         var rules = new GradingRules(GradeInputs.Weightings(v.Weighting),

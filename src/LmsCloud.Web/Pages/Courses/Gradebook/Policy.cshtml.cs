@@ -86,7 +86,7 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
     {
         try
         {
-            Preview = await policies.PreviewAsync(Viewer, id, Input(), GroupInputs(), Ct);
+            Preview = await policies.PreviewAsync(Viewer, id, Input(), Ct);
             var names = await NamesAsync(Preview.Changes.Select(c => c.StudentId).ToArray());
             PreviewLines = Preview.Changes.Select(c => new PreviewLine(names.GetValueOrDefault(c.StudentId, "A student"), c))
                 .OrderBy(l => l.Change.BeforeLetter == l.Change.AfterLetter).ThenBy(l => l.Name, StringComparer.CurrentCulture).ToList();
@@ -101,7 +101,7 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
     {
         try
         {
-            await policies.PutAsync(Viewer, id, Input(), GroupInputs(), Version, Ct);
+            await policies.PutAsync(Viewer, id, Input(), Version, Ct);
             return Redirect($"/courses/{id}/grading-policy?saved=1");
         }
         catch (ShellRefusal r) when (r.Status is 403 or 404) { return StatusCode(r.Status); }
@@ -121,9 +121,8 @@ public sealed class PolicyModel(GradingPolicies policies, AssignmentReading assi
     GradingPolicyInput Input() => new(Weighting,
         LateOn ? new LatePolicyInput(LateDeduction, LateInterval, LateFloor) : null,
         MissingOn ? new MissingPolicyInput(MissingDeduction, NoZero ? 50 : 0) : null,
-        SchemeId);
-
-    List<GroupWeightInput> GroupInputs() => Groups.Select(g => new GroupWeightInput(g.Id, g.Weight, g.DropLowest, g.DropHighest, g.NeverDrop)).ToList();
+        SchemeId,
+        Groups.Select(g => new GroupWeightInput(g.Id, g.Weight, g.DropLowest, g.DropHighest, g.NeverDrop)).ToList());
 
     async Task LoadAsync(Guid id)
     {

@@ -43,9 +43,14 @@ public sealed class GradebookReader(LmsDbContext db)
         }
         var order = GradebookSql.OrderBy(query, collection.Fields);
         var condition = string.Join(" and ", where);
-        var total = (long)(await RowsAsync($"select count(*) as n from ({collection.Sql}) r where {condition}", scope, parameters, ct))[0]["n"]!;
-        var rows = await RowsAsync($"select r.* from ({collection.Sql}) r where {condition} order by {order} limit {query.Limit} offset {query.Offset}",
-            scope, parameters, ct);
+        // The costly columns are read for the page only, unless the filter or sort needs them on every row.
+        var pageFields = collection.PageFields ?? [];
+        var everyRow = query.Filter.Any(f => pageFields.Contains(f.Field)) || (query.Sort != null && pageFields.Contains(query.Sort))
+            || (scope.Equal ?? []).Any(e => pageFields.Contains(e.Field));
+        var source = everyRow ? collection.Complete : collection.Sql;
+        var total = (long)(await RowsAsync($"select count(*) as n from ({source}) r where {condition}", scope, parameters, ct))[0]["n"]!;
+        var page = $"select r.* from ({source}) r where {condition} order by {order} limit {query.Limit} offset {query.Offset}";
+        var rows = await RowsAsync(everyRow ? page : $"select r.* from ({collection.WithPageColumns(page)}) r order by {order}", scope, parameters, ct);
         return new GradebookPage(rows.Select(r => Shape(collection, r, keys, baseUrl)).ToList(), total);
     }
 
@@ -54,13 +59,14 @@ public sealed class GradebookReader(LmsDbContext db)
         CancellationToken ct)
     {
         var keys = SelectedKeys(collection, fields);
-        var rows = await RowsAsync($"select r.* from ({collection.Sql}) r where r.\"sourcedId\" = $4", scope, [sourcedId], ct);
+        var rows = await RowsAsync($"select r.* from ({collection.WithPageColumns($"select r.* from ({collection.Sql}) r where r.\"sourcedId\" = $4")}) r",
+            scope, [sourcedId], ct);
         return rows.Count == 1 ? Shape(collection, rows[0], keys, baseUrl) : throw GradebookRefusal.NotFound(Title(collection.Singular));
     }
 
     /// <summary>Every row of a collection in the scope, as column → value (the CSV export and its hashes).</summary>
     public Task<List<Dictionary<string, object?>>> AllAsync(Collection collection, GradebookScope scope, CancellationToken ct) =>
-        RowsAsync($"select r.* from ({collection.Sql}) r order by r.\"sourcedId\"", scope, [], ct);
+        RowsAsync($"select r.* from ({collection.Complete}) r order by r.\"sourcedId\"", scope, [], ct);
 
     /// <summary>Whether a person with this sourcedId (or, without one, this id) exists in the district.</summary>
     public async Task<bool> StudentExistsAsync(string sourcedId, CancellationToken ct) =>

@@ -6,6 +6,7 @@ using LmsCloud.Core.Districts;
 using LmsCloud.Core.Learning.Assignments;
 using LmsCloud.Core.Learning.Gradebook;
 using LmsCloud.Core.Learning.Grades;
+using LmsCloud.Core.Learning.Passback;
 using LmsCloud.Core.Learning.Shells;
 using LmsCloud.Core.Tenancy;
 using LmsCloud.Core.Users;
@@ -35,7 +36,9 @@ namespace LmsCloud.Benchmarks;
 /// <item>one student's recompute (<see cref="ScoreKeeper.RecomputeAsync"/> for one student, in a transaction), p50/p99;</item>
 /// <item>a policy change on that class: the whole class recomputed and stored in one transaction;</item>
 /// <item>the whole district recomputed (every shell, 2 workers) in grade cells/s (students × assignments);</item>
-/// <item>the first page (50 students) of the 1,000 × 100 gradebook, p50/p99.</item>
+/// <item>the first page (50 students) of the 1,000 × 100 gradebook, p50/p99;</item>
+/// <item>OneRoster results as the SIS reads them (<see cref="GradebookReader.ListAsync"/>, count and page of 100): the
+/// class's, and the district-wide collection's first page.</item>
 /// </list>
 /// </summary>
 public static class GradebookBenchmark
@@ -147,6 +150,28 @@ public static class GradebookBenchmark
         };
         var big = onlyRecompute ? [0] : await TimeAsync(app, district, 30, async (scope, _) => { await bigPage(scope); return 0; });
 
+        // OneRoster results as a SIS pulls them: one class's (the class of 35 × 60), and the district's first page.
+        var classSourcedId = await DistrictScope.RunAsync(app, district, async scope =>
+            (string)(await scope.GetRequiredService<GradebookReader>().AllAsync(
+                new Collection("classes", "class", GradebookCollections.ServedClasses, [], []), new GradebookScope(ShellId: classShell), CancellationToken.None))[0]["sourcedId"]!);
+        async Task<long> ResultsAsync(IServiceProvider scope, bool ofClass)
+        {
+            var reader = scope.GetRequiredService<GradebookReader>();
+            var resultScope = ofClass ? new GradebookScope(ClassId: await reader.ClassAsync(classSourcedId, CancellationToken.None)) : new GradebookScope();
+            var page = await reader.ListAsync(GradebookCollections.Results, GradebookQuery.Parse("100", null, null, null, null, null),
+                resultScope, "", CancellationToken.None);
+            return page.Items.Count == 100 ? page.Total : throw new InvalidOperationException($"{page.Items.Count} results on the first page");
+        }
+        var classResults = onlyRecompute ? [0] : await TimeAsync(app, district, 30, (scope, _) => ResultsAsync(scope, ofClass: true));
+        var districtResults = new List<double>();
+        long districtResultCount = 0;
+        for (var i = 0; i < (onlyRecompute ? 0 : 2); i++) // each is seconds: two, no warm-up
+        {
+            var call = Stopwatch.GetTimestamp();
+            districtResultCount = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false));
+            districtResults.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+        }
+
         Console.WriteLine();
         Console.WriteLine($"District: {students:N0} students, {shellCount:N0} shells ({AssignmentsPerShell} assignments each; the class {ClassAssignments}; the big shell {BigStudents:N0} × {BigAssignments}); " +
                           $"{Clients} clients, RLS and twin interleaved in one-second slices, {Rounds * perRound.TotalSeconds:0} s each");
@@ -161,6 +186,9 @@ public static class GradebookBenchmark
         Console.WriteLine($"| the same with a transaction of its own (scope, connection, begin, commit) | {one.Count} | {Percentile(one, 0.5):0.00} | {Percentile(one, 0.99):0.00} | |");
         Console.WriteLine($"| policy change on the class: all {classSize} students recomputed and stored, one transaction | {whole.Count} | {Percentile(whole, 0.5):0.0} | {Percentile(whole, 0.99):0.0} | ≤ 100 ms |");
         Console.WriteLine($"| first page (50 students) of the {BigStudents:N0} × {BigAssignments} gradebook | {big.Count} | {Percentile(big, 0.5):0.0} | {Percentile(big, 0.99):0.0} | ≤ 200 ms |");
+        Console.WriteLine($"| OneRoster results of the class ({classSize} × {ClassAssignments}): count and first 100 (GradebookReader.ListAsync) | {classResults.Count} | {Percentile(classResults, 0.5):0.0} | {Percentile(classResults, 0.99):0.0} | |");
+        if (districtResults.Count > 0)
+            Console.WriteLine($"| OneRoster results of the district ({districtResultCount:N0}): count and first 100 | {districtResults.Count} | {Percentile(districtResults, 0.5):0} | {districtResults.Max():0} | |");
         Console.WriteLine();
         Console.WriteLine($"| whole-district recompute | shells | student scores | grade cells | seconds | cells/s |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -179,7 +207,7 @@ public static class GradebookBenchmark
         }).Build();
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddLmsCore(configuration).AddCourseShells(configuration).AddAssignments().AddGrades().AddGradebook();
+        services.AddLmsCore(configuration).AddCourseShells(configuration).AddAssignments().AddGrades().AddGradebook().AddPassback();
         return services.BuildServiceProvider();
     }
 

@@ -191,6 +191,14 @@ public sealed class OneRosterGradebookTests(ApiFactory api) : IClassFixture<ApiF
         await g.District.ExecAsync("update assignments set grades_posted_at = now() where id = $1", g.Unposted);
         await RecomputeAsync(g.District, g.Shell);
         Assert.Equal(12, (await ListAsync(g.Sis, $"{Base}/classes/{Class}/results", "results")).Count);
+
+        // A class the SIS does not name (made by hand) is reached by our id, and no longer by the SIS's former one.
+        var classId = await g.District.IdAsync("classes", Class);
+        await g.District.ExecAsync("delete from external_ids where internal_id = $1 and entity_type = 'classes'", classId);
+        var byId = await ListAsync(g.Sis, $"{Base}/classes/{classId}/results", "results");
+        Assert.Equal(12, byId.Count);
+        Assert.All(byId, r => Assert.Equal(classId.ToString(), r.GetProperty("class").GetProperty("sourcedId").GetString()));
+        await RefusedAsync(await g.Sis.GetAsync($"{Base}/classes/{Class}/results"), HttpStatusCode.NotFound, "unknownobject");
     }
 
     [Fact]

@@ -26,8 +26,19 @@ public sealed class GradebookReader(LmsDbContext db)
     /// <summary>Our id of a class served by a shell, by its sourcedId; a refusal (404 unknownobject) when there is none.</summary>
     public async Task<Guid> ClassAsync(string classSourcedId, CancellationToken ct)
     {
-        var rows = await RowsAsync($"select r.\"_class\" from ({GradebookCollections.ServedClasses}) r where r.\"sourcedId\" = $4",
-            new GradebookScope(), [classSourcedId], ct);
+        // By index: the class the SIS calls this (its sourcedId is the smallest of its external ids), or, for a class
+        // made by hand, the one with this id; then it must be served by a shell.
+        var rows = await RowsAsync("""
+            select c.id as "_class" from classes c
+            where c.tenant_id = $1 and c.status = 'active'
+              and exists (select 1 from course_shell_classes sc where sc.tenant_id = $1 and sc.class_id = c.id)
+              and c.id in (select x.internal_id from external_ids x
+                           where x.tenant_id = $1 and x.entity_type = 'classes' and x.external_id = $4
+                             and not exists (select 1 from external_ids y where y.tenant_id = $1 and y.internal_id = x.internal_id
+                                             and y.entity_type = 'classes' and y.external_id < x.external_id)
+                           union all
+                           select $5 where not exists (select 1 from external_ids y where y.tenant_id = $1 and y.internal_id = $5 and y.entity_type = 'classes'))
+            """, new GradebookScope(), [classSourcedId, Guid.TryParse(classSourcedId, out var id) ? id : Guid.Empty], ct);
         return rows.Count == 1 ? (Guid)rows[0]["_class"]! : throw GradebookRefusal.NotFound("Class");
     }
 
@@ -72,9 +83,9 @@ public sealed class GradebookReader(LmsDbContext db)
     public async Task<bool> StudentExistsAsync(string sourcedId, CancellationToken ct) =>
         (await RowsAsync("""
             select 1 as x where exists (select 1 from external_ids x where x.tenant_id = $1 and x.entity_type = 'users' and x.external_id = $4)
-               or exists (select 1 from users u where u.tenant_id = $1 and u.id::text = $4
+               or exists (select 1 from users u where u.tenant_id = $1 and u.id = $5
                           and not exists (select 1 from external_ids x where x.tenant_id = $1 and x.internal_id = u.id and x.entity_type = 'users'))
-            """, new GradebookScope(), [sourcedId], ct)).Count > 0;
+            """, new GradebookScope(), [sourcedId, Guid.TryParse(sourcedId, out var id) ? id : Guid.Empty], ct)).Count > 0;
 
     async Task<List<Dictionary<string, object?>>> RowsAsync(string sql, GradebookScope scope, IReadOnlyList<object> parameters, CancellationToken ct)
     {

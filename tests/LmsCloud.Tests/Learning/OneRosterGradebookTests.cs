@@ -202,6 +202,36 @@ public sealed class OneRosterGradebookTests(ApiFactory api) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task District_wide_results_page_shell_by_shell_and_hold_exactly_what_one_query_over_them_holds()
+    {
+        var g = await GradebookAsync();
+        // a second course with results: Biology P2 (nw-t-002), one assignment sent back
+        var biology = await g.District.ShellOfAsync("nw-cls-bio-p2");
+        var teacher = await g.District.AsAsync("nw-t-002", Roles.Teacher);
+        var group = (await PostAsync(teacher, $"/api/shells/{biology}/assignment-groups", new { name = "Labs" })).GetProperty("id").GetGuid();
+        var lab = (await PostAsync(teacher, $"/api/shells/{biology}/assignments", new { groupId = group, title = "Lab 1", pointsPossible = 10, dueAt = Due1 }))
+            .GetProperty("id").GetGuid();
+        await PostAsync(teacher, $"/api/assignments/{lab}/publish", new { published = true });
+
+        // one query over every result (a filter on a field every result has), and the same collection page by page
+        var everything = await ListAsync(g.Sis, $"{Base}/results?limit=1000&filter={Uri.EscapeDataString("status='active'")}", "results");
+        Assert.True(everything.Count > 8, $"{everything.Count} results"); // Algebra's 8 and Biology's
+        var paged = new List<JsonElement>();
+        for (var offset = 0; ; offset += 3)
+        {
+            var response = await g.Sis.GetAsync($"{Base}/results?limit=3&offset={offset}");
+            Assert.Equal(everything.Count.ToString(), response.Headers.GetValues("X-Total-Count").Single());
+            var page = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToList();
+            if (page.Count == 0) break;
+            paged.AddRange(page);
+        }
+        Assert.Equal(everything.Select(r => r.ToString()).Order(), paged.Select(r => r.ToString()).Order()); // the same objects, each once
+        // a shell's results come together: Biology's lab results form one run
+        var runs = paged.Select(r => Ref(r, "class")).Aggregate(new List<string>(), (l, c) => { if (l.Count == 0 || l[^1] != c) l.Add(c); return l; });
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Collections_page_filter_sort_and_select_fields_as_the_specification_defines()
     {
         var g = await GradebookAsync();

@@ -102,7 +102,28 @@ public static class GradebookCollections
         ["sourcedId", "status", "dateLastModified", "lineItem", "student", "class", "scoreStatus", "score", "textScore", "scoreDate", "comment",
          "inProgress", "incomplete", "late", "missing"],
         PageColumns: ResultContent,
-        PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"]);
+        PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"],
+        CountsByShell: ResultsByShell);
+
+    /// <summary>
+    /// How many results each shell has, without naming them: its line items' assignments × its classes' active
+    /// students, the same rows as <see cref="Results"/> (a test holds the two together). An unfiltered district-wide
+    /// page reads these counts and then only the shells the page falls in.
+    /// </summary>
+    const string ResultsByShell = $"""
+        with students as (
+          select sc.shell_id, count(*) as n
+          from course_shell_classes sc
+          join classes c on c.tenant_id = sc.tenant_id and c.id = sc.class_id
+          join enrollments e on e.tenant_id = sc.tenant_id and e.class_id = sc.class_id and e.role = 'student' and e.status = 'active'
+          where sc.tenant_id = $1 and c.status = 'active'
+          group by sc.shell_id),
+        items as (
+          select a.shell_id, count(*) as n from assignments a
+          where a.tenant_id = $1 and {SentAssignment} and (not a.post_manually or a.grades_posted_at is not null)
+          group by a.shell_id)
+        select st.shell_id, st.n * i.n as n from students st join items i on i.shell_id = st.shell_id order by st.shell_id
+        """;
 
     /// <summary>
     /// What a result holds: the student's sourcedId, the submission's state and the score and late/missing flags from
@@ -152,8 +173,10 @@ public static class GradebookCollections
 /// <param name="Keys">The top-level keys of an object, in order: what <c>fields=</c> may select.</param>
 /// <param name="PageColumns">SQL adding costly columns to the rows in <c>{rows}</c>: applied to the page served, and to the
 /// whole collection only when a filter or sort names one of <paramref name="PageFields"/>.</param>
+/// <param name="CountsByShell">SQL giving (shell_id, n) in shell order: how many objects each shell has, for paging an
+/// unfiltered district-wide collection shell by shell.</param>
 public sealed record Collection(string Plural, string Singular, string Sql, IReadOnlyList<GradebookField> Fields, IReadOnlyList<string> Keys,
-    string? PageColumns = null, IReadOnlyList<string>? PageFields = null)
+    string? PageColumns = null, IReadOnlyList<string>? PageFields = null, string? CountsByShell = null)
 {
     /// <summary>Every column of every row: the collection with its page columns.</summary>
     public string Complete => PageColumns?.Replace("{rows}", Sql) ?? Sql;

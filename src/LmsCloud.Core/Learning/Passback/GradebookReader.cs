@@ -42,9 +42,16 @@ public sealed class GradebookReader(LmsDbContext db)
         return rows.Count == 1 ? (Guid)rows[0]["_class"]! : throw GradebookRefusal.NotFound("Class");
     }
 
+    /// <remarks>
+    /// An unfiltered, unsorted district-wide page of a collection that counts by shell (results: millions in a large
+    /// district) comes shell by shell, in shell order and by sourcedId within a shell: the counts say which shells the
+    /// page falls in, and only those are read. Any other request is one query over the collection, by sourcedId.
+    /// </remarks>
     public async Task<GradebookPage> ListAsync(Collection collection, GradebookQuery query, GradebookScope scope, string baseUrl, CancellationToken ct)
     {
         var keys = SelectedKeys(collection, query.Fields);
+        if (collection.CountsByShell != null && scope is { ShellId: null, ClassId: null, Equal: null } && query is { Filter.Count: 0, Sort: null, Descending: false })
+            return await ShellByShellAsync(collection, query, keys, baseUrl, ct);
         var parameters = new List<object>();
         var where = new List<string> { GradebookSql.Where(query, collection.Fields, parameters, 4) };
         foreach (var (field, value) in scope.Equal ?? [])
@@ -63,6 +70,23 @@ public sealed class GradebookReader(LmsDbContext db)
         var page = $"select r.* from ({source}) r where {condition} order by {order} limit {query.Limit} offset {query.Offset}";
         var rows = await RowsAsync(everyRow ? page : $"select r.* from ({collection.WithPageColumns(page)}) r order by {order}", scope, parameters, ct);
         return new GradebookPage(rows.Select(r => Shape(collection, r, keys, baseUrl)).ToList(), total);
+    }
+
+    async Task<GradebookPage> ShellByShellAsync(Collection collection, GradebookQuery query, IReadOnlyList<string> keys, string baseUrl, CancellationToken ct)
+    {
+        var counts = (await RowsAsync(collection.CountsByShell!, new GradebookScope(), [], ct)).Select(r => ((Guid)r["shell_id"]!, (long)r["n"]!)).ToList();
+        var items = new List<JsonObject>();
+        long skip = query.Offset;
+        foreach (var (shell, n) in counts)
+        {
+            if (items.Count == query.Limit) break;
+            if (skip >= n) { skip -= n; continue; }
+            var page = $"select r.* from ({collection.Sql}) r order by r.\"sourcedId\" limit {query.Limit - items.Count} offset {skip}";
+            var rows = await RowsAsync($"select r.* from ({collection.WithPageColumns(page)}) r order by r.\"sourcedId\"", new GradebookScope(ShellId: shell), [], ct);
+            items.AddRange(rows.Select(r => Shape(collection, r, keys, baseUrl)));
+            skip = 0;
+        }
+        return new GradebookPage(items, counts.Sum(c => c.Item2));
     }
 
     /// <summary>One object by sourcedId within the scope, or a refusal (404 unknownobject).</summary>

@@ -140,6 +140,7 @@ public static class GradebookBenchmark
         var classStudents = await StudentsAsync(superuser, district.TenantId, classShell);
         var (one, oneInside) = await TimePartsAsync(app, district, 300, async (scope, i) =>
             await scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(classShell, [classStudents[i % classStudents.Count]], CancellationToken.None));
+        var beforeClassChanges = DateTimeOffset.UtcNow; // the delta pull below asks for what changed since
         var whole = await TimeAsync(app, district, 30, (scope, _) =>
             scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(classShell, null, CancellationToken.None));
         Func<IServiceProvider, Task> bigPage = async scope =>
@@ -154,13 +155,14 @@ public static class GradebookBenchmark
         var classSourcedId = await DistrictScope.RunAsync(app, district, async scope =>
             (string)(await scope.GetRequiredService<GradebookReader>().AllAsync(
                 new Collection("classes", "class", GradebookCollections.ServedClasses, [], []), new GradebookScope(ShellId: classShell), CancellationToken.None))[0]["sourcedId"]!);
-        async Task<long> ResultsAsync(IServiceProvider scope, bool ofClass)
+        async Task<long> ResultsAsync(IServiceProvider scope, bool ofClass, string? filter = null)
         {
             var reader = scope.GetRequiredService<GradebookReader>();
             var resultScope = ofClass ? new GradebookScope(ClassId: await reader.ClassAsync(classSourcedId, CancellationToken.None)) : new GradebookScope();
-            var page = await reader.ListAsync(GradebookCollections.Results, GradebookQuery.Parse("100", null, null, null, null, null),
+            var page = await reader.ListAsync(GradebookCollections.Results, GradebookQuery.Parse("100", null, null, null, filter, null),
                 resultScope, "", CancellationToken.None);
-            return page.Items.Count == 100 ? page.Total : throw new InvalidOperationException($"{page.Items.Count} results on the first page");
+            return page.Items.Count == Math.Min(100, page.Total) && page.Total > 0 ? page.Total
+                : throw new InvalidOperationException($"{page.Items.Count} results on the first page of {page.Total}");
         }
         var classResults = onlyRecompute ? [0] : await TimeAsync(app, district, 30, (scope, _) => ResultsAsync(scope, ofClass: true));
         var districtResults = new List<double>();
@@ -170,6 +172,16 @@ public static class GradebookBenchmark
             var call = Stopwatch.GetTimestamp();
             districtResultCount = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false));
             districtResults.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+        }
+        // The nightly delta pull: everything modified since before the class's policy changes (its students' results).
+        var deltaResults = new List<double>();
+        long deltaCount = 0;
+        var sinceFilter = $"dateLastModified>'{beforeClassChanges:O}'";
+        for (var i = 0; i < (onlyRecompute ? 0 : 3); i++)
+        {
+            var call = Stopwatch.GetTimestamp();
+            deltaCount = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false, sinceFilter));
+            deltaResults.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
         }
 
         Console.WriteLine();
@@ -189,6 +201,8 @@ public static class GradebookBenchmark
         Console.WriteLine($"| OneRoster results of the class ({classSize} × {ClassAssignments}): count and first 100 (GradebookReader.ListAsync) | {classResults.Count} | {Percentile(classResults, 0.5):0.0} | {Percentile(classResults, 0.99):0.0} | |");
         if (districtResults.Count > 0)
             Console.WriteLine($"| OneRoster results of the district ({districtResultCount:N0}): count and first 100 | {districtResults.Count} | {Percentile(districtResults, 0.5):0} | {districtResults.Max():0} | |");
+        if (deltaResults.Count > 0)
+            Console.WriteLine($"| the district's delta pull, dateLastModified since before the class's policy changes ({deltaCount:N0} results): count and first 100 | {deltaResults.Count} | {Percentile(deltaResults, 0.5):0} | {deltaResults.Max():0} | |");
         Console.WriteLine();
         Console.WriteLine($"| whole-district recompute | shells | student scores | grade cells | seconds | cells/s |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");

@@ -232,6 +232,35 @@ public sealed class OneRosterGradebookTests(ApiFactory api) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task A_delta_pull_returns_exactly_the_results_modified_since_the_time_it_names()
+    {
+        var g = await GradebookAsync();
+        static DateTimeOffset Modified(JsonElement r) => r.GetProperty("dateLastModified").GetDateTimeOffset();
+        var before = await ListAsync(g.Sis, $"{Base}/results?limit=1000", "results");
+        var since = before.Max(Modified).AddMilliseconds(1);
+        Assert.Empty(await ListAsync(g.Sis, $"{Base}/results?filter={Uri.EscapeDataString($"dateLastModified>'{since:O}'")}", "results"));
+
+        await Task.Delay(5);
+        await GradeAsync(g.District, g.Hw2, "nw-s-001", 20); // HW2 15 → 20: the submission and the student's stored score change
+        var student = await g.District.IdAsync("users", "nw-s-001");
+        await DistrictScope.RunAsync(api.Services, new District(g.District.District.Id, g.District.District.Slug, g.District.District.Name, DistrictStatus.Active),
+            scope => scope.GetRequiredService<ScoreKeeper>().RecomputeAsync(g.Shell, [student], CancellationToken.None)); // as the grade change does
+        var all = await ListAsync(g.Sis, $"{Base}/results?limit=1000", "results");
+        var expected = all.Where(r => Modified(r) > since).Select(r => r.GetProperty("sourcedId").GetString()).Order().ToList();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Count < all.Count, "only what changed");
+        foreach (var op in new[] { ">", ">=" })
+        {
+            var delta = await ListAsync(g.Sis, $"{Base}/results?limit=1000&filter={Uri.EscapeDataString($"dateLastModified{op}'{since:O}'")}", "results");
+            Assert.Equal(expected, delta.Select(r => r.GetProperty("sourcedId").GetString()).Order().ToList());
+        }
+        // ANDed with another field, and class-scoped, the same narrowing holds
+        var graded = await ListAsync(g.Sis, $"{Base}/classes/{Class}/results?filter={Uri.EscapeDataString($"dateLastModified>'{since:O}' AND scoreStatus='fully graded'")}", "results");
+        Assert.Contains(graded, r => Ref(r, "student") == "nw-s-001" && r.GetProperty("score").GetDecimal() == 20m);
+        Assert.All(graded, r => Assert.True(Modified(r) > since));
+    }
+
+    [Fact]
     public async Task Collections_page_filter_sort_and_select_fields_as_the_specification_defines()
     {
         var g = await GradebookAsync();

@@ -103,7 +103,14 @@ public static class GradebookCollections
          "inProgress", "incomplete", "late", "missing"],
         PageColumns: ResultContent,
         PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"],
-        CountsByShell: ResultsByShell);
+        CountsByShell: ResultsByShell,
+        ChangedSince: """
+            r."_assignmentUpdated" >= {since}
+            or (r."_assignment", r."_student") in (select sub.assignment_id, sub.student_id from submissions sub
+                                                   where sub.tenant_id = $1 and sub.updated_at >= {since})
+            or (r."_shell", r."_student") in (select ss.shell_id, ss.student_id from student_scores ss
+                                              where ss.tenant_id = $1 and ss.computed_at >= {since})
+            """);
 
     /// <summary>
     /// How many results each shell has, without naming them: its line items' assignments × its classes' active
@@ -175,8 +182,11 @@ public static class GradebookCollections
 /// whole collection only when a filter or sort names one of <paramref name="PageFields"/>.</param>
 /// <param name="CountsByShell">SQL giving (shell_id, n) in shell order: how many objects each shell has, for paging an
 /// unfiltered district-wide collection shell by shell.</param>
+/// <param name="ChangedSince">A condition over the rows of <c>Sql</c> that holds for every object whose
+/// dateLastModified is at or after <c>{since}</c> (and maybe a few more): it narrows a delta pull
+/// (<c>dateLastModified&gt;'…'</c>) to what changed before the page columns are read.</param>
 public sealed record Collection(string Plural, string Singular, string Sql, IReadOnlyList<GradebookField> Fields, IReadOnlyList<string> Keys,
-    string? PageColumns = null, IReadOnlyList<string>? PageFields = null, string? CountsByShell = null)
+    string? PageColumns = null, IReadOnlyList<string>? PageFields = null, string? CountsByShell = null, string? ChangedSince = null)
 {
     /// <summary>Every column of every row: the collection with its page columns.</summary>
     public string Complete => PageColumns?.Replace("{rows}", Sql) ?? Sql;

@@ -80,7 +80,32 @@ public static class GradebookCollections
     /// every page; the entered score stands in only while no explanation was ever stored for the student. The select
     /// here says which results exist and names them; what they hold comes from <see cref="ResultContent"/>.
     /// </summary>
-    public static readonly Collection Results = new("results", "result", $"""
+    public static readonly Collection Results = new("results", "result", ResultsSql(""),
+        [new("sourcedId", FieldKind.Text), new("status", FieldKind.Text), new("dateLastModified", FieldKind.Time),
+         new("lineItem.sourcedId", FieldKind.Text), new("student.sourcedId", FieldKind.Text), new("class.sourcedId", FieldKind.Text),
+         new("scoreStatus", FieldKind.Text), new("score", FieldKind.Number), new("textScore", FieldKind.Text), new("scoreDate", FieldKind.Date),
+         new("comment", FieldKind.Text), new("inProgress", FieldKind.Text), new("incomplete", FieldKind.Text), new("late", FieldKind.Text),
+         new("missing", FieldKind.Text)],
+        ["sourcedId", "status", "dateLastModified", "lineItem", "student", "class", "scoreStatus", "score", "textScore", "scoreDate", "comment",
+         "inProgress", "incomplete", "late", "missing"],
+        PageColumns: ResultContent,
+        PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"],
+        CountsByShell: ResultsByShell,
+        ChangedSince: ResultsSql("""
+
+              and (a.updated_at >= {since}
+                   -- IN, not a correlated EXISTS: each set is read once and hashed, not looked up per row
+                   or (a.id, e.user_id) in (select sub.assignment_id, sub.student_id from submissions sub
+                                            where sub.tenant_id = $1 and sub.updated_at >= {since})
+                   or (a.shell_id, e.user_id) in (select ss.shell_id, ss.student_id from student_scores ss
+                                                  where ss.tenant_id = $1 and ss.computed_at >= {since}))
+            """));
+
+    /// <summary>
+    /// The results select, with <paramref name="narrowing"/> added to its WHERE: a condition there is checked on the
+    /// joined rows before their sourcedIds are computed (a filter around the select would name all of them first).
+    /// </summary>
+    static string ResultsSql(string narrowing) => $"""
         with {Served}
         select md5('result:' || a.id || ':' || s.class_id || ':' || e.user_id)::uuid::text as "sourcedId", 'active' as "status",
                md5('lineItem:' || a.id || ':' || s.class_id)::uuid::text as "lineItem.sourcedId",
@@ -92,25 +117,8 @@ public static class GradebookCollections
         from assignments a
         join served s on s.shell_id = a.shell_id
         join enrollments e on e.tenant_id = a.tenant_id and e.class_id = s.class_id and e.role = 'student' and e.status = 'active'
-        where a.tenant_id = $1 and {SentAssignment} and (not a.post_manually or a.grades_posted_at is not null)
-        """,
-        [new("sourcedId", FieldKind.Text), new("status", FieldKind.Text), new("dateLastModified", FieldKind.Time),
-         new("lineItem.sourcedId", FieldKind.Text), new("student.sourcedId", FieldKind.Text), new("class.sourcedId", FieldKind.Text),
-         new("scoreStatus", FieldKind.Text), new("score", FieldKind.Number), new("textScore", FieldKind.Text), new("scoreDate", FieldKind.Date),
-         new("comment", FieldKind.Text), new("inProgress", FieldKind.Text), new("incomplete", FieldKind.Text), new("late", FieldKind.Text),
-         new("missing", FieldKind.Text)],
-        ["sourcedId", "status", "dateLastModified", "lineItem", "student", "class", "scoreStatus", "score", "textScore", "scoreDate", "comment",
-         "inProgress", "incomplete", "late", "missing"],
-        PageColumns: ResultContent,
-        PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"],
-        CountsByShell: ResultsByShell,
-        ChangedSince: """
-            r."_assignmentUpdated" >= {since}
-            or (r."_assignment", r."_student") in (select sub.assignment_id, sub.student_id from submissions sub
-                                                   where sub.tenant_id = $1 and sub.updated_at >= {since})
-            or (r."_shell", r."_student") in (select ss.shell_id, ss.student_id from student_scores ss
-                                              where ss.tenant_id = $1 and ss.computed_at >= {since})
-            """);
+        where a.tenant_id = $1 and {SentAssignment} and (not a.post_manually or a.grades_posted_at is not null){narrowing.TrimEnd()}
+        """;
 
     /// <summary>
     /// How many results each shell has, without naming them: its line items' assignments × its classes' active
@@ -189,9 +197,9 @@ public static class GradebookCollections
 /// whole collection only when a filter or sort names one of <paramref name="PageFields"/>.</param>
 /// <param name="CountsByShell">SQL giving (shell_id, n) in shell order: how many objects each shell has, for paging an
 /// unfiltered district-wide collection shell by shell.</param>
-/// <param name="ChangedSince">A condition over the rows of <c>Sql</c> that holds for every object whose
-/// dateLastModified is at or after <c>{since}</c> (and maybe a few more): it narrows a delta pull
-/// (<c>dateLastModified&gt;'…'</c>) to what changed before the page columns are read.</param>
+/// <param name="ChangedSince"><c>Sql</c> narrowed to the objects whose dateLastModified may be at or after <c>{since}</c>
+/// (every one that is, maybe a few more): a delta pull (<c>dateLastModified&gt;'…'</c>) reads the page columns of
+/// those only.</param>
 public sealed record Collection(string Plural, string Singular, string Sql, IReadOnlyList<GradebookField> Fields, IReadOnlyList<string> Keys,
     string? PageColumns = null, IReadOnlyList<string>? PageFields = null, string? CountsByShell = null, string? ChangedSince = null)
 {

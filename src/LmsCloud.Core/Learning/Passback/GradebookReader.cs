@@ -71,8 +71,7 @@ public sealed class GradebookReader(LmsDbContext db)
             && query.Filter.FirstOrDefault(f => f.Field == "dateLastModified" && f.Operator is ">" or ">=" or "=") is { } since)
         {
             parameters.Add(DateTimeOffset.Parse(since.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcDateTime);
-            var changed = collection.ChangedSince.Replace("{since}", $"${3 + parameters.Count}::timestamptz");
-            source = collection.WithPageColumns($"select r.* from ({collection.Sql}) r where ({changed})");
+            source = collection.WithPageColumns(collection.ChangedSince.Replace("{since}", $"${3 + parameters.Count}::timestamptz"));
         }
         var total = (long)(await RowsAsync($"select count(*) as n from ({source}) r where {condition}", scope, parameters, ct))[0]["n"]!;
         var page = $"select r.* from ({source}) r where {condition} order by {order} limit {query.Limit} offset {query.Offset}";

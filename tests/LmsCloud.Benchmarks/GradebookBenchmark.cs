@@ -165,24 +165,21 @@ public static class GradebookBenchmark
                 : throw new InvalidOperationException($"{page.Items.Count} results on the first page of {page.Total}");
         }
         var classResults = onlyRecompute ? [0] : await TimeAsync(app, district, 30, (scope, _) => ResultsAsync(scope, ofClass: true));
-        var districtResults = new List<double>();
-        long districtResultCount = 0;
-        for (var i = 0; i < (onlyRecompute ? 0 : 2); i++) // each is seconds: two, no warm-up
+        // District-wide pulls take up to seconds each: a few runs, no warm-up.
+        async Task<(List<double> Ms, long Results)> DistrictPullAsync(int runs, string? filter)
         {
-            var call = Stopwatch.GetTimestamp();
-            districtResultCount = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false));
-            districtResults.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+            var (ms, results) = (new List<double>(), 0L);
+            for (var i = 0; i < (onlyRecompute ? 0 : runs); i++)
+            {
+                var call = Stopwatch.GetTimestamp();
+                results = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false, filter));
+                ms.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
+            }
+            return (ms, results);
         }
+        var (districtResults, districtResultCount) = await DistrictPullAsync(2, null);
         // The nightly delta pull: everything modified since before the class's policy changes (its students' results).
-        var deltaResults = new List<double>();
-        long deltaCount = 0;
-        var sinceFilter = $"dateLastModified>'{beforeClassChanges:O}'";
-        for (var i = 0; i < (onlyRecompute ? 0 : 3); i++)
-        {
-            var call = Stopwatch.GetTimestamp();
-            deltaCount = await DistrictScope.RunAsync(app, district, scope => ResultsAsync(scope, ofClass: false, sinceFilter));
-            deltaResults.Add(Stopwatch.GetElapsedTime(call).TotalMilliseconds);
-        }
+        var (deltaResults, deltaCount) = await DistrictPullAsync(3, $"dateLastModified>'{beforeClassChanges:O}'");
 
         Console.WriteLine();
         Console.WriteLine($"District: {students:N0} students, {shellCount:N0} shells ({AssignmentsPerShell} assignments each; the class {ClassAssignments}; the big shell {BigStudents:N0} × {BigAssignments}); " +

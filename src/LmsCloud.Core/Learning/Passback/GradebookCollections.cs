@@ -35,6 +35,9 @@ public static class GradebookCollections
     /// <summary>What a line item is made of: published, passback on, and counting in the grade (not graded / omitted never reach the SIS).</summary>
     const string SentAssignment = "a.published and a.passback and a.grading_type <> 'not_graded' and not a.omit_from_final";
 
+    /// <summary>What has results: a line item's assignment whose grades are posted (students and the SIS see no unposted grade).</summary>
+    const string PostedAssignment = $"{SentAssignment} and (not a.post_manually or a.grades_posted_at is not null)";
+
     public const string ServedClasses = $"""
         with {Served}
         select class_id as "_class", class_sid as "sourcedId", shell_id as "_shell" from served
@@ -92,13 +95,12 @@ public static class GradebookCollections
         PageFields: ["dateLastModified", "student.sourcedId", "scoreStatus", "score", "textScore", "scoreDate", "late", "missing"],
         CountsByShell: ResultsByShell,
         ChangedSince: ResultsSql("""
-
-              and (a.updated_at >= {since}
-                   -- IN, not a correlated EXISTS: each set is read once and hashed, not looked up per row
-                   or (a.id, e.user_id) in (select sub.assignment_id, sub.student_id from submissions sub
-                                            where sub.tenant_id = $1 and sub.updated_at >= {since})
-                   or (a.shell_id, e.user_id) in (select ss.shell_id, ss.student_id from student_scores ss
-                                                  where ss.tenant_id = $1 and ss.computed_at >= {since}))
+            and (a.updated_at >= {since}
+                 -- IN, not a correlated EXISTS: each set is read once and hashed, not looked up per row
+                 or (a.id, e.user_id) in (select sub.assignment_id, sub.student_id from submissions sub
+                                          where sub.tenant_id = $1 and sub.updated_at >= {since})
+                 or (a.shell_id, e.user_id) in (select ss.shell_id, ss.student_id from student_scores ss
+                                                where ss.tenant_id = $1 and ss.computed_at >= {since}))
             """));
 
     /// <summary>
@@ -117,7 +119,7 @@ public static class GradebookCollections
         from assignments a
         join served s on s.shell_id = a.shell_id
         join enrollments e on e.tenant_id = a.tenant_id and e.class_id = s.class_id and e.role = 'student' and e.status = 'active'
-        where a.tenant_id = $1 and {SentAssignment} and (not a.post_manually or a.grades_posted_at is not null){narrowing.TrimEnd()}
+        where a.tenant_id = $1 and {PostedAssignment} {narrowing}
         """;
 
     /// <summary>
@@ -135,7 +137,7 @@ public static class GradebookCollections
           group by sc.shell_id),
         items as (
           select a.shell_id, count(*) as n from assignments a
-          where a.tenant_id = $1 and {SentAssignment} and (not a.post_manually or a.grades_posted_at is not null)
+          where a.tenant_id = $1 and {PostedAssignment}
           group by a.shell_id)
         select st.shell_id, st.n * i.n as n from students st join items i on i.shell_id = st.shell_id order by st.shell_id
         """;

@@ -66,13 +66,12 @@ public sealed class GradebookReader(LmsDbContext db)
         var everyRow = query.Filter.Any(f => pageFields.Contains(f.Field)) || (query.Sort != null && pageFields.Contains(query.Sort))
             || (scope.Equal ?? []).Any(e => pageFields.Contains(e.Field));
         var source = everyRow ? collection.Complete : collection.Sql;
-        // A delta pull (dateLastModified after a time, alone or ANDed) reads the content of what changed only.
-        if (everyRow && collection.ChangedSince != null && query.Logic != "OR"
-            && query.Filter.FirstOrDefault(f => f.Field == "dateLastModified" && f.Operator is ">" or ">=" or "=") is { } since)
-        {
-            parameters.Add(DateTimeOffset.Parse(since.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcDateTime);
-            source = collection.WithPageColumns(collection.ChangedSince.Replace("{since}", $"${3 + parameters.Count}::timestamptz"));
-        }
+        // A delta pull (dateLastModified after a time, alone or ANDed) reads the content of what changed only. Each
+        // filter predicate is one parameter from $4 on, so the time is the parameter the filter already holds.
+        var since = query.Filter.Select((f, i) => (f, i)).Where(p => p.f.Field == "dateLastModified" && p.f.Operator is ">" or ">=" or "=")
+            .Select(p => (int?)(4 + p.i)).FirstOrDefault();
+        if (everyRow && collection.ChangedSince != null && query.Logic != "OR" && since != null)
+            source = collection.WithPageColumns(collection.ChangedSince.Replace("{since}", $"${since}::timestamptz"));
         var total = (long)(await RowsAsync($"select count(*) as n from ({source}) r where {condition}", scope, parameters, ct))[0]["n"]!;
         var page = $"select r.* from ({source}) r where {condition} order by {order} limit {query.Limit} offset {query.Offset}";
         var rows = await RowsAsync(everyRow ? page : $"select r.* from ({collection.WithPageColumns(page)}) r order by {order}", scope, parameters, ct);
